@@ -1,0 +1,111 @@
+import type { ContainerSpec } from '../pod/spec.js';
+import {
+  ALL_CAPABILITIES,
+  baseMounts,
+  capabilityName,
+  cgroupsPath,
+  DEFAULT_CAPABILITIES,
+  MASKED_PATHS,
+  nofileRlimit,
+  READONLY_PATHS,
+} from './common.js';
+import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface SiblingSpecInput {
+  pod: { name: string; hostname: string; shareProcessNamespace?: boolean | undefined; hostNetwork?: boolean | undefined };
+  /** The container, with image defaults (entrypoint, env, ...) already applied. */
+  container: ContainerSpec;
+  /** The pause whose namespaces the container joins. */
+  pause: PauseNamespaces;
+  /** The container's rootfs (its overlay mount). */
+  rootfs: string;
+  /** The caller's RLIMIT_NOFILE hard limit: never asked for more. */
+  nofileHardLimit: number;
+  /** Bind mounts for volumes, /etc/hosts and the like. */
+  extraMounts?: Mount[];
+}
+
+/** The capability set of a container: the defaults, plus `add`, minus `drop` (`ALL` drops every one). */
+export function containerCapabilities(c: Pick<ContainerSpec, 'capabilities' | 'privileged'>): string[] {
+  if (c.privileged) return [...ALL_CAPABILITIES];
+  const drop = (c.capabilities?.drop ?? []).map(capabilityName);
+  const base = drop.includes('CAP_ALL') ? [] : DEFAULT_CAPABILITIES.filter((cap) => !drop.includes(cap));
+  const add = (c.capabilities?.add ?? []).map(capabilityName);
+  const set = add.includes('CAP_ALL') ? [...ALL_CAPABILITIES] : [...base, ...add];
+  return [...new Set(set)];
+}
+
+export function containerResources(c: ContainerSpec, privileged: boolean): LinuxResources {
+  const r = c.resources ?? {};
+  const resources: LinuxResources = { devices: [{ allow: privileged, access: 'rwm' }] };
+  if (r.memoryBytes !== undefined) resources.memory = { limit: Math.round(r.memoryBytes) };
+  if (r.cpu !== undefined || r.cpuShares !== undefined) {
+    resources.cpu = {};
+    if (r.cpu !== undefined) {
+      resources.cpu.period = 100_000;
+      resources.cpu.quota = Math.max(1000, Math.round(r.cpu * 100_000));
+    }
+    if (r.cpuShares !== undefined) resources.cpu.shares = Math.max(2, Math.round(r.cpuShares));
+  }
+  if (r.pids !== undefined) resources.pids = { limit: Math.round(r.pids) };
+  return resources;
+}
+
+/** `KEY=value` list: PATH and HOSTNAME first, then the container's own (which may override them). */
+export function containerEnv(c: ContainerSpec, hostname: string): string[] {
+  const env = new Map<string, string>([
+    ['PATH', DEFAULT_PATH],
+    ['HOSTNAME', hostname],
+  ]);
+  for (const [k, v] of Object.entries(c.env ?? {})) env.set(k, v);
+  return [...env].map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * config.json of an app container: its own mount namespace, rootfs and cgroup;
+ * the pause's network, ipc and uts namespaces joined by path, and its pid
+ * namespace too when the pod shares one.
+ */
+export function buildSiblingSpec(input: SiblingSpecInput): Spec {
+  const { pod, container: c, pause } = input;
+  const privileged = c.privileged === true;
+  const caps = containerCapabilities(c);
+  const args = [...(c.command ?? []), ...(c.args ?? [])];
+  const namespaces: NonNullable<Spec['linux']>['namespaces'] = [
+    { type: 'mount' },
+    pod.shareProcessNamespace ? { type: 'pid', path: pause.paths.pid } : { type: 'pid' },
+    { type: 'ipc', path: pause.paths.ipc },
+    { type: 'uts', path: pause.paths.uts },
+  ];
+  if (!pod.hostNetwork) namespaces.push({ type: 'network', path: pause.paths.network });
+  const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: false });
+  return {
+    ociVersion: OCI_VERSION,
+    process: {
+      terminal: false,
+      user: { uid: c.user?.uid ?? 0, gid: c.user?.gid ?? c.user?.uid ?? 0 },
+      args,
+      env: containerEnv(c, pod.hostname),
+      cwd: c.workingDir ?? '/',
+      capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
+      rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
+      noNewPrivileges: false,
+    },
+    root: { path: input.rootfs, readonly: c.readOnlyRootFilesystem === true },
+    mounts: [...mounts, ...(input.extraMounts ?? [])],
+    annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': c.name },
+    linux: {
+      namespaces,
+      cgroupsPath: cgroupsPath(pod.name, c.name),
+      resources: containerResources(c, privileged),
+      ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+    },
+  };
+}
+
+/** A bind mount of a host file or directory into a container. */
+export function bindMount(source: string, destination: string, readOnly = false): Mount {
+  return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readOnly ? 'ro' : 'rw'] };
+}

@@ -1,0 +1,506 @@
+/**
+ * The pod lifecycle: the only place that orders side effects.
+ *
+ * create: claim the name → pause bundle → pause under its shim → record its
+ * identity → per container: overlay rootfs, sibling bundle, start under a
+ * shim → save. Each step registers its undo the moment it succeeds, so a
+ * failure at step N undoes N-1..1 and leaves nothing behind.
+ */
+import { mkdir, writeFile, readFile, copyFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { NspodError, errorMessage } from '../errors.js';
+import { assets } from '../paths.js';
+import { writePauseBundle } from '../oci/pause.js';
+import { bindMount, buildSiblingSpec } from '../oci/sibling.js';
+import { assertValidSpec } from '../oci/validate.js';
+import { pauseNamespacePaths, type Mount } from '../oci/spec.js';
+import { cgroupsPath } from '../oci/common.js';
+import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
+import { resolveImage, type ImageDefaults } from '../image/resolve.js';
+import { validatePodSpec, type ContainerSpec, type PodSpec } from './spec.js';
+import {
+  StateRoot,
+  DEFAULT_STATE_ROOT,
+  type ContainerRecord,
+  type NamespaceName,
+  type PauseRecord,
+  type PodPhase,
+  type PodRecord,
+} from './store.js';
+import {
+  isAlive,
+  mountOverlay,
+  namespaceInode,
+  nofileHardLimit,
+  processStartTime,
+  readJson,
+  removeCgroupDirs,
+  unmountAll,
+  waitForFile,
+} from './host.js';
+
+export interface PodOptions {
+  /** State root; default env NSPOD_ROOT, else /run/nspod. */
+  root?: string | undefined;
+  /** `runc` (default), `crun`, or a path; default env NSPOD_RUNTIME. */
+  runtime?: string | undefined;
+  /** Directory that relative image paths are resolved against. */
+  cwd?: string | undefined;
+}
+
+export interface ExitRecord {
+  pid: number;
+  exitCode: number;
+  signal: number;
+  finishedAt: string;
+}
+
+export type ContainerState = 'running' | 'exited' | 'unknown';
+
+export interface ContainerStatus {
+  name: string;
+  id: string;
+  init: boolean;
+  state: ContainerState;
+  pid?: number | undefined;
+  exitCode?: number | undefined;
+  signal?: number | undefined;
+  startedAt?: string | undefined;
+  finishedAt?: string | undefined;
+  restartCount: number;
+  bundle: string;
+  logPath: string;
+}
+
+export interface PodStatus {
+  name: string;
+  phase: PodPhase;
+  createdAt: string;
+  runtime: string;
+  dir: string;
+  pause: {
+    id: string;
+    pid: number;
+    alive: boolean;
+    bundle: string;
+    namespaces: Record<NamespaceName, { path: string; inode: number }>;
+  } | undefined;
+  containers: ContainerStatus[];
+}
+
+export interface StopOptions {
+  /** Seconds between TERM and KILL; default: the spec's terminationGracePeriodSeconds, else 30. */
+  gracePeriodSeconds?: number;
+}
+
+const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
+
+/** Undo steps, run last-registered first; never throws, returns what failed. */
+class Rollback {
+  private steps: { what: string; undo: () => Promise<void> }[] = [];
+  add(what: string, undo: () => Promise<void>): void {
+    this.steps.push({ what, undo });
+  }
+  async run(): Promise<string[]> {
+    const failures: string[] = [];
+    for (const step of this.steps.reverse()) {
+      try {
+        await step.undo();
+      } catch (e) {
+        failures.push(`${step.what}: ${errorMessage(e)}`);
+      }
+    }
+    this.steps = [];
+    return failures;
+  }
+}
+
+export function resolvePodOptions(options: PodOptions = {}): { root: string; runtime: string | undefined; cwd: string } {
+  return {
+    root: path.resolve(options.root ?? process.env.NSPOD_ROOT ?? DEFAULT_STATE_ROOT),
+    runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
+    cwd: options.cwd ?? process.cwd(),
+  };
+}
+
+/** A pod: a pause container holding the namespaces, and app containers joined to them. */
+export class Pod implements AsyncDisposable {
+  private constructor(
+    private record: PodRecord,
+    private readonly store: StateRoot,
+    readonly runtime: Runtime,
+  ) {}
+
+  get name(): string {
+    return this.record.name;
+  }
+
+  get spec(): PodSpec {
+    return this.record.spec;
+  }
+
+  get dir(): string {
+    return this.record.dir;
+  }
+
+  /** The pause's pid: the handle on every namespace of the pod. */
+  get pausePid(): number {
+    if (!this.record.pause) throw new NspodError('PAUSE_GONE', `pod ${this.name} has no pause container`);
+    return this.record.pause.pid;
+  }
+
+  /** Creates and starts a pod. On any failure, everything already made is undone and the cause is thrown. */
+  static async create(spec: PodSpec, options: PodOptions = {}): Promise<Pod> {
+    const opts = resolvePodOptions(options);
+    validatePodSpec(spec);
+    const runtime = new Runtime({ runtime: opts.runtime, root: '' });
+    const store = new StateRoot(opts.root);
+    const runtimeRoot = store.runtimeRoot(runtime.name);
+    const boundRuntime = new Runtime({ runtime: runtime.binary, root: runtimeRoot });
+    // Images resolve before anything is made: a missing rootfs leaves no trace.
+    const images = new Map<string, { rootfs: string; defaults: ImageDefaults }>();
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd }));
+    }
+    const rollback = new Rollback();
+    const dir = await store.claim(spec.name);
+    rollback.add('state dir', () => store.release(spec.name));
+    const record: PodRecord = {
+      version: 1,
+      name: spec.name,
+      createdAt: new Date().toISOString(),
+      phase: 'Creating',
+      spec,
+      dir,
+      runtime: { name: boundRuntime.name, binary: boundRuntime.binary, root: runtimeRoot },
+      containers: [],
+    };
+    const pod = new Pod(record, store, boundRuntime);
+    try {
+      await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
+      await pod.writePodFiles();
+      await store.save(record);
+      await pod.startPause(rollback);
+      await store.save(record);
+      for (const c of spec.initContainers ?? []) {
+        await pod.runInitContainer(withImageDefaults(c, images.get(c.image)!.defaults), images.get(c.image)!.rootfs, rollback);
+      }
+      // Apps start side by side; all of them settle before a failure rolls back, so no undo is missed.
+      const started = await Promise.allSettled(
+        spec.containers.map((c) => pod.startContainer(withImageDefaults(c, images.get(c.image)!.defaults), images.get(c.image)!.rootfs, rollback)),
+      );
+      const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      record.phase = 'Running';
+      await store.save(record);
+      return pod;
+    } catch (e) {
+      const failures = await rollback.run();
+      await removeCgroupDirs(`nspod/${spec.name}`).catch(() => undefined);
+      const message = `pod ${spec.name}: ${errorMessage(e)}`;
+      const code = e instanceof NspodError ? e.code : 'INTERNAL';
+      throw new NspodError(code, failures.length > 0 ? `${message}; rollback also failed: ${failures.join('; ')}` : message, { cause: e });
+    }
+  }
+
+  /** Opens a pod another process (or this one) created. */
+  static async load(name: string, options: PodOptions = {}): Promise<Pod> {
+    const opts = resolvePodOptions(options);
+    const store = new StateRoot(opts.root);
+    const record = await store.load(name);
+    if (!record) {
+      throw new NspodError('POD_NOT_FOUND', `no pod named ${JSON.stringify(name)} in ${opts.root}`, { hint: 'nspod ps lists the pods' });
+    }
+    return new Pod(record, store, new Runtime({ runtime: record.runtime.binary, root: record.runtime.root }));
+  }
+
+  /** Names of the pods under a state root. */
+  static async list(options: PodOptions = {}): Promise<string[]> {
+    return await new StateRoot(resolvePodOptions(options).root).names();
+  }
+
+  /** /etc/hosts, /etc/hostname and /etc/resolv.conf shared by the pod's containers. */
+  private async writePodFiles(): Promise<void> {
+    const hostname = this.hostname();
+    const etc = path.join(this.dir, 'etc');
+    await mkdir(etc, { recursive: true });
+    await writeFile(
+      path.join(etc, 'hosts'),
+      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`,
+    );
+    await writeFile(path.join(etc, 'hostname'), `${hostname}\n`);
+    await copyFile('/etc/resolv.conf', path.join(etc, 'resolv.conf')).catch(() => writeFile(path.join(etc, 'resolv.conf'), ''));
+    for (const v of this.spec.volumes ?? []) {
+      if (v.emptyDir) await mkdir(path.join(this.dir, 'volumes', v.name), { recursive: true, mode: 0o777 });
+    }
+  }
+
+  private hostname(): string {
+    return this.spec.hostname ?? this.spec.name;
+  }
+
+  private async startPause(rollback: Rollback): Promise<void> {
+    const bundle = path.join(this.dir, 'pause');
+    await writePauseBundle(bundle, {
+      hostname: this.hostname(),
+      cgroupsPath: cgroupsPath(this.name, 'pause'),
+      nofileHardLimit: nofileHardLimit(),
+      pauseBinary: assets.pauseBinary,
+      hostNetwork: this.spec.hostNetwork === true,
+      annotations: { 'io.kubernetes.pod.name': this.name, 'io.kubernetes.container.name': 'POD' },
+    });
+    const id = this.name;
+    const exitFile = path.join(bundle, 'exit');
+    const logPath = path.join(bundle, 'pause.log');
+    const pid = await this.runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid') });
+    rollback.add('pause container', () => this.destroyContainer(id, exitFile, pid, 0));
+    const startTime = processStartTime(pid);
+    const namespaces = {} as Record<NamespaceName, { path: string; inode: number }>;
+    for (const ns of NAMESPACES) {
+      const file = `/proc/${pid}/ns/${ns}`;
+      const inode = namespaceInode(file);
+      if (inode === undefined || startTime === undefined) {
+        throw new NspodError('PAUSE_GONE', 'the pause container exited right after it started', { hint: `see ${logPath}` });
+      }
+      namespaces[ns] = { path: file, inode };
+    }
+    this.record.pause = { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
+  }
+
+  /** PID-reuse guard: the pid must still be our pause, with the namespaces we recorded. */
+  private assertPauseIsOurs(): PauseRecord {
+    const pause = this.record.pause;
+    if (!pause) throw new NspodError('PAUSE_GONE', `pod ${this.name} has no pause container`);
+    const same =
+      processStartTime(pause.pid) === pause.startTime &&
+      isAlive(pause.pid) &&
+      (['net', 'ipc', 'uts', 'pid'] as const).every((ns) => namespaceInode(pause.namespaces[ns].path) === pause.namespaces[ns].inode);
+    if (!same) {
+      throw new NspodError('PAUSE_GONE', `the pause of pod ${this.name} (pid ${pause.pid}) is gone: the pod has failed and no container may join pid ${pause.pid}'s namespaces`, {
+        hint: `remove the pod (nspod rm -f ${this.name}) and create it again`,
+      });
+    }
+    return pause;
+  }
+
+  private containerMounts(c: ContainerSpec): Mount[] {
+    const etc = path.join(this.dir, 'etc');
+    const mounts: Mount[] = [
+      bindMount(path.join(etc, 'hosts'), '/etc/hosts'),
+      bindMount(path.join(etc, 'hostname'), '/etc/hostname'),
+      bindMount(path.join(etc, 'resolv.conf'), '/etc/resolv.conf'),
+    ];
+    for (const m of c.volumeMounts ?? []) {
+      const volume = (this.spec.volumes ?? []).find((v) => v.name === m.name)!;
+      const source = volume.hostPath ? volume.hostPath.path : path.join(this.dir, 'volumes', volume.name);
+      mounts.push(bindMount(source, m.mountPath, m.readOnly === true));
+    }
+    return mounts;
+  }
+
+  /** Overlay rootfs, sibling bundle, start under a shim. Returns the new record (already in pod.json's list). */
+  private async launch(c: ContainerSpec, lowerdir: string, init: boolean, rollback: Rollback, restartCount = 0): Promise<ContainerRecord> {
+    const dir = path.join(this.dir, 'containers', c.name);
+    const bundle = path.join(dir, 'bundle');
+    const rootfs = path.join(bundle, 'rootfs');
+    const logsDir = path.join(this.dir, 'logs');
+    await Promise.all([mkdir(path.join(dir, 'upper'), { recursive: true }), mkdir(path.join(dir, 'work'), { recursive: true }), mkdir(rootfs, { recursive: true }), mkdir(logsDir, { recursive: true })]);
+    await mountOverlay(lowerdir, path.join(dir, 'upper'), path.join(dir, 'work'), rootfs);
+    rollback.add(`rootfs of ${c.name}`, () => unmountAll(rootfs));
+    const pause = this.assertPauseIsOurs();
+    const spec = buildSiblingSpec({
+      pod: { name: this.name, hostname: this.hostname(), shareProcessNamespace: this.spec.shareProcessNamespace, hostNetwork: this.spec.hostNetwork },
+      container: c,
+      pause: pauseNamespacePaths(pause.pid),
+      rootfs,
+      nofileHardLimit: nofileHardLimit(),
+      extraMounts: this.containerMounts(c),
+    });
+    assertValidSpec(spec, `container ${c.name}`);
+    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    const record: ContainerRecord = {
+      name: c.name,
+      id: `${this.name}.${c.name}`,
+      init,
+      dir,
+      bundle,
+      rootfs,
+      lowerdir,
+      logPath: path.join(logsDir, `${c.name}.log`),
+      exitFile: path.join(dir, 'exit'),
+      pidFile: path.join(dir, 'pid'),
+      restartCount,
+    };
+    await rm(record.exitFile, { force: true });
+    this.assertPauseIsOurs();
+    try {
+      record.pid = await this.runtime.runDetached(record.id, bundle, { logFile: record.logPath, exitFile: record.exitFile, pidFile: record.pidFile });
+    } catch (e) {
+      await this.runtime.delete(record.id, { force: true }).catch(() => undefined);
+      throw new NspodError(e instanceof NspodError ? e.code : 'RUNTIME_FAILED', `container ${c.name} failed to start: ${errorMessage(e)}`, { cause: e });
+    }
+    record.startedAt = new Date().toISOString();
+    rollback.add(`container ${c.name}`, () => this.destroyContainer(record.id, record.exitFile, record.pid!, 0));
+    this.record.containers = [...this.record.containers.filter((r) => r.name !== c.name), record];
+    return record;
+  }
+
+  private async startContainer(c: ContainerSpec, lowerdir: string, rollback: Rollback): Promise<void> {
+    await this.launch(c, lowerdir, false, rollback);
+  }
+
+  /** An init container runs to completion before the apps; a non-zero exit fails the pod. */
+  private async runInitContainer(c: ContainerSpec, lowerdir: string, rollback: Rollback): Promise<void> {
+    const record = await this.launch(c, lowerdir, true, rollback);
+    await waitForFile(record.exitFile, 24 * 3600_000, () => isAlive(record.pid!));
+    const exit = await readJson<ExitRecord>(record.exitFile);
+    await this.runtime.delete(record.id, { force: true });
+    await unmountAll(record.rootfs);
+    if (!exit || exit.exitCode !== 0) {
+      const tail = await logTail(record.logPath, 5);
+      throw new NspodError('RUNTIME_FAILED', `init container ${c.name} exited with code ${exit?.exitCode ?? 'unknown'}${tail ? `: ${tail}` : ''}`);
+    }
+  }
+
+  /** TERM (or KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
+  private async destroyContainer(id: string, exitFile: string, pid: number, graceMs: number): Promise<void> {
+    const alive = () => isAlive(pid);
+    if (alive()) {
+      if (graceMs > 0) {
+        await this.runtime.kill(id, 'TERM');
+        await waitForFile(exitFile, graceMs, alive).catch(() => false);
+      }
+      if (alive()) {
+        await this.runtime.kill(id, 'KILL');
+        await waitForFile(exitFile, 10_000, alive).catch(() => false);
+      }
+    }
+    await this.runtime.delete(id, { force: true });
+  }
+
+  /** Reads the pod's state: pause, namespaces, and each container's state from its shim's records. */
+  async status(): Promise<PodStatus> {
+    const fresh = await this.store.load(this.name);
+    if (fresh) this.record = fresh;
+    const r = this.record;
+    const pause = r.pause;
+    const pauseAlive = pause !== undefined && isAlive(pause.pid) && processStartTime(pause.pid) === pause.startTime;
+    const containers: ContainerStatus[] = [];
+    for (const c of r.containers) {
+      const exit = await readJson<ExitRecord>(c.exitFile);
+      const running = !exit && c.pid !== undefined && isAlive(c.pid);
+      containers.push({
+        name: c.name,
+        id: c.id,
+        init: c.init,
+        state: exit ? 'exited' : running ? 'running' : 'unknown',
+        pid: running ? c.pid : undefined,
+        exitCode: exit?.exitCode,
+        signal: exit?.signal || undefined,
+        startedAt: c.startedAt,
+        finishedAt: exit?.finishedAt,
+        restartCount: c.restartCount,
+        bundle: c.bundle,
+        logPath: c.logPath,
+      });
+    }
+    let phase = r.phase;
+    if (phase === 'Running' && !pauseAlive) phase = 'Failed';
+    return {
+      name: r.name,
+      phase,
+      createdAt: r.createdAt,
+      runtime: r.runtime.name,
+      dir: r.dir,
+      pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
+      containers,
+    };
+  }
+
+  private containerRecord(name?: string): ContainerRecord {
+    const apps = this.record.containers.filter((c) => !c.init);
+    const found = name === undefined ? apps[0] : this.record.containers.find((c) => c.name === name);
+    if (!found) {
+      throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no container ${JSON.stringify(name)}`, {
+        hint: `its containers: ${apps.map((c) => c.name).join(', ')}`,
+      });
+    }
+    return found;
+  }
+
+  /** Runs a command in a container (the first app container when none is named). */
+  async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const c = this.containerRecord(container);
+    return await this.runtime.exec(c.id, command, options);
+  }
+
+  /** Starts a container that is not running (after it exited or was killed): it joins the same pause. */
+  async restartContainer(name: string): Promise<void> {
+    const old = this.containerRecord(name);
+    const spec = this.spec.containers.find((c) => c.name === name);
+    if (!spec) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container ${name}`);
+    await this.destroyContainer(old.id, old.exitFile, old.pid ?? 0, 0);
+    await unmountAll(old.rootfs);
+    const rollback = new Rollback();
+    try {
+      await this.launch(withImageDefaults(spec, {}), old.lowerdir, false, rollback, old.restartCount + 1);
+    } catch (e) {
+      await rollback.run();
+      throw e;
+    }
+    await this.store.save(this.record);
+  }
+
+  /**
+   * Stops the pod: apps get TERM, then KILL after the grace period, and are
+   * deleted; the pause goes last. The state dir stays (logs) until remove().
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
+    await Promise.all(
+      this.record.containers.map(async (c) => {
+        await this.destroyContainer(c.id, c.exitFile, c.pid ?? 0, graceMs);
+        await unmountAll(c.rootfs);
+      }),
+    );
+    const pause = this.record.pause;
+    if (pause) await this.destroyContainer(pause.id, pause.exitFile, pause.pid, 1000);
+    await unmountAll(this.dir);
+    await removeCgroupDirs(`nspod/${this.name}`);
+    this.record.phase = 'Stopped';
+    await this.store.save(this.record);
+  }
+
+  /** Stops the pod if needed and removes its state dir. */
+  async remove(options: StopOptions = {}): Promise<void> {
+    await this.stop(options);
+    await this.store.release(this.name);
+  }
+
+  /** `await using pod = await Pod.create(...)`: the pod is removed at the end of the scope, with no grace. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.remove({ gracePeriodSeconds: 0 });
+  }
+}
+
+/** Kubernetes' rules: the image's Entrypoint when there is no command, its Cmd when there are no args either. */
+export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): ContainerSpec {
+  const out: ContainerSpec = { ...c };
+  if (!c.command || c.command.length === 0) {
+    if (d.entrypoint) out.command = d.entrypoint;
+    if (!c.args && d.cmd) out.args = d.cmd;
+  }
+  if (d.env) out.env = { ...d.env, ...(c.env ?? {}) };
+  if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
+  return out;
+}
+
+/** The last `n` lines of a CRI log, without their prefixes, joined by ' | '. */
+export async function logTail(file: string, n: number): Promise<string> {
+  try {
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean).slice(-n);
+    return lines.map((l) => l.split(' ').slice(3).join(' ')).join(' | ');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,120 @@
+/** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
+import { mkdir, readdir, rename, writeFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { NspodError } from '../errors.js';
+import type { PodSpec } from './spec.js';
+import { readJson } from './host.js';
+
+export const DEFAULT_STATE_ROOT = '/run/nspod';
+
+export type NamespaceName = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
+
+export interface NamespaceRecord {
+  path: string;
+  inode: number;
+}
+
+export interface PauseRecord {
+  id: string;
+  pid: number;
+  /** Start time of the pid (clock ticks since boot): guards against pid reuse. */
+  startTime: number;
+  bundle: string;
+  logPath: string;
+  exitFile: string;
+  namespaces: Record<NamespaceName, NamespaceRecord>;
+}
+
+export interface ContainerRecord {
+  name: string;
+  /** The runtime's container id: `<pod>.<container>`. */
+  id: string;
+  init: boolean;
+  dir: string;
+  bundle: string;
+  rootfs: string;
+  /** The image's rootfs: the overlay's read-only lower dir. */
+  lowerdir: string;
+  logPath: string;
+  exitFile: string;
+  pidFile: string;
+  pid?: number;
+  startedAt?: string;
+  restartCount: number;
+}
+
+export type PodPhase = 'Creating' | 'Running' | 'Stopped' | 'Failed';
+
+export interface PodRecord {
+  version: 1;
+  name: string;
+  createdAt: string;
+  phase: PodPhase;
+  spec: PodSpec;
+  dir: string;
+  runtime: { name: string; binary: string; root: string };
+  pause?: PauseRecord;
+  containers: ContainerRecord[];
+}
+
+/** Paths of one state root. */
+export class StateRoot {
+  constructor(readonly root: string) {}
+
+  get podsDir(): string {
+    return path.join(this.root, 'pods');
+  }
+
+  runtimeRoot(runtimeName: string): string {
+    return path.join(this.root, 'runtime', runtimeName);
+  }
+
+  podDir(name: string): string {
+    return path.join(this.podsDir, name);
+  }
+
+  recordPath(name: string): string {
+    return path.join(this.podDir(name), 'pod.json');
+  }
+
+  /** Claims the pod's name: the mkdir is atomic, so two creators cannot both win. */
+  async claim(name: string): Promise<string> {
+    await mkdir(this.podsDir, { recursive: true, mode: 0o711 });
+    const dir = this.podDir(name);
+    try {
+      await mkdir(dir, { mode: 0o711 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} already exists in ${this.root}`, {
+          hint: `remove it first (nspod rm -f ${name}) or choose another name`,
+        });
+      }
+      throw e;
+    }
+    return dir;
+  }
+
+  async save(record: PodRecord): Promise<void> {
+    const file = this.recordPath(record.name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(record, null, 2));
+    await rename(tmp, file);
+  }
+
+  async load(name: string): Promise<PodRecord | undefined> {
+    return await readJson<PodRecord>(this.recordPath(name));
+  }
+
+  async names(): Promise<string[]> {
+    try {
+      return (await readdir(this.podsDir)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+  }
+
+  async release(name: string): Promise<void> {
+    await rm(this.podDir(name), { recursive: true, force: true });
+  }
+}

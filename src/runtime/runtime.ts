@@ -1,0 +1,227 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+import { execa, type Options } from 'execa';
+import { NspodError } from '../errors.js';
+import { assets } from '../paths.js';
+import type { RuntimeState } from '../oci/spec.js';
+
+export interface RuntimeOptions {
+  /** `runc`, `crun`, or a path to either. Default: env NSPOD_RUNTIME, else `runc`. */
+  runtime?: string | undefined;
+  /** The runtime's own state directory (`--root`). Never runc's global /run/runc. */
+  root: string;
+}
+
+export interface DetachedRun {
+  /** Where the shim writes the container's stdout/stderr, in the CRI log format. */
+  logFile: string;
+  /** Where the shim writes `{pid, exitCode, signal, finishedAt}` when the container exits. */
+  exitFile: string;
+  pidFile: string;
+  /** Run by the shim (execv) after it wrote the exit file. */
+  exitCommand?: string[] | undefined;
+}
+
+export interface ExecOptions {
+  tty?: boolean;
+  env?: Record<string, string>;
+  cwd?: string;
+  user?: { uid: number; gid?: number };
+  /** Text fed to the process's stdin. */
+  input?: string;
+  /** Pass the caller's stdin/stdout/stderr through (an interactive `nspod exec -it`). */
+  inherit?: boolean;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ProcessInfo {
+  pid: number;
+}
+
+const CRUN_HYBRID = 'cgroups in hybrid mode not supported';
+
+/** Finds an executable by name on PATH (or checks a path). */
+export function findExecutable(name: string): string | undefined {
+  const candidates = name.includes('/')
+    ? [name]
+    : (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => path.join(d, name));
+  for (const file of candidates) {
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The OCI runtime (runc, or crun: the same CLI) under its own `--root`.
+ * Every error names the command and carries the runtime's stderr.
+ */
+export class Runtime {
+  readonly binary: string;
+  readonly name: string;
+  readonly root: string;
+
+  constructor(options: RuntimeOptions) {
+    const wanted = options.runtime ?? process.env.NSPOD_RUNTIME ?? 'runc';
+    const found = findExecutable(wanted);
+    if (!found) {
+      throw new NspodError('RUNTIME_MISSING', `container runtime ${JSON.stringify(wanted)} not found`, {
+        hint: wanted.includes('/') ? 'check the path given as the runtime' : `install it (apt-get install ${path.basename(wanted)}) or choose another with --runtime / NSPOD_RUNTIME`,
+      });
+    }
+    this.binary = found;
+    this.name = path.basename(found);
+    this.root = options.root;
+  }
+
+  private args(args: string[]): string[] {
+    return ['--root', this.root, ...args];
+  }
+
+  private async call(args: string[], options: Options = {}): Promise<string> {
+    const full = this.args(args);
+    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore', ...options });
+    if (result.exitCode !== 0 || result.failed) {
+      throw this.failure(full, String(result.stderr ?? '') || String(result.message ?? ''));
+    }
+    return String(result.stdout ?? '');
+  }
+
+  /** Turns the runtime's stderr into one NspodError, with a remedy where one is known. */
+  failure(args: string[], stderr: string): NspodError {
+    const said = cleanRuntimeMessage(stderr);
+    const command = `${this.name} ${args.join(' ')}`;
+    if (said.includes(CRUN_HYBRID)) {
+      return new NspodError('RUNTIME_UNSUPPORTED_HOST', `${command}: ${said}`, {
+        hint:
+          'crun refuses a hybrid cgroup layout whose cgroup2 mount still offers a controller; mount that controller (usually hugetlb) ' +
+          'on its own v1 hierarchy, e.g. `mkdir -p /sys/fs/cgroup/hugetlb && mount -t cgroup -o hugetlb none /sys/fs/cgroup/hugetlb`, or use runc; nspod never changes host cgroup mounts itself',
+      });
+    }
+    return new NspodError('RUNTIME_FAILED', `${command}: ${said || 'failed'}`);
+  }
+
+  /**
+   * Starts a container detached under an nspod-shim: the shim stays as the
+   * container's parent (a subreaper), logs its output and records its exit.
+   * Returns the container's pid.
+   */
+  async runDetached(id: string, bundle: string, run: DetachedRun): Promise<number> {
+    const shimArgs = ['-l', run.logFile, '-e', run.exitFile, '-p', run.pidFile];
+    if (run.exitCommand && run.exitCommand.length > 0) {
+      const [prog, ...rest] = run.exitCommand;
+      shimArgs.push('-x', prog!);
+      for (const a of rest) shimArgs.push('-a', a);
+    }
+    const runtimeArgs = this.args(['run', '-d', '--pid-file', run.pidFile, '--bundle', bundle, id]);
+    const result = await execa(assets.shimBinary, [...shimArgs, '--', this.binary, ...runtimeArgs], { reject: false, stdin: 'ignore' });
+    if (result.exitCode !== 0) {
+      if (result.exitCode === 125 || result.exitCode === 2 || (result.failed && result.exitCode === undefined)) {
+        const said = String(result.stderr || result.message);
+        throw new NspodError('INTERNAL', `nspod-shim failed for container ${id}: ${said}`, { hint: 'run scripts/setup to rebuild pause/build' });
+      }
+      throw this.failure(runtimeArgs, String(result.stderr));
+    }
+    const pid = Number.parseInt(String(result.stdout).trim(), 10);
+    if (!Number.isInteger(pid) || pid <= 0) throw new NspodError('INTERNAL', `nspod-shim printed no pid for container ${id}`);
+    return pid;
+  }
+
+  /** The container's state, or undefined when the runtime does not know it. */
+  async state(id: string): Promise<(RuntimeState & { created?: string }) | undefined> {
+    const full = this.args(['state', id]);
+    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
+    if (result.exitCode !== 0) {
+      if (/does not exist|not found|no such file/i.test(String(result.stderr))) return undefined;
+      throw this.failure(full, String(result.stderr));
+    }
+    return JSON.parse(String(result.stdout)) as RuntimeState;
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    const out = await this.call(['list', '--format', 'json']);
+    const parsed = JSON.parse(out.trim() || '[]') as RuntimeState[] | null;
+    return parsed ?? [];
+  }
+
+  /** Sends a signal; a container that is already gone or stopped is not an error. */
+  async kill(id: string, signal = 'TERM', options: { all?: boolean } = {}): Promise<void> {
+    const args = ['kill', ...(options.all ? ['--all'] : []), id, signal];
+    const full = this.args(args);
+    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
+    if (result.exitCode !== 0 && !/not running|does not exist|no such process|not found|container not running/i.test(String(result.stderr))) {
+      throw this.failure(full, String(result.stderr));
+    }
+  }
+
+  /** Deletes a container; a container the runtime does not know is not an error. */
+  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    const full = this.args(['delete', ...(options.force ? ['--force'] : []), id]);
+    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
+    if (result.exitCode !== 0 && !/does not exist|not found/i.test(String(result.stderr))) {
+      throw this.failure(full, String(result.stderr));
+    }
+  }
+
+  /** `create` + `start`, for callers that want the two steps apart. Stdio goes to /dev/null. */
+  async create(id: string, bundle: string, pidFile: string): Promise<void> {
+    await this.call(['create', '--bundle', bundle, '--pid-file', pidFile, id], { stdout: 'ignore' });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.call(['start', id]);
+  }
+
+  /** Pids of the container's processes (host pid namespace). */
+  async ps(id: string): Promise<number[]> {
+    const out = await this.call(['ps', '--format', 'json', id]);
+    return (JSON.parse(out.trim() || '[]') as number[] | null) ?? [];
+  }
+
+  /** Runs a process in a running container and waits for it. */
+  async exec(id: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const args = ['exec'];
+    if (options.tty) args.push('--tty');
+    if (options.cwd) args.push('--cwd', options.cwd);
+    if (options.user) args.push('--user', `${options.user.uid}:${options.user.gid ?? options.user.uid}`);
+    for (const [k, v] of Object.entries(options.env ?? {})) args.push('--env', `${k}=${v}`);
+    args.push(id, ...command);
+    const full = this.args(args);
+    const result = await execa(this.binary, full, {
+      reject: false,
+      ...(options.inherit ? { stdio: 'inherit' as const } : options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    });
+    if (result.timedOut) throw new NspodError('TIMEOUT', `${this.name} exec in ${id} timed out after ${options.timeoutMs} ms`);
+    const stderr = String(result.stderr ?? '');
+    if (result.exitCode === undefined) throw this.failure(full, stderr || String(result.message));
+    // The runtime's own failures (no such container, exec failed) are not the command's exit codes.
+    if (result.exitCode !== 0 && /^time=".*level=error|container does not exist|exec failed/m.test(stderr)) {
+      throw this.failure(full, stderr);
+    }
+    return { exitCode: result.exitCode, stdout: String(result.stdout ?? ''), stderr };
+  }
+}
+
+/** runc logs as `time="..." level=error msg="..."`; people want the msg. */
+export function cleanRuntimeMessage(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const m = /level=(?:error|fatal|warning) msg="((?:[^"\\]|\\.)*)"/.exec(l);
+      return m ? m[1]!.replace(/\\"/g, '"') : l;
+    });
+  return [...new Set(lines)].join('; ');
+}

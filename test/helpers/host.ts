@@ -1,0 +1,108 @@
+/** Test helpers that look at the real host: state roots, leaks, processes, namespaces. */
+import { mkdtemp, rm, readdir, readFile, readlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { ExecutionContext } from 'ava';
+import { mountsUnder } from '../../src/pod/host.js';
+
+export const RUNTIME = process.env.NSPOD_RUNTIME ?? 'runc';
+
+/** A fresh state root for one test, removed (after a leak check) when the test ends, pass or fail. */
+export async function stateRoot(t: ExecutionContext, tag = 'test'): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), `nspod-${tag}-`));
+  t.teardown(async () => {
+    await forceClean(root);
+  });
+  return root;
+}
+
+/** Kills and deletes every container under the root's runtime dirs and unmounts everything below it, then removes it. */
+export async function forceClean(root: string): Promise<void> {
+  for (const rt of ['runc', 'crun']) {
+    const runtimeRoot = path.join(root, 'runtime', rt);
+    if (!existsSync(runtimeRoot)) continue;
+    const listed = await execa(rt, ['--root', runtimeRoot, 'list', '-q'], { reject: false });
+    for (const id of String(listed.stdout ?? '').split('\n').filter(Boolean)) {
+      await execa(rt, ['--root', runtimeRoot, 'kill', id, 'KILL'], { reject: false });
+      await execa(rt, ['--root', runtimeRoot, 'delete', '--force', id], { reject: false });
+    }
+  }
+  for (const m of mountsUnder(root)) await execa('umount', ['--lazy', m], { reject: false });
+  await rm(root, { recursive: true, force: true });
+}
+
+/** Containers the runtime still lists under a root. */
+export async function runtimeContainers(runtimeRoot: string, runtime = RUNTIME): Promise<string[]> {
+  if (!existsSync(runtimeRoot)) return [];
+  const r = await execa(runtime, ['--root', runtimeRoot, 'list', '-q'], { reject: false });
+  return String(r.stdout ?? '').split('\n').filter(Boolean);
+}
+
+export async function nsInode(pid: number | 'self', ns: string): Promise<number> {
+  const link = await readlink(`/proc/${pid}/ns/${ns}`);
+  const m = /\[(\d+)\]/.exec(link);
+  if (!m) throw new Error(`unexpected ns link ${link}`);
+  return Number(m[1]);
+}
+
+export interface ProcInfo {
+  pid: number;
+  ppid: number;
+  state: string;
+  comm: string;
+}
+
+export async function procInfo(pid: number): Promise<ProcInfo | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
+    return { pid, ppid: Number(field('PPid')), state: field('State').charAt(0), comm: field('Name') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process (host pids) whose pid namespace has this inode. */
+export async function processesInPidNamespace(inode: number): Promise<ProcInfo[]> {
+  const out: ProcInfo[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if ((await nsInode(pid, 'pid')) !== inode) continue;
+    } catch {
+      continue;
+    }
+    const info = await procInfo(pid);
+    if (info) out.push(info);
+  }
+  return out;
+}
+
+/** Processes whose command line mentions `needle` (used to find leftovers of a test's own state root). */
+export async function processesMentioning(needle: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmd = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+      if (cmd.includes(needle)) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** Polls `check` every 20 ms until it returns a value other than undefined, or throws after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 5000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
