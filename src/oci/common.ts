@@ -78,7 +78,12 @@ export function nofileRlimit(wanted: number, hardLimit: number): Rlimit {
   return { type: 'RLIMIT_NOFILE', soft: value, hard: value };
 }
 
-/** `/nspod/<pod>/<container>`: one cgroup per container, under one per pod. */
-export function cgroupsPath(pod: string, container: string): string {
-  return `/nspod/${pod}/${container}`;
+/** `/nspod/<pod cgroup>/<container>`: one cgroup per container, under one per pod. */
+export function cgroupsPath(podCgroup: string, container: string): string {
+  return `/nspod/${podCgroup}/${container}`;
+}
+
+/** The pod's cgroup directory name: its name and uid, so pods of one name under two state roots never share one. */
+export function podCgroupName(name: string, uid: string): string {
+  return `${name}-${uid}`;
 }

@@ -14,7 +14,7 @@ import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, typ
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 export interface SiblingSpecInput {
-  pod: { name: string; hostname: string; shareProcessNamespace?: boolean | undefined; hostNetwork?: boolean | undefined };
+  pod: { name: string; hostname: string; cgroup: string; shareProcessNamespace?: boolean | undefined; hostNetwork?: boolean | undefined };
   /** The container, with image defaults (entrypoint, env, ...) already applied. */
   container: ContainerSpec;
   /** The pause whose namespaces the container joins. */
@@ -98,7 +98,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': c.name },
     linux: {
       namespaces,
-      cgroupsPath: cgroupsPath(pod.name, c.name),
+      cgroupsPath: cgroupsPath(pod.cgroup, c.name),
       resources: containerResources(c, privileged),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
     },

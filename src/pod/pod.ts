@@ -14,7 +14,8 @@ import { writePauseBundle } from '../oci/pause.js';
 import { bindMount, buildSiblingSpec } from '../oci/sibling.js';
 import { assertValidSpec } from '../oci/validate.js';
 import { pauseNamespacePaths, type Mount } from '../oci/spec.js';
-import { cgroupsPath } from '../oci/common.js';
+import { cgroupsPath, podCgroupName } from '../oci/common.js';
+import { randomBytes } from 'node:crypto';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
 import { resolveImage, type ImageDefaults } from '../image/resolve.js';
 import { validatePodSpec, type ContainerSpec, type PodSpec } from './spec.js';
@@ -139,6 +140,11 @@ export class Pod implements AsyncDisposable {
     return this.record.spec;
   }
 
+  /** The pod's cgroup directory under /nspod in every hierarchy. */
+  get cgroup(): string {
+    return podCgroupName(this.record.name, this.record.uid);
+  }
+
   get dir(): string {
     return this.record.dir;
   }
@@ -168,6 +174,7 @@ export class Pod implements AsyncDisposable {
     const record: PodRecord = {
       version: 1,
       name: spec.name,
+      uid: randomBytes(4).toString('hex'),
       createdAt: new Date().toISOString(),
       phase: 'Creating',
       spec,
@@ -196,7 +203,7 @@ export class Pod implements AsyncDisposable {
       return pod;
     } catch (e) {
       const failures = await rollback.run();
-      await removeCgroupDirs(`nspod/${spec.name}`).catch(() => undefined);
+      await removeCgroupDirs(`nspod/${podCgroupName(spec.name, record.uid)}`).catch(() => undefined);
       const message = `pod ${spec.name}: ${errorMessage(e)}`;
       const code = e instanceof NspodError ? e.code : 'INTERNAL';
       throw new NspodError(code, failures.length > 0 ? `${message}; rollback also failed: ${failures.join('; ')}` : message, { cause: e });
@@ -243,7 +250,7 @@ export class Pod implements AsyncDisposable {
     const bundle = path.join(this.dir, 'pause');
     await writePauseBundle(bundle, {
       hostname: this.hostname(),
-      cgroupsPath: cgroupsPath(this.name, 'pause'),
+      cgroupsPath: cgroupsPath(this.cgroup, 'pause'),
       nofileHardLimit: nofileHardLimit(),
       pauseBinary: assets.pauseBinary,
       hostNetwork: this.spec.hostNetwork === true,
@@ -309,7 +316,7 @@ export class Pod implements AsyncDisposable {
     rollback.add(`rootfs of ${c.name}`, () => unmountAll(rootfs));
     const pause = this.assertPauseIsOurs();
     const spec = buildSiblingSpec({
-      pod: { name: this.name, hostname: this.hostname(), shareProcessNamespace: this.spec.shareProcessNamespace, hostNetwork: this.spec.hostNetwork },
+      pod: { name: this.name, hostname: this.hostname(), cgroup: this.cgroup, shareProcessNamespace: this.spec.shareProcessNamespace, hostNetwork: this.spec.hostNetwork },
       container: c,
       pause: pauseNamespacePaths(pause.pid),
       rootfs,
@@ -466,7 +473,7 @@ export class Pod implements AsyncDisposable {
     const pause = this.record.pause;
     if (pause) await this.destroyContainer(pause.id, pause.exitFile, pause.pid, 1000);
     await unmountAll(this.dir);
-    await removeCgroupDirs(`nspod/${this.name}`);
+    await removeCgroupDirs(`nspod/${this.cgroup}`);
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
   }

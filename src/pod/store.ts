@@ -48,6 +48,8 @@ export type PodPhase = 'Creating' | 'Running' | 'Stopped' | 'Failed';
 export interface PodRecord {
   version: 1;
   name: string;
+  /** Random, per creation: tells two pods of one name apart (cgroups, CNI container ids). */
+  uid: string;
   createdAt: string;
   phase: PodPhase;
   spec: PodSpec;
