@@ -17,6 +17,11 @@ export interface PodSpec {
   volumes?: VolumeSpec[];
   /** Share the host's network namespace (Kubernetes `hostNetwork: true`). */
   hostNetwork?: boolean;
+  /**
+   * The pod's network when it has one of its own: `default` (the built-in CNI
+   * network `nspod`), `none` (loopback only), or the name of a CNI conflist.
+   */
+  network?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
