@@ -1,0 +1,70 @@
+import test from 'ava';
+import { buildSiblingSpec, containerCapabilities, containerEnv } from '../../src/oci/sibling.js';
+import { pauseNamespacePaths } from '../../src/oci/spec.js';
+import { specErrors } from '../../src/oci/validate.js';
+import type { ContainerSpec } from '../../src/pod/spec.js';
+
+const pause = pauseNamespacePaths(4242);
+const pod = { name: 'web', hostname: 'web', cgroup: 'web-0a1b2c3d' };
+const build = (container: ContainerSpec, extra: Partial<typeof pod & { shareProcessNamespace: boolean; hostNetwork: boolean }> = {}) =>
+  buildSiblingSpec({ pod: { ...pod, ...extra }, container, pause, rootfs: '/run/nspod/pods/web/containers/c/bundle/rootfs', nofileHardLimit: 20000 });
+
+test('a sibling joins the pause\'s net, ipc and uts by path, gets its own mount and pid namespace and its own cgroup', (t) => {
+  const spec = build({ name: 'c', image: 'busybox', command: ['sleep'], args: ['10'] });
+  t.deepEqual(specErrors(spec), []);
+  const ns = Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, n.path ?? null]));
+  t.deepEqual(ns, { mount: null, pid: null, network: '/proc/4242/ns/net', ipc: '/proc/4242/ns/ipc', uts: '/proc/4242/ns/uts' });
+  t.is(spec.linux?.cgroupsPath, '/nspod/web-0a1b2c3d/c');
+  t.deepEqual(spec.process?.args, ['sleep', '10']);
+  t.is(spec.hostname, undefined, 'a joined uts namespace cannot be given a hostname');
+});
+
+test('shareProcessNamespace joins the pause\'s pid namespace; hostNetwork joins no network namespace', (t) => {
+  const shared = build({ name: 'c', image: 'busybox', command: ['true'] }, { shareProcessNamespace: true });
+  t.deepEqual(shared.linux?.namespaces?.find((n) => n.type === 'pid'), { type: 'pid', path: '/proc/4242/ns/pid' });
+  const host = build({ name: 'c', image: 'busybox', command: ['true'] }, { hostNetwork: true });
+  t.false(host.linux?.namespaces?.some((n) => n.type === 'network'));
+});
+
+test('user, working dir, env, read-only root and resource limits map to the spec', (t) => {
+  const spec = build({
+    name: 'c',
+    image: 'busybox',
+    command: ['sh'],
+    env: { A: '1', PATH: '/bin' },
+    workingDir: '/tmp',
+    user: { uid: 1000, gid: 2000 },
+    readOnlyRootFilesystem: true,
+    resources: { memoryBytes: 64 * 1024 * 1024, cpu: 0.5, cpuShares: 512, pids: 100 },
+  });
+  t.deepEqual(specErrors(spec), []);
+  t.deepEqual(spec.process?.user, { uid: 1000, gid: 2000 });
+  t.is(spec.process?.cwd, '/tmp');
+  t.deepEqual(spec.process?.env, ['PATH=/bin', 'HOSTNAME=web', 'A=1']);
+  t.true(spec.root?.readonly);
+  t.deepEqual(spec.linux?.resources?.memory, { limit: 67108864 });
+  t.deepEqual(spec.linux?.resources?.cpu, { period: 100000, quota: 50000, shares: 512 });
+  t.deepEqual(spec.linux?.resources?.pids, { limit: 100 });
+});
+
+test('rlimits never exceed the caller\'s hard limit', (t) => {
+  const spec = buildSiblingSpec({ pod, container: { name: 'c', image: 'x', command: ['true'] }, pause, rootfs: '/r', nofileHardLimit: 4096 });
+  t.deepEqual(spec.process?.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 4096, hard: 4096 }]);
+});
+
+test('capabilities: defaults, add and drop (names with or without CAP_), drop ALL, privileged', (t) => {
+  const caps = containerCapabilities({ capabilities: { add: ['NET_ADMIN'], drop: ['cap_kill', 'MKNOD'] } });
+  t.true(caps.includes('CAP_NET_ADMIN'));
+  t.false(caps.includes('CAP_KILL'));
+  t.false(caps.includes('CAP_MKNOD'));
+  t.true(caps.includes('CAP_CHOWN'));
+  t.deepEqual(containerCapabilities({ capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } }), ['CAP_NET_BIND_SERVICE']);
+  t.true(containerCapabilities({ privileged: true }).includes('CAP_SYS_ADMIN'));
+  const privileged = build({ name: 'c', image: 'x', command: ['true'], privileged: true });
+  t.is(privileged.linux?.maskedPaths, undefined);
+  t.deepEqual(specErrors(privileged), []);
+});
+
+test('env: the container\'s variables override PATH and HOSTNAME', (t) => {
+  t.deepEqual(containerEnv({ name: 'c', image: 'x', env: { HOSTNAME: 'other' } }, 'web'), [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, 'HOSTNAME=other']);
+});
