@@ -1,4 +1,6 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { execa, type Options } from 'execa';
 import { NspodError } from '../errors.js';
@@ -173,9 +175,26 @@ export class Runtime {
     }
   }
 
-  /** `create` + `start`, for callers that want the two steps apart. Stdio goes to /dev/null. */
+  /**
+   * `create` + `start`, for callers that want the two steps apart. The
+   * container inherits the runtime's stdio, so that is /dev/null and a file,
+   * never a pipe: a pipe held by the container would never reach EOF.
+   */
   async create(id: string, bundle: string, pidFile: string): Promise<void> {
-    await this.call(['create', '--bundle', bundle, '--pid-file', pidFile, id], { stdout: 'ignore' });
+    const full = this.args(['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+    const errFile = path.join(os.tmpdir(), `nspod-create-${process.pid}-${randomBytes(4).toString('hex')}.err`);
+    const fd = openSync(errFile, 'w+');
+    try {
+      const result = await execa(this.binary, full, {
+        reject: false,
+        // execa's types admit only fds 3-9 here; at run time the fd is handed to the child as is.
+        stdio: ['ignore', 'ignore', fd as unknown as 'ignore'],
+      });
+      if (result.exitCode !== 0) throw this.failure(full, readFileSync(errFile, 'utf8'));
+    } finally {
+      closeSync(fd);
+      rmSync(errFile, { force: true });
+    }
   }
 
   async start(id: string): Promise<void> {

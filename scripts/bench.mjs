@@ -1,0 +1,185 @@
+// nspod's benchmark: ratios against raw runtime calls doing the same work, in
+// the same invocation. Never a pass/fail: it prints numbers.
+//
+//   npm run bench                 (runc; BENCH_RUNS=15, BENCH_PODS=50)
+//   NSPOD_RUNTIME=crun npm run bench
+//
+// The baseline does by hand what nspod does for a pod of pause + 2 siblings:
+// an overlay rootfs per sibling, `run -d` of the pause, sibling configs that
+// join its namespaces, `run -d` of each; teardown is `delete --force` of each
+// plus the unmounts. It runs under nspod-reaper, so the baseline's detached
+// containers are reaped at once as nspod's shims reap theirs.
+import { execa } from 'execa';
+import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+if (!process.env.NSPOD_BENCH_REAPED) {
+  const r = await execa(path.join(top, 'pause/build/nspod-reaper'), [process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { NSPOD_BENCH_REAPED: '1' },
+    reject: false,
+  });
+  process.exit(r.exitCode ?? 1);
+}
+
+const { Pod, buildPauseSpec, buildSiblingSpec, writePauseBundle, pauseNamespacePaths, assets, Runtime } = await import('../dist/index.js');
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const PODS = Number(process.env.BENCH_PODS ?? 50);
+const runtimeName = process.env.NSPOD_RUNTIME ?? 'runc';
+const runtimeBinary = new Runtime({ runtime: runtimeName, root: '/' }).binary;
+const work = await mkdtemp(path.join(os.tmpdir(), 'nspod-bench-'));
+const hardLimit = 20000;
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor(s.length / 2)] };
+};
+const fmt = (ms) => `${ms.toFixed(1).padStart(7)} ms`;
+
+// ---- baseline: the runtime by hand ----------------------------------------
+const rawRoot = path.join(work, 'raw-runtime');
+// Files, never pipes, as the stdio of a detached start: the container would inherit a pipe and hold it open.
+const errFd = openSync(path.join(work, 'raw-runtime.err'), 'a');
+const rr = (...args) => execa(runtimeBinary, ['--root', rawRoot, ...args], { stdin: 'ignore', stdout: 'ignore', stderr: errFd });
+
+async function rawPodUp(i) {
+  const dir = path.join(work, `raw${i + 100}`);
+  const pauseDir = path.join(dir, 'pause');
+  await writePauseBundle(pauseDir, { hostname: 'raw', cgroupsPath: `/nspod-bench/raw${i + 100}/pause`, nofileHardLimit: hardLimit, pauseBinary: assets.pauseBinary });
+  const t0 = performance.now();
+  await rr('run', '-d', '--pid-file', path.join(pauseDir, 'pid'), '--bundle', pauseDir, `raw${i + 100}`);
+  const pid = Number(await readFile(path.join(pauseDir, 'pid'), 'utf8'));
+  for (const c of ['a', 'b']) {
+    const cdir = path.join(dir, c);
+    const rootfs = path.join(cdir, 'rootfs');
+    await Promise.all(['upper', 'work', 'rootfs'].map((d) => mkdir(path.join(cdir, d), { recursive: true })));
+    await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${assets.toolboxRootfs},upperdir=${cdir}/upper,workdir=${cdir}/work`, rootfs]);
+    const spec = buildSiblingSpec({
+      pod: { name: `raw${i + 100}`, hostname: 'raw', cgroup: `raw${i + 100}` },
+      container: { name: c, image: 'busybox', command: ['sleep', '3600'] },
+      pause: pauseNamespacePaths(pid),
+      rootfs,
+      nofileHardLimit: hardLimit,
+    });
+    spec.linux.cgroupsPath = `/nspod-bench/raw${i + 100}/${c}`;
+    await writeFile(path.join(cdir, 'config.json'), JSON.stringify(spec));
+    await rr('run', '-d', '--bundle', cdir, `raw${i + 100}.${c}`);
+  }
+  return performance.now() - t0;
+}
+
+async function rawPodDown(i) {
+  const dir = path.join(work, `raw${i + 100}`);
+  const t0 = performance.now();
+  // By hand: KILL, then delete once the reaper has collected it.
+  const killAndDelete = async (id) => {
+    await rr('kill', id, 'KILL');
+    for (let tries = 0; ; tries++) {
+      try {
+        await rr('delete', id);
+        return;
+      } catch (e) {
+        if (tries > 200) throw e;
+      }
+    }
+  };
+  for (const c of ['a', 'b']) {
+    await killAndDelete(`raw${i + 100}.${c}`);
+    await execa('umount', [path.join(dir, c, 'rootfs')]);
+  }
+  await killAndDelete(`raw${i + 100}`);
+  const ms = performance.now() - t0;
+  await rm(dir, { recursive: true, force: true });
+  await rmCgroups(`nspod-bench/raw${i + 100}`);
+  return ms;
+}
+
+async function rmCgroups(rel) {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const mounts = info.split('\n').filter((l) => / - cgroup2? /.test(l)).map((l) => l.split(' ')[4]);
+  await Promise.all(mounts.map((m) => execa('rmdir', [path.join(m, rel)], { reject: false })));
+}
+
+// ---- nspod ----------------------------------------------------------------
+const nspodRoot = path.join(work, 'nspod-root');
+const podSpec = (name) => ({
+  name,
+  containers: [
+    { name: 'a', image: 'busybox', command: ['sleep', '3600'] },
+    { name: 'b', image: 'busybox', command: ['sleep', '3600'] },
+  ],
+});
+
+async function nspodPodUp(name) {
+  const t0 = performance.now();
+  const pod = await Pod.create(podSpec(name), { root: nspodRoot, runtime: runtimeName });
+  return { pod, ms: performance.now() - t0 };
+}
+
+async function nspodPodDown(pod) {
+  const t0 = performance.now();
+  await pod.remove({ gracePeriodSeconds: 0 });
+  return performance.now() - t0;
+}
+
+function vmRss(pid) {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
+}
+
+try {
+  console.log(`nspod bench: runtime ${runtimeName} (${runtimeBinary}), ${RUNS} runs each, pod = pause + 2 busybox siblings\n`);
+  // Warm-up: first runs pay for page cache and the schema compile.
+  await rawPodUp(-1);
+  await rawPodDown(-1);
+  await nspodPodDown((await nspodPodUp('warmup')).pod);
+
+  const raw = { up: [], down: [] };
+  const ours = { up: [], down: [] };
+  for (let i = 0; i < RUNS; i++) {
+    // Interleave so that drift on the host hits both alike.
+    raw.up.push(await rawPodUp(i));
+    raw.down.push(await rawPodDown(i));
+    const { pod, ms } = await nspodPodUp(`bench-${i}`);
+    ours.up.push(ms);
+    ours.down.push(await nspodPodDown(pod));
+  }
+  const line = (what, r, o) => {
+    const a = stats(r);
+    const b = stats(o);
+    console.log(`${what.padEnd(10)} raw min ${fmt(a.min)} median ${fmt(a.median)} | nspod min ${fmt(b.min)} median ${fmt(b.median)} | ratio (median) ${(b.median / a.median).toFixed(2)}`);
+  };
+  line('pod up', raw.up, ours.up);
+  line('teardown', raw.down, ours.down);
+
+  console.log(`\n${PODS} pods one after another (nspod, each kept running until the end):`);
+  const pods = [];
+  const times = [];
+  for (let i = 0; i < PODS; i++) {
+    const { pod, ms } = await nspodPodUp(`seq-${i}`);
+    pods.push(pod);
+    times.push(ms);
+  }
+  const tenth = Math.max(1, Math.floor(PODS / 10));
+  console.log(`  first ${fmt(times[0])}, last ${fmt(times[PODS - 1])}, median of first ${tenth} ${fmt(stats(times.slice(0, tenth)).median)}, of last ${tenth} ${fmt(stats(times.slice(-tenth)).median)}`);
+  const status = await pods[0].status();
+  const pauseRss = await vmRss(status.pause.pid);
+  const shims = (await execa('pgrep', ['-f', `nspod-shim .*${nspodRoot}/pods/seq-0/`], { reject: false })).stdout.split('\n').filter(Boolean).map(Number);
+  const shimRss = (await Promise.all(shims.map(vmRss))).reduce((a, b) => a + b, 0);
+  console.log(`  pause VmRSS ${pauseRss} kB; idle pod overhead (pause + ${shims.length} shims) ${pauseRss + shimRss} kB`);
+  const t0 = performance.now();
+  for (const pod of pods) await pod.remove({ gracePeriodSeconds: 0 });
+  console.log(`  teardown of ${PODS} pods: ${fmt((performance.now() - t0) / PODS)} per pod`);
+} finally {
+  const left = await execa(runtimeBinary, ['--root', rawRoot, 'list', '-q'], { reject: false });
+  for (const id of left.stdout.split('\n').filter(Boolean)) await execa(runtimeBinary, ['--root', rawRoot, 'delete', '--force', id], { reject: false });
+  for (const pod of await Pod.list({ root: nspodRoot }).catch(() => [])) await (await Pod.load(pod, { root: nspodRoot })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
+  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(work));
+  for (const m of mounts.reverse()) await execa('umount', ['--lazy', m], { reject: false });
+  await rm(work, { recursive: true, force: true });
+  await rmCgroups('nspod-bench');
+}
