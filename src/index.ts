@@ -14,3 +14,5 @@ export { specErrors, assertValidSpec } from './oci/validate.js';
 export { NspodError, isNspodError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { assets } from './paths.js';
+export { parseManifest, loadManifestFile, parseQuantity, NETWORK_ANNOTATION } from './manifest/index.js';
+export type { ParseManifestOptions, ParsedManifest, LoadedManifest, Quantity } from './manifest/index.js';

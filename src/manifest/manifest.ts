@@ -1,0 +1,102 @@
+/** Kubernetes `v1 Pod` manifests (one or more YAML documents) → PodSpecs. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { isNspodError, NspodError } from '../errors.js';
+import { validatePodSpec, type PodSpec } from '../pod/spec.js';
+import { Field, manifestError, type ManifestContext, type Origin } from './field.js';
+import { podFromDocument } from './pod.js';
+
+export interface ParseManifestOptions {
+  /** The file name that prefixes every error and warning. */
+  file?: string | undefined;
+}
+
+export interface ParsedManifest {
+  /** One PodSpec per document, in order, each already checked by validatePodSpec. */
+  pods: PodSpec[];
+  /** Accepted fields that change nothing here, one line each: `<file>: <path> (line N): ignored: <why>`. */
+  warnings: string[];
+}
+
+export interface LoadedManifest extends ParsedManifest {
+  file: string;
+  /** The manifest's directory: relative image paths are resolved against it (`Pod.create(spec, { cwd: baseDir })`). */
+  baseDir: string;
+}
+
+/**
+ * Parses Kubernetes `apiVersion: v1, kind: Pod` documents. Throws an NspodError `INVALID_SPEC` whose
+ * message is `<file>: <field path> (line N): <why>` on anything it cannot honour.
+ */
+export function parseManifest(text: string, options: ParseManifestOptions = {}): ParsedManifest {
+  const { file } = options;
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (documents.length === 0) throw manifestError(file, 'line 1', 'the manifest is empty', 'expected a document with apiVersion: v1 and kind: Pod');
+  const warnings: string[] = [];
+  const pods: PodSpec[] = [];
+  const podNames = new Map<string, number>();
+  for (const [i, document] of documents.entries()) {
+    const startLine = lines.linePos(document.range[0]).line;
+    const error = document.errors[0];
+    if (error) throw manifestError(file, `line ${lines.linePos(error.pos[0]).line}`, `invalid YAML: ${error.message}`);
+    for (const warning of document.warnings) warnings.push(`${file === undefined ? '' : `${file}: `}line ${lines.linePos(warning.pos[0]).line}: ${warning.message}`);
+    const ctx: ManifestContext = { file, lines, document, warnings, origins: new Map() };
+    const root = new Field(ctx, '', document.contents, startLine);
+    if (root.isNull) {
+      // `---` at the very end of a stream is a common habit of generators: tolerated there, an error elsewhere.
+      if (i === documents.length - 1 && i > 0) continue;
+      throw manifestError(file, `document ${i + 1} (line ${startLine})`, 'is empty', 'expected a document with apiVersion: v1 and kind: Pod');
+    }
+    const pod = podFromDocument(root);
+    validateMapped(pod, ctx);
+    const nameOrigin = ctx.origins.get('name')!;
+    const firstLine = podNames.get(pod.name);
+    if (firstLine !== undefined) {
+      throw manifestError(file, `${nameOrigin.path} (line ${nameOrigin.line})`, `duplicate pod name ${JSON.stringify(pod.name)} (first at line ${firstLine})`);
+    }
+    podNames.set(pod.name, nameOrigin.line);
+    pods.push(pod);
+  }
+  return { pods, warnings };
+}
+
+/** Reads and parses a manifest file; its name prefixes every message. */
+export async function loadManifestFile(file: string): Promise<LoadedManifest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new NspodError('INVALID_SPEC', `${file}: cannot read the manifest (${code ?? String(e)})`, { cause: e, hint: 'give the path of a Kubernetes v1 Pod YAML file' });
+  }
+  return { ...parseManifest(text, { file }), file, baseDir: path.dirname(path.resolve(file)) };
+}
+
+/** Runs validatePodSpec and rewrites its PodSpec field names into manifest paths and lines. */
+function validateMapped(pod: PodSpec, ctx: ManifestContext): void {
+  try {
+    validatePodSpec(pod);
+  } catch (e) {
+    if (!isNspodError(e, 'INVALID_SPEC')) throw e;
+    const match = /^([^:]+): (.*)$/s.exec(e.message);
+    if (!match) throw e;
+    const [, specField, why] = match as unknown as [string, string, string];
+    const { origin, rest } = nearestOrigin(ctx.origins, specField);
+    if (!origin) throw manifestError(ctx.file, specField, why, e.hint);
+    throw manifestError(ctx.file, `${origin.path} (line ${origin.line})`, rest === '' ? why : `${rest}: ${why}`, e.hint);
+  }
+}
+
+/** The origin of `specField` or of its nearest recorded parent, and the part of the path left over. */
+function nearestOrigin(origins: Map<string, Origin>, specField: string): { origin: Origin | undefined; rest: string } {
+  let prefix = specField;
+  while (prefix !== '') {
+    const origin = origins.get(prefix);
+    if (origin) return { origin, rest: specField.slice(prefix.length).replace(/^\./, '') };
+    const cut = Math.max(prefix.lastIndexOf('.'), prefix.lastIndexOf('['));
+    prefix = cut <= 0 ? '' : prefix.slice(0, cut);
+  }
+  return { origin: undefined, rest: specField };
+}
