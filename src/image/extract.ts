@@ -4,7 +4,8 @@
  * every entry that could write outside the target and applies OCI whiteouts.
  */
 import { createReadStream } from 'node:fs';
-import { chmod, lstat, open, readdir, rm, unlink, utimes } from 'node:fs/promises';
+import { chmod, chown, lstat, open, readdir, rm, unlink, utimes } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { Transform } from 'node:stream';
@@ -130,8 +131,12 @@ export async function extractTarball(file: string, root: string, options: Extrac
     }
   }
 
+  /** A hard link's target as it was: tar-fs applies the link header's mode, owner and mtime to the shared inode. */
+  let linkTarget: Stats | undefined;
+
   /** 'write' hands the entry to tar-fs; 'skip' drains it. */
   async function gate(header: tarStream.Header): Promise<'write' | 'skip'> {
+    linkTarget = undefined;
     const raw = header.name;
     const clean = entryPath(raw);
     if ('refused' in clean) throw entryError(label, raw, clean.refused);
@@ -143,6 +148,7 @@ export async function extractTarball(file: string, root: string, options: Extrac
       if ('refused' in target || target.rel === '') throw entryError(label, raw, `hard link to ${JSON.stringify(header.linkname)} points outside the archive`);
       header.linkname = target.rel;
       await checkParents(target.rel, raw); // the link's target must not sit behind a symlink either
+      linkTarget = await lstatOrUndefined(path.join(root, target.rel));
     }
     if (header.type === 'character-device' || header.type === 'block-device' || header.type === 'fifo') {
       skipped.push(raw);
@@ -200,8 +206,13 @@ export async function extractTarball(file: string, root: string, options: Extrac
           if (header.type === 'directory' && header.mtime) dirTimes.push([path.join(root, header.name), header.mtime]);
           // tar-fs drops setuid/setgid/sticky; a rootfs needs them (/tmp, su).
           const special = (header.mode ?? 0) & 0o7000;
-          if (special && (header.type === 'file' || header.type === 'directory')) {
-            chmod(path.join(root, header.name), (header.mode ?? 0) & 0o7777).then(() => next(), (e: unknown) => next(entryError(label, raw, errorMessage(e))));
+          const fix = (p: Promise<unknown>) => p.then(() => next(), (e: unknown) => next(entryError(label, raw, errorMessage(e))));
+          const written = path.join(root, header.name);
+          const before = linkTarget;
+          if (header.type === 'link' && before?.isFile()) {
+            fix(chown(written, before.uid, before.gid).then(() => chmod(written, before.mode & 0o7777)).then(() => utimes(written, before.atime, before.mtime)));
+          } else if (special && (header.type === 'file' || header.type === 'directory')) {
+            fix(chmod(written, (header.mode ?? 0) & 0o7777));
           } else next();
         });
       },
@@ -229,6 +240,11 @@ export async function extractTarball(file: string, root: string, options: Extrac
     await pipeline(stages);
   } catch (e) {
     if (e instanceof NspodError) throw e;
+    // A corrupt blob often breaks gunzip or tar first: when its digest is known, say what is really wrong.
+    if (options.digest) {
+      const actual = await fileDigest(file).catch(() => undefined);
+      if (actual && actual !== options.digest) throw new NspodError('IMAGE_INVALID', `${label}: digest mismatch: expected ${options.digest}, the blob hashes to ${actual}`, { hint: 'the blob is corrupt or was tampered with: fetch the image again', cause: e });
+    }
     const why = errorMessage(e);
     throw new NspodError('IMAGE_INVALID', `${label}: ${/end of (file|data)/i.test(why) ? `truncated (${why})` : why}`, { hint: 'the archive is incomplete or corrupt: fetch it again', cause: e });
   }

@@ -115,7 +115,7 @@ export async function readImageManifest(layout: string, tag: string | undefined,
     for (const layer of doc.layers) {
       try {
         const st = await stat(blobPath(layout, layer.digest));
-        if (layer.size !== undefined && st.size !== layer.size) throw invalid(layout, `layer ${layer.digest}: ${st.size} bytes where the manifest says ${layer.size}`, 'the blob is truncated or corrupt: copy the image again');
+        if (layer.size !== undefined && st.size !== layer.size) throw invalid(layout, `layer ${layer.digest} is truncated or corrupt: ${st.size} bytes where the manifest says ${layer.size}`, 'the blob is truncated or corrupt: copy the image again');
       } catch (e) {
         if (e instanceof NspodError) throw e;
         throw invalid(layout, `layer blob ${layer.digest} is missing`);
