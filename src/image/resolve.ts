@@ -311,8 +311,11 @@ export async function importImage(reference: string, file: string, options: Reso
   const kind = await archiveKind(abs);
   const source: ImageSource = kind === 'tar' ? { kind: 'tar', path: abs } : kind === 'oci-archive' ? { kind: 'oci-archive', path: abs } : { kind: 'skopeo', source: `docker-archive:${abs}`, file: abs };
   const cache = new ImageCache(imageRootOf(options));
-  const resolved = await resolveSource(source, { reference: `${kind}:${abs}`, cache, options, progress: progressReporter(options.progress) });
+  const internal = `${kind}:${abs}`;
+  const hadInternal = (await cache.ref(internal)) !== undefined;
+  const resolved = await resolveSource(source, { reference: internal, cache, options, progress: progressReporter(options.progress) });
   await cache.saveRef({ reference, digest: resolved.digest! });
+  if (!hadInternal) await cache.dropRef(internal); // the image is known by the name it was imported under
   return { ...resolved, reference };
 }
 
