@@ -4,7 +4,7 @@
  * every entry that could write outside the target and applies OCI whiteouts.
  */
 import { createReadStream } from 'node:fs';
-import { chmod, chown, lstat, open, readdir, rm, unlink, utimes } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, open, readdir, rm, unlink, utimes } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
@@ -99,11 +99,14 @@ export async function extractTarball(file: string, root: string, options: Extrac
   const knownDirs = new Set<string>();
   /** Directory mtimes, set again at the end: writing into a dir after tar-fs set it moves it. */
   const dirTimes: [string, Date][] = [];
+  /** Directories this tarball created where nothing was: a child not yet written there cannot exist. */
+  const freshDirs = new Set<string>();
 
   // tar-fs writes files, links, dirs, owners, modes and mtimes; we capture its entry handler to put our gate in front.
   let tarFsEntry: EntryHandler | undefined;
   const capture = { on: (event: string, fn: EntryHandler) => { if (event === 'entry') tarFsEntry = fn; return capture; } };
-  tarFs.extract(root, { extract: capture as unknown as tarStream.Extract, umask: 0, validateSymlinks: false } as tarFs.ExtractOptions);
+  // chown is ours: files we create as root are root's already, so only other owners cost a syscall.
+  tarFs.extract(root, { extract: capture as unknown as tarStream.Extract, umask: 0, validateSymlinks: false, chown: false } as tarFs.ExtractOptions);
   if (!tarFsEntry) throw new NspodError('INTERNAL', 'tar-fs did not register an entry handler');
   const writeEntry = tarFsEntry;
 
@@ -168,12 +171,14 @@ export async function extractTarball(file: string, root: string, options: Extrac
         await rm(path.join(dir, hidden), { recursive: true, force: true });
       }
       knownDirs.clear();
+      freshDirs.clear();
       return 'skip';
     }
     if (rel === '') return header.type === 'directory' ? 'write' : 'skip';
 
     // A layer replaces what is there: never write through an existing link, never merge a file into a dir.
-    const existing = await lstatOrUndefined(abs);
+    const existing = freshDirs.has(path.dirname(abs)) && !madeHere.has(abs) ? undefined : await lstatOrUndefined(abs);
+    if (!existing && header.type === 'directory') freshDirs.add(abs);
     if (existing) {
       if (existing.isDirectory()) {
         if (header.type !== 'directory') {
@@ -209,10 +214,13 @@ export async function extractTarball(file: string, root: string, options: Extrac
           const fix = (p: Promise<unknown>) => p.then(() => next(), (e: unknown) => next(entryError(label, raw, errorMessage(e))));
           const written = path.join(root, header.name);
           const before = linkTarget;
+          const owner = (header.uid ?? 0) !== 0 || (header.gid ?? 0) !== 0;
           if (header.type === 'link' && before?.isFile()) {
             fix(chown(written, before.uid, before.gid).then(() => chmod(written, before.mode & 0o7777)).then(() => utimes(written, before.atime, before.mtime)));
-          } else if (special && (header.type === 'file' || header.type === 'directory')) {
-            fix(chmod(written, (header.mode ?? 0) & 0o7777));
+          } else if (owner || special) {
+            const chowned = owner ? (header.type === 'symlink' ? lchown(written, header.uid ?? 0, header.gid ?? 0) : chown(written, header.uid ?? 0, header.gid ?? 0)) : Promise.resolve();
+            // chown clears setuid/setgid, so the mode goes last.
+            fix(chowned.then(() => (header.type === 'symlink' ? undefined : chmod(written, (header.mode ?? 0) & 0o7777))));
           } else next();
         });
       },

@@ -16,6 +16,8 @@ export interface TarEntry {
   content?: string;
   linkname?: string;
   mode?: number;
+  uid?: number;
+  gid?: number;
 }
 
 /** Writes `entries` in order to a tarball (gzip when asked). */
@@ -24,7 +26,7 @@ export async function writeTar(file: string, entries: TarEntry[], gzip = false):
   const done = pipeline([pack as unknown as NodeJS.ReadableStream, ...(gzip ? [createGzip()] : []), createWriteStream(file)]);
   for (const e of entries) {
     const type = e.type ?? 'file';
-    const header: Partial<tarStream.Header> & { name: string } = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), uid: 0, gid: 0 };
+    const header: Partial<tarStream.Header> & { name: string } = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), uid: e.uid ?? 0, gid: e.gid ?? 0 };
     if (e.linkname !== undefined) header.linkname = e.linkname;
     if (type === 'character-device') Object.assign(header, { devmajor: 1, devminor: 3 });
     await new Promise<void>((resolve, reject) => {

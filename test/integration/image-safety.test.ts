@@ -139,6 +139,9 @@ test('modes with setuid and sticky bits, owners, mtimes, symlinks and hard links
   const tarball = await writeTar(path.join(dir, 'modes.tar'), [
     { name: 'tmp/', type: 'directory', mode: 0o1777 },
     { name: 'bin/su', content: '#!/bin/sh\n', mode: 0o4755 },
+    { name: 'home/web/', type: 'directory', mode: 0o2750, uid: 1000, gid: 1001 },
+    { name: 'home/web/.profile', content: 'x\n', mode: 0o6755, uid: 1000, gid: 1001 },
+    { name: 'home/web/link', type: 'symlink', linkname: '.profile', uid: 1000, gid: 1001 },
     { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox' },
     { name: 'bin/su2', type: 'link', linkname: 'bin/su' },
   ]);
@@ -148,6 +151,11 @@ test('modes with setuid and sticky bits, owners, mtimes, symlinks and hard links
   t.is(su.mode & 0o7777, 0o4755);
   t.is(su.mtimeMs, 1_700_000_000_000);
   t.is(su.ino, (await stat(path.join(target, 'bin/su2'))).ino, 'the hard link shares the inode');
+  const web = await stat(path.join(target, 'home/web'));
+  t.deepEqual([web.uid, web.gid, web.mode & 0o7777], [1000, 1001, 0o2750]);
+  const profile = await stat(path.join(target, 'home/web/.profile'));
+  t.deepEqual([profile.uid, profile.gid, profile.mode & 0o7777], [1000, 1001, 0o6755], 'owner set, then setuid/setgid kept');
+  t.is((await lstat(path.join(target, 'home/web/link'))).uid, 1000, 'a symlink gets its owner too');
   t.true((await lstat(path.join(target, 'bin/sh'))).isSymbolicLink(), 'an absolute symlink inside a rootfs is fine: it is only text');
   t.is((await stat(path.join(target, 'tmp'))).mtimeMs, 1_700_000_000_000, 'dir mtimes survive the files written into them');
 });
