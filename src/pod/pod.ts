@@ -47,6 +47,8 @@ export interface PodOptions {
   runtime?: string | undefined;
   /** Directory that relative image paths are resolved against. */
   cwd?: string | undefined;
+  /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
+  imageRoot?: string | undefined;
 }
 
 export interface ExitRecord {
@@ -166,7 +168,7 @@ export class Pod implements AsyncDisposable {
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const images = new Map<string, { rootfs: string; defaults: ImageDefaults }>();
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd }));
+      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot }));
     }
     const rollback = new Rollback();
     const dir = await store.claim(spec.name);
@@ -490,7 +492,10 @@ export class Pod implements AsyncDisposable {
   }
 }
 
-/** Kubernetes' rules: the image's Entrypoint when there is no command, its Cmd when there are no args either. */
+/**
+ * Kubernetes' rules: the image's Entrypoint when there is no command, its Cmd when there are no args either;
+ * image Env under the container's; WorkingDir and User (numeric `uid[:gid]`, as resolveImage gives it) when unset.
+ */
 export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): ContainerSpec {
   const out: ContainerSpec = { ...c };
   if (!c.command || c.command.length === 0) {
@@ -499,6 +504,11 @@ export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): Container
   }
   if (d.env) out.env = { ...d.env, ...(c.env ?? {}) };
   if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
+  if (!c.user && d.user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(d.user);
+    if (!m) throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, { hint: 'resolveImage looks user and group names up in the image' });
+    out.user = m[2] === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid: Number(m[2]) };
+  }
   return out;
 }
 

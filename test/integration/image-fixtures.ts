@@ -1,0 +1,86 @@
+/** Builders for image tests: tarballs written entry by entry with tar-stream, OCI layouts made by umoci. */
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createGzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import os from 'node:os';
+import path from 'node:path';
+import tarStream from 'tar-stream';
+import { execa } from 'execa';
+import type { ExecutionContext } from 'ava';
+import { assets } from '../../src/paths.js';
+
+export interface TarEntry {
+  name: string;
+  type?: 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'fifo';
+  content?: string;
+  linkname?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/** Writes `entries` in order to a tarball (gzip when asked). */
+export async function writeTar(file: string, entries: TarEntry[], gzip = false): Promise<string> {
+  const pack = tarStream.pack();
+  const done = pipeline([pack as unknown as NodeJS.ReadableStream, ...(gzip ? [createGzip()] : []), createWriteStream(file)]);
+  for (const e of entries) {
+    const type = e.type ?? 'file';
+    const header: Partial<tarStream.Header> & { name: string } = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), uid: e.uid ?? 0, gid: e.gid ?? 0 };
+    if (e.linkname !== undefined) header.linkname = e.linkname;
+    if (type === 'character-device') Object.assign(header, { devmajor: 1, devminor: 3 });
+    await new Promise<void>((resolve, reject) => {
+      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (type === 'file') pack.entry(header, e.content ?? '', cb);
+      else pack.entry(header, cb);
+    });
+  }
+  pack.finalize();
+  await done;
+  return file;
+}
+
+/** A temp dir removed when the test ends, pass or fail. */
+export async function tempDir(t: ExecutionContext, tag: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `nspod-${tag}-`));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The toolbox rootfs as `tar -C rootfs -c .` writes it. */
+export async function toolboxTarball(dir: string, gzip: boolean): Promise<string> {
+  const file = path.join(dir, gzip ? 'toolbox.tar.gz' : 'toolbox.tar');
+  await execa('tar', ['-C', assets.toolboxRootfs, gzip ? '-czf' : '-cf', file, '.']);
+  return file;
+}
+
+export async function umoci(...args: string[]): Promise<string> {
+  return (await execa('umoci', args)).stdout;
+}
+
+/**
+ * An OCI layout at `<dir>/layout` with tags:
+ *  v1: the toolbox + /gone + /opq/{old, keep/x} (one layer, by umoci repack)
+ *  v2: v1 + a layer deleting /gone (whiteout) and making /opq opaque with /opq/new; config defaults set by umoci config
+ */
+export async function buildLayout(dir: string, config: string[]): Promise<string> {
+  const layout = path.join(dir, 'layout');
+  const bundle = path.join(dir, 'bundle');
+  await umoci('init', '--layout', layout);
+  await umoci('new', '--image', `${layout}:base`);
+  await umoci('unpack', '--image', `${layout}:base`, bundle);
+  const rootfs = path.join(bundle, 'rootfs');
+  await execa('cp', ['-a', `${assets.toolboxRootfs}/.`, `${rootfs}/`]);
+  await execa('sh', ['-c', 'mkdir -p opq/keep && echo old > opq/old && echo x > opq/keep/x && echo gone > gone', ], { cwd: rootfs });
+  await umoci('repack', '--image', `${layout}:v1`, bundle);
+  await rm(bundle, { recursive: true, force: true });
+  const layer2 = await writeTar(path.join(dir, 'layer2.tar'), [
+    { name: '.wh.gone', content: '' },
+    { name: 'opq/', type: 'directory' },
+    { name: 'opq/.wh..wh..opq', content: '' },
+    { name: 'opq/new', content: 'new\n' },
+  ]);
+  await umoci('raw', 'add-layer', '--image', `${layout}:v1`, '--tag', 'v2', layer2);
+  if (config.length > 0) await umoci('config', '--image', `${layout}:v2`, '--tag', 'v2', ...config);
+  return layout;
+}
