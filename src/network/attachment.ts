@@ -52,6 +52,8 @@ export interface NetworkPlan {
 
 export interface PodNetworkStatus {
   mode: NetworkMode;
+  /** The CNI container id of the attachment (`<pod>-<uid>`), for CNI pods. */
+  containerId?: string | undefined;
   /** The conflist's name, for CNI pods. */
   network?: string | undefined;
   /** The pod's first IPv4 address, without prefix. */
@@ -244,6 +246,7 @@ export function networkStatus(mode: NetworkMode, a: NetworkAttachment | undefine
   const interfaces = (r?.interfaces ?? []).map((i) => ({ name: i.name, mac: i.mac, sandbox: i.sandbox }));
   return {
     mode,
+    containerId: a?.containerId,
     network: a?.network,
     podIP: podIPv4(r),
     ips: (r?.ips ?? []).map((i) => ({ address: i.address, gateway: i.gateway, interface: i.interface === undefined ? undefined : interfaces[i.interface]?.name })),
