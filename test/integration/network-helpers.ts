@@ -16,7 +16,7 @@ export interface NetTestEnv {
   bridge: string;
   /** A /27 of 198.18.0.0/24: tests running side by side never share a bridge, a subnet or a lease dir. */
   podSubnet: string;
-  options: { root: string; bridge: string; podSubnet: string };
+  options: { root: string; bridge: string; podSubnet: string; defaultNetwork: string };
 }
 
 /**
@@ -35,7 +35,8 @@ export async function netTestEnv(t: ExecutionContext, slot: number): Promise<Net
     await forceClean(root);
     await execa('ip', ['link', 'del', bridge], { reject: false });
   });
-  return { root, bridge, podSubnet, options: { root, bridge, podSubnet } };
+  // defaultNetwork is explicit so that an NSPOD_NETWORK in the environment cannot change what is tested.
+  return { root, bridge, podSubnet, options: { root, bridge, podSubnet, defaultNetwork: 'default' } };
 }
 
 /** The per-container iptables chain names the bridge (ipMasq) and portmap plugins derive from network name + container id. */
