@@ -29,6 +29,18 @@ import {
   type PodRecord,
 } from './store.js';
 import {
+  attachPodNetwork,
+  cniContainerId,
+  detachPodNetwork,
+  hostsFile,
+  networkStatus,
+  planPodNetwork,
+  resolvConf,
+  type NetworkPlan,
+  type PodNetworkStatus,
+} from '../network/attachment.js';
+import type { NetworkOptions } from '../network/config.js';
+import {
   isAlive,
   mountOverlay,
   namespaceInode,
@@ -40,7 +52,7 @@ import {
   waitForFile,
 } from './host.js';
 
-export interface PodOptions {
+export interface PodOptions extends NetworkOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
   root?: string | undefined;
   /** `runc` (default), `crun`, or a path; default env NSPOD_RUNTIME. */
@@ -89,6 +101,8 @@ export interface PodStatus {
     namespaces: Record<NamespaceName, { path: string; inode: number }>;
   } | undefined;
   containers: ContainerStatus[];
+  /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
+  network: PodNetworkStatus;
 }
 
 export interface StopOptions {
@@ -170,6 +184,8 @@ export class Pod implements AsyncDisposable {
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
       if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot }));
     }
+    // The network is checked before anything is made too: its config, and hostPorts other pods hold.
+    const networkPlan = await planPodNetwork(spec, opts.root, options);
     const rollback = new Rollback();
     const dir = await store.claim(spec.name);
     rollback.add('state dir', () => store.release(spec.name));
@@ -183,6 +199,7 @@ export class Pod implements AsyncDisposable {
       dir,
       runtime: { name: boundRuntime.name, binary: boundRuntime.binary, root: runtimeRoot },
       containers: [],
+      networkMode: networkPlan.mode,
     };
     const pod = new Pod(record, store, boundRuntime);
     try {
@@ -191,6 +208,10 @@ export class Pod implements AsyncDisposable {
       await store.save(record);
       await pod.startPause(rollback);
       await store.save(record);
+      if (networkPlan.mode === 'cni') {
+        await pod.attachNetwork(networkPlan, rollback);
+        await store.save(record);
+      }
       for (const c of spec.initContainers ?? []) {
         await pod.runInitContainer(withImageDefaults(c, images.get(c.image)!.defaults), images.get(c.image)!.rootfs, rollback);
       }
@@ -274,6 +295,26 @@ export class Pod implements AsyncDisposable {
       namespaces[ns] = { path: file, inode };
     }
     this.record.pause = { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
+  }
+
+  /** Pins the pause's netns, CNI ADD on the pin, caches the attachment; the pod IP goes into /etc/hosts. */
+  private async attachNetwork(plan: NetworkPlan, rollback: Rollback): Promise<void> {
+    const pause = this.record.pause!;
+    this.record.network = await attachPodNetwork({
+      root: this.store.root,
+      pod: this.name,
+      podUid: this.record.uid,
+      netnsSource: pause.namespaces.net.path,
+      pin: path.join(this.dir, 'netns'),
+      plan,
+      onUndo: (what, undo) => rollback.add(what, undo),
+    });
+    const etc = path.join(this.dir, 'etc');
+    const podIP = networkStatus('cni', this.record.network).podIP;
+    // Rewritten in place: the files are bind-mounted into every container by inode.
+    await writeFile(path.join(etc, 'hosts'), hostsFile(this.hostname(), podIP));
+    const resolv = resolvConf(this.record.network.result?.dns);
+    if (resolv) await writeFile(path.join(etc, 'resolv.conf'), resolv);
   }
 
   /** PID-reuse guard: the pid must still be our pause, with the namespaces we recorded. */
@@ -423,6 +464,7 @@ export class Pod implements AsyncDisposable {
       dir: r.dir,
       pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
       containers,
+      network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
     };
   }
 
@@ -472,6 +514,11 @@ export class Pod implements AsyncDisposable {
         await unmountAll(c.rootfs);
       }),
     );
+    // CNI DEL while the pinned netns still holds the pod's interface, before the pause goes.
+    if (await detachPodNetwork(this.store.root, cniContainerId(this.name, this.record.uid), this.record.network)) {
+      this.record.network = undefined;
+      await this.store.save(this.record);
+    }
     const pause = this.record.pause;
     if (pause) await this.destroyContainer(pause.id, pause.exitFile, pause.pid, 1000);
     await unmountAll(this.dir);

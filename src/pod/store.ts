@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
 import type { PodSpec } from './spec.js';
+import type { NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { readJson } from './host.js';
 
 export const DEFAULT_STATE_ROOT = '/run/nspod';
@@ -57,6 +58,10 @@ export interface PodRecord {
   runtime: { name: string; binary: string; root: string };
   pause?: PauseRecord;
   containers: ContainerRecord[];
+  /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
+  networkMode?: NetworkMode;
+  /** The cached CNI attachment (config, capability args, ADD result) that DEL needs; gone once released. */
+  network?: NetworkAttachment;
 }
 
 /** Paths of one state root. */

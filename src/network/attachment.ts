@@ -1,0 +1,322 @@
+/**
+ * One pod's CNI attachment, from intent to release: the intent is on disk
+ * before ADD, the pod's netns is pinned (bind mount) so DEL works after the
+ * pause died, and everything DEL needs (config, capability args, ADD result,
+ * plugin path) is cached with it, as libcni does.
+ */
+import { closeSync, openSync, statfsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { NspodError, errorMessage } from '../errors.js';
+import { bindMountFile, isAlive, mountPoints, processStartTime, readJson } from '../pod/host.js';
+import type { PodRecord } from '../pod/store.js';
+import type { PodSpec } from '../pod/spec.js';
+import { cniAdd, cniCheck, cniDel, type CniConfList, type CniDns, type CniInvocation, type CniPortMapping, type CniResult, type CniRuntimeConfig } from './cni.js';
+import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './config.js';
+import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
+
+const NSFS_MAGIC = 0x6e736673;
+export const POD_IFNAME = 'eth0';
+
+/** Everything needed to release an attachment, written before ADD and completed with its result after. */
+export interface NetworkAttachment {
+  version: 1;
+  containerId: string;
+  pod: string;
+  podUid: string;
+  /** The conflist's name (`nspod` for the built-in network). */
+  network: string;
+  config: CniConfList;
+  runtimeConfig: CniRuntimeConfig;
+  invocation: CniInvocation;
+  cniPath: string[];
+  /** The pinned netns (a bind mount of the pause's nsfs file). */
+  pin: string;
+  /** The process that attached: while it lives, an attachment without a result is still being made. */
+  creator: { pid: number; startTime: number };
+  createdAt: string;
+  /** The ADD result; absent until ADD succeeded. */
+  result?: CniResult;
+}
+
+export type NetworkMode = 'cni' | 'host' | 'none';
+
+/** What create needs to know before anything is made: the mode, and for CNI the conflist and ports. */
+export interface NetworkPlan {
+  mode: NetworkMode;
+  config?: CniConfList;
+  ports: CniPortMapping[];
+  options: ResolvedNetworkOptions;
+}
+
+export interface PodNetworkStatus {
+  mode: NetworkMode;
+  /** The CNI container id of the attachment (`<pod>-<uid>`), for CNI pods. */
+  containerId?: string | undefined;
+  /** The conflist's name, for CNI pods. */
+  network?: string | undefined;
+  /** The pod's first IPv4 address, without prefix. */
+  podIP?: string | undefined;
+  ips: { address: string; gateway?: string | undefined; interface?: string | undefined }[];
+  interfaces: { name: string; mac?: string | undefined; sandbox?: string | undefined }[];
+  routes: { dst: string; gw?: string | undefined }[];
+  dns?: CniDns | undefined;
+  ports: CniPortMapping[];
+}
+
+export function networkMode(spec: PodSpec, defaultNetwork = 'default'): NetworkMode {
+  if (spec.hostNetwork) return 'host';
+  return (spec.network ?? defaultNetwork) === 'none' ? 'none' : 'cni';
+}
+
+/** The CNI container id of a pod: its name and its per-creation uid. */
+export function cniContainerId(pod: string, uid: string): string {
+  return `${pod}-${uid}`;
+}
+
+export function attachmentsDir(root: string): string {
+  return path.join(root, 'network', 'attachments');
+}
+
+function attachmentFile(root: string, containerId: string): string {
+  return path.join(attachmentsDir(root), `${containerId}.json`);
+}
+
+async function saveAttachment(root: string, a: NetworkAttachment): Promise<void> {
+  const file = attachmentFile(root, a.containerId);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(a, null, 2));
+  await rename(tmp, file);
+}
+
+/** hostPorts other pods of this state root hold: live pod records, and attachments not yet released. */
+export async function heldPorts(root: string, exceptPod?: string): Promise<{ pod: string; ports: CniPortMapping[] }[]> {
+  const held: { pod: string; ports: CniPortMapping[] }[] = [];
+  const podsDir = path.join(root, 'pods');
+  const names = await readdir(podsDir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name === exceptPod) continue;
+    const record = await readJson<PodRecord>(path.join(podsDir, name, 'pod.json')).catch(() => undefined);
+    if (record && record.phase !== 'Stopped') held.push({ pod: name, ports: publishedPorts(record.spec) });
+  }
+  const files = await readdir(attachmentsDir(root)).catch(() => [] as string[]);
+  for (const f of files.filter((f) => f.endsWith('.json'))) {
+    const a = await readJson<NetworkAttachment>(path.join(attachmentsDir(root), f)).catch(() => undefined);
+    if (a && a.pod !== exceptPod) held.push({ pod: a.pod, ports: a.runtimeConfig.portMappings ?? [] });
+  }
+  return held;
+}
+
+/**
+ * Checks the pod's network before anything is made: the mode, the conflist
+ * it names, and that no other pod of the state root holds one of its hostPorts.
+ */
+export async function planPodNetwork(spec: PodSpec, root: string, options: NetworkOptions = {}): Promise<NetworkPlan> {
+  validatePodNetwork(spec);
+  const resolved = resolveNetworkOptions(options, root);
+  const mode = networkMode(spec, resolved.defaultNetwork);
+  const ports = mode === 'cni' ? publishedPorts(spec).map(({ container: _c, ...p }) => p) : [];
+  if (mode === 'none' && publishedPorts(spec).length > 0) throw new NspodError('INVALID_SPEC', 'ports: a pod with network "none" cannot publish hostPorts');
+  if (ports.length > 0) {
+    const conflict = findPortConflict(ports, await heldPorts(root, spec.name));
+    if (conflict) {
+      throw new NspodError('INVALID_SPEC', `hostPort ${describePort(conflict.port)} is already published by pod ${conflict.pod}`, {
+        hint: `choose another hostPort or remove pod ${conflict.pod}`,
+      });
+    }
+  }
+  if (mode !== 'cni') return { mode, ports, options: resolved };
+  return { mode, config: await resolveConfList(spec.network ?? resolved.defaultNetwork, resolved), ports, options: resolved };
+}
+
+/** Is `file` a mounted nsfs file (a live pin)? */
+export function isPinned(file: string): boolean {
+  try {
+    return statfsSync(file).type === NSFS_MAGIC;
+  } catch {
+    return false;
+  }
+}
+
+/** Bind-mounts a netns file (`/proc/<pid>/ns/net`) onto `pin`, so the namespace outlives its process. */
+export async function pinNetns(source: string, pin: string): Promise<void> {
+  closeSync(openSync(pin, 'a', 0o444));
+  await bindMountFile(source, pin);
+}
+
+export async function unpinNetns(pin: string): Promise<void> {
+  for (let i = 0; i < 8 && mountPoints().has(pin); i++) {
+    await execa('umount', [pin], { reject: false, stdin: 'ignore' });
+  }
+  await rm(pin, { force: true });
+}
+
+/** Test hook: a crash at a named step of create (NSPOD_TEST_CRASH_AT), so tests can prove gc cleans up after one. */
+function crashPoint(step: string): void {
+  if (process.env.NSPOD_TEST_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+}
+
+export interface AttachInput {
+  root: string;
+  pod: string;
+  podUid: string;
+  /** `/proc/<pausePid>/ns/net`. */
+  netnsSource: string;
+  /** Where the pin goes (a file in the pod dir). */
+  pin: string;
+  plan: NetworkPlan;
+  /** Registers an undo the moment a step succeeded. */
+  onUndo?: (what: string, undo: () => Promise<void>) => void;
+}
+
+/** Intent on disk → pin → CNI ADD → attachment with its result on disk. */
+export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttachment> {
+  const { plan } = input;
+  if (plan.mode !== 'cni' || !plan.config) throw new NspodError('INTERNAL', `pod ${input.pod} has no CNI network to attach`);
+  const containerId = cniContainerId(input.pod, input.podUid);
+  const attachment: NetworkAttachment = {
+    version: 1,
+    containerId,
+    pod: input.pod,
+    podUid: input.podUid,
+    network: plan.config.name,
+    config: plan.config,
+    runtimeConfig: plan.ports.length > 0 ? { portMappings: plan.ports } : {},
+    invocation: {
+      containerId,
+      netns: input.pin,
+      ifName: POD_IFNAME,
+      args: [
+        ['K8S_POD_NAMESPACE', 'default'],
+        ['K8S_POD_NAME', input.pod],
+        ['K8S_POD_INFRA_CONTAINER_ID', containerId],
+        ['K8S_POD_UID', input.podUid],
+      ],
+    },
+    cniPath: plan.options.cniPath,
+    pin: input.pin,
+    creator: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
+    createdAt: new Date().toISOString(),
+  };
+  await saveAttachment(input.root, attachment);
+  input.onUndo?.('network attachment', () => detachPodNetwork(input.root, containerId).then(() => undefined));
+  await pinNetns(input.netnsSource, input.pin);
+  attachment.result = await cniAdd(attachment.config, attachment.invocation, attachment.runtimeConfig, { cniPath: attachment.cniPath });
+  crashPoint('after-cni-add');
+  await saveAttachment(input.root, attachment);
+  return attachment;
+}
+
+/**
+ * CNI DEL with the cached config, capability args and result, then the pin
+ * goes. Idempotent: a second call, or one after the pause died, succeeds.
+ * `fallback` is used when the attachment file is already gone (the pod record's copy).
+ */
+export async function detachPodNetwork(root: string, containerId: string, fallback?: NetworkAttachment): Promise<boolean> {
+  const a = (await readJson<NetworkAttachment>(attachmentFile(root, containerId))) ?? fallback;
+  if (!a) return false;
+  // A DEL with a path that is not a namespace fails; with none, plugins release what they can (IPAM, chains).
+  const inv = { ...a.invocation, netns: isPinned(a.pin) ? a.pin : '' };
+  try {
+    await cniDel(a.config, inv, a.runtimeConfig, a.result, { cniPath: a.cniPath });
+  } catch (e) {
+    throw new NspodError('NETWORK_FAILED', `releasing the network of pod ${a.pod}: ${errorMessage(e)}`, { cause: e, hint: 'nspod gc retries the release' });
+  }
+  await unpinNetns(a.pin);
+  await rm(attachmentFile(root, containerId), { force: true });
+  return true;
+}
+
+/** CNI CHECK of a pod's attachment: throws NETWORK_FAILED when a plugin finds it broken. */
+export async function checkPodNetwork(a: NetworkAttachment): Promise<void> {
+  if (!a.result) throw new NspodError('NETWORK_FAILED', `pod ${a.pod}: its network attachment has no ADD result`);
+  await cniCheck(a.config, a.invocation, a.runtimeConfig, a.result, { cniPath: a.cniPath });
+}
+
+/** The pod's first IPv4 address, without its prefix length. */
+export function podIPv4(result: CniResult | undefined): string | undefined {
+  const ip = (result?.ips ?? []).find((i) => !i.address.includes(':'));
+  return ip?.address.split('/')[0];
+}
+
+export function networkStatus(mode: NetworkMode, a: NetworkAttachment | undefined): PodNetworkStatus {
+  const r = a?.result;
+  const interfaces = (r?.interfaces ?? []).map((i) => ({ name: i.name, mac: i.mac, sandbox: i.sandbox }));
+  return {
+    mode,
+    containerId: a?.containerId,
+    network: a?.network,
+    podIP: podIPv4(r),
+    ips: (r?.ips ?? []).map((i) => ({ address: i.address, gateway: i.gateway, interface: i.interface === undefined ? undefined : interfaces[i.interface]?.name })),
+    interfaces,
+    routes: (r?.routes ?? []).map((x) => ({ dst: x.dst, gw: x.gw })),
+    dns: r?.dns,
+    ports: a?.runtimeConfig.portMappings ?? [],
+  };
+}
+
+/** /etc/hosts of a pod: the hostname maps to the pod's IP when it has one, else to 127.0.1.1. */
+export function hostsFile(hostname: string, podIP?: string): string {
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${podIP ?? '127.0.1.1'}\t${hostname}\n`;
+}
+
+/** resolv.conf from a CNI result's DNS, or undefined when it names no nameserver. */
+export function resolvConf(dns: CniDns | undefined): string | undefined {
+  if (!dns?.nameservers?.length) return undefined;
+  const lines = dns.nameservers.map((n) => `nameserver ${n}`);
+  const search = [...(dns.domain ? [dns.domain] : []), ...(dns.search ?? [])];
+  if (search.length > 0) lines.push(`search ${search.join(' ')}`);
+  if (dns.options?.length) lines.push(`options ${dns.options.join(' ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export interface GcOptions {
+  /** State root; default env NSPOD_ROOT, else /run/nspod. */
+  root?: string | undefined;
+}
+
+export interface GcEntry {
+  containerId: string;
+  pod: string;
+  reason: 'pod-gone' | 'pod-stopped' | 'half-made';
+  /** Set when the release failed; the attachment stays for the next gc. */
+  error?: string;
+}
+
+/** Why an attachment is an orphan, or undefined while its pod holds it. */
+export function orphanReason(a: NetworkAttachment, record: PodRecord | undefined, creatorAlive: boolean): GcEntry['reason'] | undefined {
+  if (!record || record.uid !== a.podUid) return 'pod-gone';
+  if (record.phase === 'Stopped') return 'pod-stopped';
+  if (!record.network?.result && !creatorAlive) return 'half-made';
+  return undefined;
+}
+
+/**
+ * Releases the attachments of pods that are gone, stopped, or were left
+ * half-made by a crashed create: CNI DEL by recorded container id (IPAM lease,
+ * veth, per-pod iptables chains), then the pin. Idempotent; returns what it released.
+ */
+export async function gcNetworks(options: GcOptions = {}): Promise<GcEntry[]> {
+  const root = path.resolve(options.root ?? process.env.NSPOD_ROOT ?? '/run/nspod');
+  const dir = attachmentsDir(root);
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  const released: GcEntry[] = [];
+  for (const f of files) {
+    const a = await readJson<NetworkAttachment>(path.join(dir, f)).catch(() => undefined);
+    if (!a) continue;
+    const record = await readJson<PodRecord>(path.join(root, 'pods', a.pod, 'pod.json')).catch(() => undefined);
+    const creatorAlive = isAlive(a.creator.pid) && processStartTime(a.creator.pid) === a.creator.startTime;
+    const reason = orphanReason(a, record, creatorAlive);
+    if (!reason) continue;
+    const entry: GcEntry = { containerId: a.containerId, pod: a.pod, reason };
+    try {
+      await detachPodNetwork(root, a.containerId);
+    } catch (e) {
+      entry.error = errorMessage(e);
+    }
+    released.push(entry);
+  }
+  return released;
+}

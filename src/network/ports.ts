@@ -1,0 +1,74 @@
+/** hostPorts: the pod's published ports as CNI port mappings, and the checks that keep two pods off one port. */
+import { NspodError } from '../errors.js';
+import type { PodSpec } from '../pod/spec.js';
+import type { CniPortMapping } from './cni.js';
+
+export interface PublishedPort extends CniPortMapping {
+  container: string;
+}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+export function isIPv4(s: string): boolean {
+  const m = IPV4.exec(s);
+  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+}
+
+/** Every container port that asks for a hostPort, as a port mapping (protocol lower-case, as portmap wants it). */
+export function publishedPorts(spec: PodSpec): PublishedPort[] {
+  const out: PublishedPort[] = [];
+  for (const c of spec.containers) {
+    for (const p of c.ports ?? []) {
+      if (p.hostPort === undefined) continue;
+      const mapping: PublishedPort = { container: c.name, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp' };
+      if (p.hostIP !== undefined && p.hostIP !== '' && p.hostIP !== '0.0.0.0') mapping.hostIP = p.hostIP;
+      out.push(mapping);
+    }
+  }
+  return out;
+}
+
+/** Two mappings collide when protocol and port match and their host addresses overlap (no hostIP means every address). */
+export function portsCollide(a: CniPortMapping, b: CniPortMapping): boolean {
+  return a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIP === undefined || b.hostIP === undefined || a.hostIP === b.hostIP);
+}
+
+export function describePort(p: CniPortMapping): string {
+  return `${p.hostIP ?? '0.0.0.0'}:${p.hostPort}/${p.protocol}`;
+}
+
+/** The network part of a pod spec: mode, hostIPs, hostPorts that collide inside the pod, hostNetwork's port rule. */
+export function validatePodNetwork(spec: PodSpec): void {
+  const bad = (field: string, why: string): never => {
+    throw new NspodError('INVALID_SPEC', `${field}: ${why}`);
+  };
+  const network = spec.network;
+  if (network !== undefined && (typeof network !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network))) {
+    bad('network', `${JSON.stringify(network)} must be default, none or the name of a CNI network`);
+  }
+  if (spec.hostNetwork && network !== undefined && network !== 'default') bad('network', `a hostNetwork pod uses the host's network, not ${JSON.stringify(network)}`);
+  for (const [i, c] of spec.containers.entries()) {
+    for (const [k, p] of (c.ports ?? []).entries()) {
+      const at = `containers[${i}].ports[${k}]`;
+      if (p.hostIP !== undefined && p.hostIP !== '' && !isIPv4(p.hostIP)) bad(`${at}.hostIP`, `${JSON.stringify(p.hostIP)} must be an IPv4 address`);
+      if (p.hostPort === undefined) continue;
+      if (spec.hostNetwork && p.hostPort !== p.containerPort) bad(`${at}.hostPort`, `a hostNetwork pod listens on the host itself: hostPort must equal containerPort (${p.containerPort})`);
+      if (!spec.hostNetwork && network === 'none') bad(`${at}.hostPort`, 'a pod with network "none" cannot publish ports');
+    }
+  }
+  const ports = publishedPorts(spec);
+  for (const [i, a] of ports.entries()) {
+    const clash = ports.slice(0, i).find((b) => portsCollide(a, b));
+    if (clash) bad(`containers ${clash.container} and ${a.container}`, `both ask for hostPort ${describePort(a)}`);
+  }
+}
+
+/** The first mapping of `wanted` that another pod already holds, with that pod's name. */
+export function findPortConflict(wanted: CniPortMapping[], held: { pod: string; ports: CniPortMapping[] }[]): { port: CniPortMapping; pod: string } | undefined {
+  for (const port of wanted) {
+    for (const other of held) {
+      if (other.ports.some((p) => portsCollide(port, p))) return { port, pod: other.pod };
+    }
+  }
+  return undefined;
+}
