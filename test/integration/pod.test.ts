@@ -51,7 +51,7 @@ test('shared pid namespace: ps shows /pause as PID 1 and the other container; or
   // A process whose parent exits at once: the kernel hands it to the pid namespace's init, the pause.
   const status = await pod.status();
   const pausePid = status.pause!.pid;
-  await pod.exec('b', ['sh', '-c', 'sh -c "sleep 0.5 >/dev/null 2>&1 &"']);
+  await pod.exec('b', ['sh', '-c', 'sh -c "sleep 2 >/dev/null 2>&1 &"']);
   const orphan = await eventually(async () => (await processesInPidNamespace(status.pause!.namespaces.pid.inode)).find((p) => p.comm === 'sleep' && p.ppid === pausePid), 5000, 'the orphan under pause');
   t.is(orphan.ppid, pausePid);
   await eventually(() => (existsSync(`/proc/${orphan.pid}`) ? undefined : true), 5000, 'the orphan to be reaped');
