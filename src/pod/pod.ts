@@ -229,7 +229,8 @@ export class Pod implements AsyncDisposable {
       await removeCgroupDirs(`nspod/${podCgroupName(spec.name, record.uid)}`).catch(() => undefined);
       const message = `pod ${spec.name}: ${errorMessage(e)}`;
       const code = e instanceof NspodError ? e.code : 'INTERNAL';
-      throw new NspodError(code, failures.length > 0 ? `${message}; rollback also failed: ${failures.join('; ')}` : message, { cause: e });
+      const hint = e instanceof NspodError ? e.hint : undefined;
+      throw new NspodError(code, failures.length > 0 ? `${message}; rollback also failed: ${failures.join('; ')}` : message, { cause: e, ...(hint ? { hint } : {}) });
     }
   }
 
@@ -387,7 +388,8 @@ export class Pod implements AsyncDisposable {
       record.pid = await this.runtime.runDetached(record.id, bundle, { logFile: record.logPath, exitFile: record.exitFile, pidFile: record.pidFile });
     } catch (e) {
       await this.runtime.delete(record.id, { force: true }).catch(() => undefined);
-      throw new NspodError(e instanceof NspodError ? e.code : 'RUNTIME_FAILED', `container ${c.name} failed to start: ${errorMessage(e)}`, { cause: e });
+      const hint = e instanceof NspodError ? e.hint : undefined;
+      throw new NspodError(e instanceof NspodError ? e.code : 'RUNTIME_FAILED', `container ${c.name} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e, ...(hint ? { hint } : {}) });
     }
     record.startedAt = new Date().toISOString();
     rollback.add(`container ${c.name}`, () => this.destroyContainer(record.id, record.exitFile, record.pid!, 0));
