@@ -1,7 +1,7 @@
 /*
  * nspod-shim: the parent that stays with one detached container.
  *
- *   nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]...] -- RUNTIME ARGS...
+ *   nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] -- RUNTIME ARGS...
  *
  * RUNTIME ARGS is a detached start (`runc ... run -d --pid-file PIDFILE ID`).
  * The shim daemonizes, becomes a child subreaper and runs it, so that the
@@ -12,7 +12,8 @@
  *   - reaps the container (and any other orphan) at once, so a killed
  *     container is gone the moment it dies;
  *   - writes the exit status to EXITFILE (JSON, by rename) and execs PROG,
- *     the exit command, if one was given.
+ *     the exit command, if one was given and SKIPFILE does not exist (the
+ *     pod is being stopped: nobody needs to wake up for this exit).
  * The foreground process exits once the runtime has: with 0 and the
  * container's pid on stdout, or with the runtime's exit code and its output
  * on stderr. Nothing it leaves behind holds the caller's pipes.
@@ -45,7 +46,7 @@ struct stream {
   size_t len;
 };
 
-static const char *log_path, *exit_path, *pid_path, *exit_prog;
+static const char *log_path, *exit_path, *pid_path, *exit_prog, *skip_path;
 static char *exit_args[MAX_EXIT_ARGS + 2];
 static int n_exit_args;
 static int log_fd = -1;
@@ -59,7 +60,7 @@ static void die(const char *what) {
 
 static void usage(void) {
   dprintf(STDERR_FILENO,
-          "usage: nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]...] -- RUNTIME ARGS...\n");
+          "usage: nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] -- RUNTIME ARGS...\n");
   _exit(2);
 }
 
@@ -193,6 +194,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "-e") == 0) exit_path = argv[++i];
     else if (strcmp(argv[i], "-p") == 0) pid_path = argv[++i];
     else if (strcmp(argv[i], "-x") == 0) exit_prog = argv[++i];
+    else if (strcmp(argv[i], "-s") == 0) skip_path = argv[++i];
     else if (strcmp(argv[i], "-a") == 0) {
       if (n_exit_args >= MAX_EXIT_ARGS) usage();
       exit_args[1 + n_exit_args++] = argv[++i];
@@ -326,7 +328,7 @@ int main(int argc, char **argv) {
   if (out.len > 0) log_line(&out, 0);
   if (err.len > 0) log_line(&err, 0);
   write_exit_file(container, container_status);
-  if (exit_prog) {
+  if (exit_prog && !(skip_path && access(skip_path, F_OK) == 0)) {
     exit_args[0] = (char *)exit_prog;
     exit_args[1 + n_exit_args] = NULL;
     execv(exit_prog, exit_args);

@@ -9,7 +9,7 @@
 import { mkdir, writeFile, readFile, copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError, errorMessage } from '../errors.js';
-import { assets } from '../paths.js';
+import { assets, packageRoot } from '../paths.js';
 import { writePauseBundle } from '../oci/pause.js';
 import { bindMount, buildSiblingSpec } from '../oci/sibling.js';
 import { assertValidSpec } from '../oci/validate.js';
@@ -18,7 +18,7 @@ import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { randomBytes } from 'node:crypto';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
 import { resolveImage, type ImageDefaults } from '../image/resolve.js';
-import { validatePodSpec, type ContainerSpec, type PodSpec } from './spec.js';
+import { validatePodSpec, type ContainerSpec, type PodSpec, type RestartPolicy } from './spec.js';
 import {
   StateRoot,
   DEFAULT_STATE_ROOT,
@@ -59,8 +59,16 @@ export interface PodOptions extends NetworkOptions {
   runtime?: string | undefined;
   /** Directory that relative image paths are resolved against. */
   cwd?: string | undefined;
+  /**
+   * Restart exited app containers per the spec's restartPolicy (default
+   * true). The container's shim wakes `nspod internal container-exited` when
+   * it exits: no process of nspod stays resident for it.
+   */
+  supervise?: boolean | undefined;
   /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
   imageRoot?: string | undefined;
+  /** Show image unpack progress on stderr. Default false: the API is quiet. */
+  progress?: boolean | undefined;
 }
 
 export interface ExitRecord {
@@ -182,7 +190,7 @@ export class Pod implements AsyncDisposable {
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const images = new Map<string, { rootfs: string; defaults: ImageDefaults }>();
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot }));
+      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot, progress: options.progress }));
     }
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
     const networkPlan = await planPodNetwork(spec, opts.root, options);
@@ -200,6 +208,7 @@ export class Pod implements AsyncDisposable {
       runtime: { name: boundRuntime.name, binary: boundRuntime.binary, root: runtimeRoot },
       containers: [],
       networkMode: networkPlan.mode,
+      supervised: options.supervise !== false,
     };
     const pod = new Pod(record, store, boundRuntime);
     try {
@@ -382,10 +391,17 @@ export class Pod implements AsyncDisposable {
       pidFile: path.join(dir, 'pid'),
       restartCount,
     };
+    record.spec = c;
     await rm(record.exitFile, { force: true });
     this.assertPauseIsOurs();
+    const supervise = !init && this.record.supervised === true && restartPolicy(this.spec) !== 'Never';
     try {
-      record.pid = await this.runtime.runDetached(record.id, bundle, { logFile: record.logPath, exitFile: record.exitFile, pidFile: record.pidFile });
+      record.pid = await this.runtime.runDetached(record.id, bundle, {
+        logFile: record.logPath,
+        exitFile: record.exitFile,
+        pidFile: record.pidFile,
+        ...(supervise ? { exitCommand: this.exitCommand(c.name), exitCommandSkipFile: this.stoppingMarker } : {}),
+      });
     } catch (e) {
       await this.runtime.delete(record.id, { force: true }).catch(() => undefined);
       const hint = e instanceof NspodError ? e.hint : undefined;
@@ -481,22 +497,55 @@ export class Pod implements AsyncDisposable {
     return found;
   }
 
+  /**
+   * The pause's pid, checked to still be our pause: the handle for running a
+   * host program in the pod's namespaces (`nsenter -t <pid> -n -u -i`).
+   */
+  debugTarget(): { pid: number; sharedPid: boolean; hostNetwork: boolean } {
+    const pause = this.assertPauseIsOurs();
+    return { pid: pause.pid, sharedPid: this.spec.shareProcessNamespace === true, hostNetwork: this.spec.hostNetwork === true };
+  }
+
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
     return await this.runtime.exec(c.id, command, options);
   }
 
+  /** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
+  private exitCommand(container: string): string[] {
+    return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', this.store.root, 'internal', 'container-exited', this.name, container];
+  }
+
+  /** While this file exists the shims wake nobody: the pod is being stopped. */
+  private get stoppingMarker(): string {
+    return path.join(this.dir, 'stopping');
+  }
+
+  private async reload(): Promise<void> {
+    const fresh = await this.store.load(this.name);
+    if (!fresh) throw new NspodError('POD_NOT_FOUND', `pod ${this.name} is gone`);
+    this.record = fresh;
+  }
+
   /** Starts a container that is not running (after it exited or was killed): it joins the same pause. */
   async restartContainer(name: string): Promise<void> {
+    await this.store.withLock(this.name, async () => {
+      await this.reload();
+      await this.restartLocked(name);
+    });
+  }
+
+  private async restartLocked(name: string): Promise<void> {
     const old = this.containerRecord(name);
-    const spec = this.spec.containers.find((c) => c.name === name);
-    if (!spec) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container ${name}`);
+    const declared = this.spec.containers.find((c) => c.name === name);
+    if (!declared || old.init) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container ${name}`);
+    this.assertPauseIsOurs();
     await this.destroyContainer(old.id, old.exitFile, old.pid ?? 0, 0);
     await unmountAll(old.rootfs);
     const rollback = new Rollback();
     try {
-      await this.launch(withImageDefaults(spec, {}), old.lowerdir, false, rollback, old.restartCount + 1);
+      await this.launch(old.spec ?? declared, old.lowerdir, false, rollback, old.restartCount + 1);
     } catch (e) {
       await rollback.run();
       throw e;
@@ -505,11 +554,50 @@ export class Pod implements AsyncDisposable {
   }
 
   /**
+   * The supervisor's step, run by `nspod internal container-exited` when a
+   * container's shim saw it exit: restart it per restartPolicy, after a
+   * back-off that doubles with each restart (base NSPOD_RESTART_BACKOFF_MS,
+   * default 1000 ms, at most 5 minutes). Returns what it did.
+   */
+  async onContainerExit(name: string): Promise<'restarted' | 'left' | 'ignored'> {
+    const plan = await this.store.withLock(this.name, async () => {
+      await this.reload();
+      const c = this.record.containers.find((r) => r.name === name && !r.init);
+      if (this.record.phase !== 'Running' || !c) return undefined;
+      const exit = await readJson<ExitRecord>(c.exitFile);
+      if (!exit || exit.pid !== c.pid) return undefined;
+      if (!shouldRestart(restartPolicy(this.spec), exit.exitCode)) return 'left' as const;
+      const delay = restartBackoffMs(c.restartCount);
+      c.nextRestartAt = new Date(Date.now() + delay).toISOString();
+      await this.store.save(this.record);
+      return { pid: c.pid, delay };
+    });
+    if (plan === undefined) return 'ignored';
+    if (plan === 'left') return 'left';
+    await new Promise((r) => setTimeout(r, plan.delay));
+    return await this.store.withLock(this.name, async () => {
+      await this.reload();
+      const c = this.record.containers.find((r) => r.name === name && !r.init);
+      // Stopped meanwhile, or restarted by someone else: nothing to do.
+      if (this.record.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
+      await this.restartLocked(name);
+      return 'restarted' as const;
+    });
+  }
+
+  /**
    * Stops the pod: apps get TERM, then KILL after the grace period, and are
    * deleted; the pause goes last. The state dir stays (logs) until remove().
    */
   async stop(options: StopOptions = {}): Promise<void> {
     const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
+    // From here on no exit restarts anything: the shims see the marker, the supervisor the phase.
+    await writeFile(this.stoppingMarker, '');
+    await this.store.withLock(this.name, async () => {
+      await this.reload();
+      if (this.record.phase !== 'Stopped') this.record.phase = 'Stopping';
+      await this.store.save(this.record);
+    });
     await Promise.all(
       this.record.containers.map(async (c) => {
         await this.destroyContainer(c.id, c.exitFile, c.pid ?? 0, graceMs);
@@ -527,6 +615,7 @@ export class Pod implements AsyncDisposable {
     await removeCgroupDirs(`nspod/${this.cgroup}`);
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
+    await rm(this.stoppingMarker, { force: true });
   }
 
   /** Stops the pod if needed and removes its state dir. */
@@ -539,6 +628,21 @@ export class Pod implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.remove({ gracePeriodSeconds: 0 });
   }
+}
+
+/** Kubernetes' default restart policy is Always. */
+export function restartPolicy(spec: PodSpec): RestartPolicy {
+  return spec.restartPolicy ?? 'Always';
+}
+
+/** Does an exit with this code call for a restart under this policy? */
+export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean {
+  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
+}
+
+/** Back-off before restart number `restarts + 1`: base × 2^restarts, at most 5 minutes. */
+export function restartBackoffMs(restarts: number, base = Number(process.env.NSPOD_RESTART_BACKOFF_MS ?? 1000)): number {
+  return Math.min(300_000, base * 2 ** Math.min(restarts, 20));
 }
 
 /**

@@ -1,8 +1,9 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { mkdir, readdir, rename, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
-import type { PodSpec } from './spec.js';
+import type { ContainerSpec, PodSpec } from './spec.js';
 import type { NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { readJson } from './host.js';
 
@@ -42,9 +43,13 @@ export interface ContainerRecord {
   pid?: number;
   startedAt?: string;
   restartCount: number;
+  /** The container as started: image defaults applied. A restart starts it again from this. */
+  spec?: ContainerSpec;
+  /** When the supervisor will start it again (back-off after an exit). */
+  nextRestartAt?: string;
 }
 
-export type PodPhase = 'Creating' | 'Running' | 'Stopped' | 'Failed';
+export type PodPhase = 'Creating' | 'Running' | 'Stopping' | 'Stopped' | 'Failed';
 
 export interface PodRecord {
   version: 1;
@@ -56,6 +61,8 @@ export interface PodRecord {
   spec: PodSpec;
   dir: string;
   runtime: { name: string; binary: string; root: string };
+  /** Exited app containers are restarted per restartPolicy by the shim's exit command (`nspod internal container-exited`). */
+  supervised?: boolean;
   pause?: PauseRecord;
   containers: ContainerRecord[];
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
@@ -118,6 +125,39 @@ export class StateRoot {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
+    }
+  }
+
+  /**
+   * Runs `fn` holding the pod's lock (a directory: mkdir is atomic), so that
+   * the supervisor, the CLI and scripts never write pod.json over each other.
+   * A lock whose holder died is taken over.
+   */
+  async withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+    const lock = path.join(this.podDir(name), '.lock');
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await mkdir(lock);
+        await writeFile(path.join(lock, 'pid'), String(process.pid));
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') throw new NspodError('POD_NOT_FOUND', `no pod named ${JSON.stringify(name)} in ${this.root}`);
+        if (code !== 'EEXIST') throw e;
+        const holder = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => '0'));
+        if (holder > 0 && !existsSync(`/proc/${holder}`)) {
+          await rm(lock, { recursive: true, force: true });
+          continue;
+        }
+        if (Date.now() > end) throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${holder || 'unknown'}`, { hint: `wait for it, or remove ${lock} if that process is gone` });
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await rm(lock, { recursive: true, force: true });
     }
   }
 

@@ -20,8 +20,10 @@ export interface DetachedRun {
   /** Where the shim writes `{pid, exitCode, signal, finishedAt}` when the container exits. */
   exitFile: string;
   pidFile: string;
-  /** Run by the shim (execv) after it wrote the exit file. */
+  /** Run by the shim (execv) after it wrote the exit file... */
   exitCommand?: string[] | undefined;
+  /** ...unless this file exists then (the pod is being stopped). */
+  exitCommandSkipFile?: string | undefined;
 }
 
 export interface ExecOptions {
@@ -124,6 +126,7 @@ export class Runtime {
       const [prog, ...rest] = run.exitCommand;
       shimArgs.push('-x', prog!);
       for (const a of rest) shimArgs.push('-a', a);
+      if (run.exitCommandSkipFile) shimArgs.push('-s', run.exitCommandSkipFile);
     }
     const runtimeArgs = this.args(['run', '-d', '--pid-file', run.pidFile, '--bundle', bundle, id]);
     const result = await execa(assets.shimBinary, [...shimArgs, '--', this.binary, ...runtimeArgs], { reject: false, stdin: 'ignore' });

@@ -60,7 +60,8 @@ test('shared pid namespace: ps shows /pause as PID 1 and the other container; or
 });
 
 test('killing an app leaves the pause and its namespaces; the restarted app joins the same network namespace and serves again', async (t) => {
-  const { pod } = await testPod(t, { containers: [webServer('web', 8081), sleeper('client')] });
+  // Never: this test restarts by hand; the supervisor's own restarts are tested below.
+  const { pod } = await testPod(t, { restartPolicy: 'Never', containers: [webServer('web', 8081), sleeper('client')] });
   const before = await pod.status();
   const web = before.containers.find((c) => c.name === 'web')!;
   process.kill(web.pid!, 'SIGKILL');
@@ -169,4 +170,26 @@ test('the pid-reuse guard refuses to join the namespaces of a pause that died', 
   t.is((await pod.status()).phase, 'Failed');
   const error = await t.throwsAsync(pod.restartContainer('a'));
   t.is((error as { code?: string }).code, 'PAUSE_GONE');
+});
+
+test('restartPolicy Always: the supervisor starts a killed app again by itself, in the same network namespace', async (t) => {
+  process.env.NSPOD_RESTART_BACKOFF_MS = '50';
+  const { pod } = await testPod(t, { containers: [webServer('web', 8083), sleeper('client')] });
+  const before = await pod.status();
+  const web = before.containers.find((c) => c.name === 'web')!;
+  process.kill(web.pid!, 'SIGKILL');
+  const after = await eventually(async () => {
+    const s = await pod.status();
+    const w = s.containers.find((c) => c.name === 'web')!;
+    return w.state === 'running' && w.restartCount === 1 ? s : undefined;
+  }, 15000, 'the supervisor to restart web');
+  const web2 = after.containers.find((c) => c.name === 'web')!;
+  t.not(web2.pid, web.pid);
+  t.is(await nsInode(web2.pid!, 'net'), before.pause!.namespaces.net.inode);
+  t.is(after.pause!.pid, before.pause!.pid);
+  const got = await eventually(async () => {
+    const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8083/']);
+    return r.exitCode === 0 ? r : undefined;
+  }, 5000, 'the restarted httpd to answer');
+  t.is(got.stdout.trim(), 'hello from nspod');
 });

@@ -1,0 +1,82 @@
+/** `nspod doctor`: what this host has and lacks for nspod, with what to install. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { errorMessage } from '../errors.js';
+import { assets } from '../paths.js';
+import { cgroupVersion } from '../pod/host.js';
+import { findExecutable, Runtime } from '../runtime/runtime.js';
+
+export interface Check {
+  name: string;
+  ok: boolean | 'warn';
+  detail: string;
+  fix?: string;
+}
+
+async function runtimeChecks(runtimeName: string | undefined): Promise<Check[]> {
+  let runtime: Runtime;
+  try {
+    runtime = new Runtime({ runtime: runtimeName, root: '' });
+  } catch (e) {
+    return [{ name: 'runtime', ok: false, detail: errorMessage(e) }];
+  }
+  const v = await execa(runtime.binary, ['--version'], { reject: false });
+  const checks: Check[] = [{ name: 'runtime', ok: v.exitCode === 0, detail: `${String(v.stdout).split('\n')[0] ?? runtime.name} (${runtime.binary})` }];
+  if (runtime.name === 'crun' && cgroupVersion() === 'hybrid') {
+    const offered = readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim();
+    checks.push(
+      offered
+        ? {
+            name: 'crun on a hybrid cgroup host',
+            ok: false,
+            detail: `the cgroup2 mount offers ${offered}: crun refuses to run ("cgroups in hybrid mode not supported")`,
+            fix: `mount ${offered.split(' ')[0]} on its own v1 hierarchy (mkdir -p /sys/fs/cgroup/${offered.split(' ')[0]} && mount -t cgroup -o ${offered.split(' ')[0]} none /sys/fs/cgroup/${offered.split(' ')[0]}), or use --runtime runc`,
+          }
+        : { name: 'crun on a hybrid cgroup host', ok: true, detail: 'the cgroup2 mount offers no controller: crun runs' },
+    );
+  }
+  return checks;
+}
+
+export async function doctorChecks(options: { runtime?: string | undefined }): Promise<Check[]> {
+  const checks: Check[] = [];
+  const root = process.getuid?.() === 0;
+  checks.push({ name: 'root', ok: root, detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`, fix: 'run nspod as root (sudo)' });
+  checks.push(...(await runtimeChecks(options.runtime)));
+  const ns = await execa('unshare', ['--net', '--ipc', '--uts', '--pid', '--mount', '--fork', 'true'], { reject: false });
+  checks.push({ name: 'namespaces', ok: ns.exitCode === 0, detail: ns.exitCode === 0 ? 'net, ipc, uts, pid and mount namespaces can be made' : String(ns.stderr || ns.message).trim(), fix: 'run as root on a kernel with namespaces (and outside a restricted container)' });
+  const fs = existsSync('/proc/filesystems') ? readFileSync('/proc/filesystems', 'utf8') : '';
+  checks.push({ name: 'overlayfs', ok: /\toverlay$/m.test(fs), detail: /\toverlay$/m.test(fs) ? 'overlay is in /proc/filesystems' : 'overlay is not in /proc/filesystems', fix: 'modprobe overlay' });
+  const cg = cgroupVersion();
+  checks.push({ name: 'cgroups', ok: true, detail: { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'cgroup v1 + v2 (hybrid)' }[cg] });
+  const cniDirs = (process.env.CNI_PATH ?? '/usr/lib/cni:/opt/cni/bin').split(':');
+  const plugins = ['bridge', 'host-local', 'portmap', 'loopback'];
+  const missing = plugins.filter((p) => !cniDirs.some((d) => existsSync(path.join(d, p))));
+  checks.push({
+    name: 'CNI plugins',
+    ok: missing.length === 0 ? true : 'warn',
+    detail: missing.length === 0 ? `${plugins.join(', ')} in ${cniDirs.join(':')}` : `missing ${missing.join(', ')} in ${cniDirs.join(':')}: pods can only use hostNetwork or network none`,
+    fix: 'apt-get install containernetworking-plugins',
+  });
+  for (const tool of ['iptables', 'nsenter', 'mount']) {
+    const found = findExecutable(tool);
+    checks.push({ name: tool, ok: found ? true : 'warn', detail: found ?? 'not found', fix: `apt-get install ${tool === 'iptables' ? 'iptables' : 'util-linux'}` });
+  }
+  const built = [assets.pauseBinary, assets.shimBinary].every((f) => existsSync(f));
+  checks.push({ name: 'nspod binaries', ok: built, detail: built ? `${assets.pauseBinary}, ${assets.shimBinary}` : 'pause/build is missing', fix: 'run scripts/setup' });
+  const schemas = existsSync(path.join(assets.runtimeSpecSchemas, 'config-schema.json'));
+  checks.push({ name: 'runtime-spec schemas', ok: schemas, detail: schemas ? assets.runtimeSpecSchemas : 'not installed', fix: 'run scripts/setup (apt-get install golang-github-opencontainers-specs-dev)' });
+  return checks;
+}
+
+export async function runDoctor(options: { runtime?: string | undefined }, out: (s: string) => void): Promise<number> {
+  const checks = await doctorChecks(options);
+  for (const c of checks) {
+    const mark = c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL';
+    out(`${mark}  ${c.name}: ${c.detail}${c.ok !== true && c.fix ? ` (${c.fix})` : ''}\n`);
+  }
+  const failed = checks.filter((c) => c.ok === false);
+  out(failed.length === 0 ? 'nspod can run pods on this host\n' : `${failed.length} problem${failed.length > 1 ? 's' : ''}: see FAIL above\n`);
+  return failed.length === 0 ? 0 : 1;
+}

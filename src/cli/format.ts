@@ -1,0 +1,68 @@
+/** Pure formatting for the CLI: tables, ages, pod summaries. */
+import type { PodStatus, ContainerStatus } from '../pod/pod.js';
+import type { PodSpec } from '../pod/spec.js';
+import { restartPolicy, shouldRestart } from '../pod/pod.js';
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('   ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `45s`, `3m`, `2h`, `4d`, as kubectl writes ages. */
+export function age(fromIso: string, now = Date.now()): string {
+  const s = Math.max(0, Math.floor((now - Date.parse(fromIso)) / 1000));
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.floor(s / 60)}m`;
+  if (s < 172800) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86400)}d`;
+}
+
+/** Has this app container stopped for good (its policy will not start it again)? */
+export function exitedForGood(spec: PodSpec, c: ContainerStatus): boolean {
+  return c.state === 'exited' && !shouldRestart(restartPolicy(spec), c.exitCode ?? 1);
+}
+
+export interface PodSummary {
+  name: string;
+  ready: string;
+  status: string;
+  restarts: number;
+  age: string;
+  ip: string;
+  pausePid: string;
+  exitCodes: string;
+}
+
+export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSummary {
+  const apps = s.containers.filter((c) => !c.init);
+  const ready = apps.filter((c) => c.state === 'running' && (c as { ready?: boolean }).ready !== false).length;
+  let status: string = s.phase;
+  if (s.phase === 'Running') {
+    if (apps.length > 0 && apps.every((c) => exitedForGood(spec, c))) status = apps.every((c) => c.exitCode === 0) ? 'Completed' : 'Error';
+    else if (apps.some((c) => c.state !== 'running' && c.restartCount > 0)) status = 'CrashLoopBackOff';
+    else if (apps.some((c) => c.state !== 'running')) status = 'NotReady';
+  }
+  const exited = apps.filter((c) => c.exitCode !== undefined);
+  return {
+    name: s.name,
+    ready: `${ready}/${apps.length}`,
+    status,
+    restarts: apps.reduce((n, c) => n + c.restartCount, 0),
+    age: age(s.createdAt, now),
+    ip: s.network?.podIP ?? (s.network?.mode === 'host' ? 'host' : '-'),
+    pausePid: s.pause?.alive ? String(s.pause.pid) : '-',
+    exitCodes: exited.length === 0 ? '-' : exited.map((c) => `${c.name}=${c.exitCode}`).join(','),
+  };
+}
+
+export function psTable(rows: PodSummary[]): string {
+  return table(
+    ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'PAUSE PID', 'EXIT CODES'],
+    rows.map((r) => [r.name, r.ready, r.status, String(r.restarts), r.age, r.ip, r.pausePid, r.exitCodes]),
+  );
+}

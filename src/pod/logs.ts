@@ -1,0 +1,98 @@
+/** Container logs in the Kubernetes CRI format the shim writes: `<RFC 3339 time> <stdout|stderr> <F|P> <text>`. */
+import { open, readFile, stat } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
+
+export interface LogLine {
+  time: string;
+  stream: 'stdout' | 'stderr';
+  /** A piece of a line longer than the shim's buffer; the next piece continues it. */
+  partial: boolean;
+  text: string;
+}
+
+export function parseLogLine(line: string): LogLine | undefined {
+  const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/.exec(line);
+  if (!m) return undefined;
+  return { time: m[1]!, stream: m[2] as LogLine['stream'], partial: m[3] === 'P', text: m[4]! };
+}
+
+/** Every line of a log file (the last `tail` when given); a missing file has none. */
+export async function readLog(file: string, options: { tail?: number } = {}): Promise<LogLine[]> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const lines = text.split('\n').map(parseLogLine).filter((l): l is LogLine => l !== undefined);
+  return options.tail === undefined ? lines : lines.slice(Math.max(0, lines.length - options.tail));
+}
+
+/**
+ * Follows a log file as it grows (the shim appends; a restarted container
+ * appends to the same file). Calls `onLine` for each whole line.
+ */
+export class LogFollower {
+  private offset = 0;
+  private rest = '';
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private reading: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly onLine: (line: LogLine) => void,
+  ) {}
+
+  /** Starts at the end of what is there (`fromEnd`) or at its beginning. */
+  async start(fromEnd: boolean): Promise<void> {
+    if (fromEnd) this.offset = await stat(this.file).then((s) => s.size).catch(() => 0);
+    this.poke();
+    try {
+      this.watcher = watch(this.file, () => this.poke());
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // The file may not exist yet: the timer finds it.
+    }
+    this.timer = setInterval(() => this.poke(), 250);
+  }
+
+  private poke(): void {
+    if (this.stopped) return;
+    this.reading = this.reading.then(() => this.readMore()).catch(() => undefined);
+  }
+
+  private async readMore(): Promise<void> {
+    const fh = await open(this.file, 'r').catch(() => undefined);
+    if (!fh) return;
+    try {
+      const { size } = await fh.stat();
+      if (size < this.offset) this.offset = 0;
+      while (this.offset < size) {
+        const buf = Buffer.alloc(Math.min(1 << 16, size - this.offset));
+        const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+        if (bytesRead === 0) break;
+        this.offset += bytesRead;
+        const text = this.rest + buf.subarray(0, bytesRead).toString('utf8');
+        const parts = text.split('\n');
+        this.rest = parts.pop() ?? '';
+        for (const part of parts) {
+          const line = parseLogLine(part);
+          if (line) this.onLine(line);
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Reads what is left, then stops. */
+  async stop(): Promise<void> {
+    this.poke();
+    await this.reading;
+    this.stopped = true;
+    this.watcher?.close();
+    if (this.timer) clearInterval(this.timer);
+  }
+}

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { packageRoot } from '../../src/paths.js';
+import { RUNTIME } from './host.js';
+
+export const NSPOD_BIN = path.join(packageRoot, 'bin', 'nspod.js');
+
+/** Runs the real CLI as a user would (node bin/nspod.js), under a test's state root. */
+export function nspod(root: string, args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) {
+  return execa(process.execPath, [NSPOD_BIN, '--root', root, '--runtime', RUNTIME, ...args], {
+    reject: false,
+    stripFinalNewline: false,
+    env: { NSPOD_RESTART_BACKOFF_MS: '100', ...options.env },
+    ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+}
+
+/** Starts the CLI without waiting for it (foreground `run`). */
+export function nspodSpawn(root: string, args: string[]): ResultPromise {
+  return execa(process.execPath, [NSPOD_BIN, '--root', root, '--runtime', RUNTIME, ...args], { reject: false, stripFinalNewline: false, stdin: 'ignore', env: { NSPOD_RESTART_BACKOFF_MS: '100' } });
+}

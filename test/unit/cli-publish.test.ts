@@ -1,0 +1,40 @@
+import test from 'ava';
+import { applyPublish, parsePublish } from '../../src/cli/publish.js';
+import { age, summarize } from '../../src/cli/format.js';
+
+test('-p takes HOSTPORT:CONTAINERPORT[/udp] and IP:HOSTPORT:CONTAINERPORT', (t) => {
+  t.deepEqual(parsePublish('8080:80'), { hostPort: 8080, containerPort: 80, protocol: 'TCP' });
+  t.deepEqual(parsePublish('5353:53/udp'), { hostPort: 5353, containerPort: 53, protocol: 'UDP' });
+  t.deepEqual(parsePublish('127.0.0.1:8080:80'), { hostIP: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'TCP' });
+  for (const bad of ['80', 'a:b', '0:80', '8080:70000', '8080:80/sctp']) t.throws(() => parsePublish(bad), undefined, bad);
+});
+
+test('a published port lands on the container that declares it, else on the first', (t) => {
+  const spec = {
+    name: 'p',
+    containers: [
+      { name: 'a', image: 'busybox', command: ['true'] },
+      { name: 'b', image: 'busybox', command: ['true'], ports: [{ containerPort: 80 }] },
+    ],
+  };
+  const out = applyPublish(spec, [parsePublish('8080:80'), parsePublish('9090:90')]);
+  t.deepEqual(out.containers[1]!.ports, [{ containerPort: 80, hostPort: 8080, protocol: 'TCP' }]);
+  t.deepEqual(out.containers[0]!.ports, [{ containerPort: 90, hostPort: 9090, protocol: 'TCP' }]);
+  t.deepEqual(spec.containers[1]!.ports, [{ containerPort: 80 }], 'the input is not changed');
+});
+
+test('ages read like kubectl\'s', (t) => {
+  const now = Date.parse('2026-01-01T12:00:00Z');
+  t.is(age('2026-01-01T11:59:15Z', now), '45s');
+  t.is(age('2026-01-01T11:50:00Z', now), '10m');
+  t.is(age('2026-01-01T07:00:00Z', now), '5h');
+  t.is(age('2025-12-25T12:00:00Z', now), '7d');
+});
+
+test('ps status: Completed, Error, CrashLoopBackOff', (t) => {
+  const base = { name: 'p', phase: 'Running' as const, createdAt: new Date().toISOString(), runtime: 'runc', dir: '/x', pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never }, network: { mode: 'none' } as never };
+  const c = (over: object) => ({ name: 'a', id: 'p.a', init: false, state: 'exited' as const, restartCount: 0, bundle: '/b', logPath: '/l', ...over });
+  t.is(summarize({ name: 'p', containers: [], restartPolicy: 'Never' }, { ...base, containers: [c({ exitCode: 0 })] }).status, 'Completed');
+  t.is(summarize({ name: 'p', containers: [], restartPolicy: 'Never' }, { ...base, containers: [c({ exitCode: 2 })] }).status, 'Error');
+  t.is(summarize({ name: 'p', containers: [] }, { ...base, containers: [c({ exitCode: 1, restartCount: 3 })] }).status, 'CrashLoopBackOff');
+});
