@@ -52,13 +52,16 @@ export interface ProcInfo {
   ppid: number;
   state: string;
   comm: string;
+  /** The command line, arguments joined by spaces. */
+  args: string;
 }
 
 export async function procInfo(pid: number): Promise<ProcInfo | undefined> {
   try {
     const status = await readFile(`/proc/${pid}/status`, 'utf8');
     const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
-    return { pid, ppid: Number(field('PPid')), state: field('State').charAt(0), comm: field('Name') };
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ');
+    return { pid, ppid: Number(field('PPid')), state: field('State').charAt(0), comm: field('Name'), args };
   } catch {
     return undefined;
   }

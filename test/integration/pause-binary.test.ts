@@ -61,20 +61,19 @@ test('as PID 1 of a new pid namespace, pause adopts and reaps an orphaned grandc
   const pidns = await nsInode(pausePid, 'pid');
   t.not(pidns, await nsInode('self', 'pid'));
   // Middle parent starts a sleeper in the background and exits at once: the sleeper is orphaned.
-  await execa('nsenter', ['-t', String(pausePid), '-p', '--', '/bin/sh', '-c', '/bin/sh -c "sleep 0.7 >/dev/null 2>&1 &"']);
+  await execa('nsenter', ['-t', String(pausePid), '-p', '--', '/bin/sh', '-c', '/bin/sh -c "sleep 300 >/dev/null 2>&1 &"']);
   const sleeper = await eventually(async () => {
     const procs = await processesInPidNamespace(pidns);
-    return procs.find((p) => p.comm === 'sleep');
-  }, 5000, 'the orphaned sleeper');
+    return procs.find((p) => p.args === 'sleep 300');
+  }, 15000, 'the orphaned sleeper');
   t.is(sleeper.ppid, pausePid, 'the orphan was handed to pause');
-  // After it exits, nothing but pause is left in the namespace, and no zombie at all.
-  const left = await eventually(async () => {
+  // Once it dies only its parent can collect it: if pause did not reap, a zombie would stay.
+  process.kill(sleeper.pid, 'SIGKILL');
+  const after = await eventually(async () => {
     const procs = await processesInPidNamespace(pidns);
-    return procs.some((p) => p.comm === 'sleep' && p.state !== 'Z') ? undefined : procs;
-  }, 5000, 'the sleeper to exit');
-  await new Promise((r) => setTimeout(r, 100));
-  const after = await processesInPidNamespace(pidns);
-  t.deepEqual(after.filter((p) => p.state === 'Z'), [], `zombies in ${JSON.stringify(left)}`);
+    return procs.some((p) => p.pid === sleeper.pid) ? undefined : procs;
+  }, 10000, 'the sleeper to be reaped');
+  t.deepEqual(after.filter((p) => p.state === 'Z'), []);
   t.deepEqual(after.map((p) => p.pid), [pausePid]);
   holder.kill('SIGTERM');
 });

@@ -51,10 +51,12 @@ test('shared pid namespace: ps shows /pause as PID 1 and the other container; or
   // A process whose parent exits at once: the kernel hands it to the pid namespace's init, the pause.
   const status = await pod.status();
   const pausePid = status.pause!.pid;
-  await pod.exec('b', ['sh', '-c', 'sh -c "sleep 2 >/dev/null 2>&1 &"']);
-  const orphan = await eventually(async () => (await processesInPidNamespace(status.pause!.namespaces.pid.inode)).find((p) => p.comm === 'sleep' && p.ppid === pausePid), 5000, 'the orphan under pause');
-  t.is(orphan.ppid, pausePid);
-  await eventually(() => (existsSync(`/proc/${orphan.pid}`) ? undefined : true), 5000, 'the orphan to be reaped');
+  await pod.exec('b', ['sh', '-c', 'sh -c "sleep 300 >/dev/null 2>&1 &"']);
+  const orphan = await eventually(async () => (await processesInPidNamespace(status.pause!.namespaces.pid.inode)).find((p) => p.comm === 'sleep' && p.args === 'sleep 300'), 15000, 'the orphan');
+  t.is(orphan.ppid, pausePid, 'the orphan was handed to the pause');
+  // When it dies, only its parent can collect it: no zombie means the pause reaped it.
+  process.kill(orphan.pid, 'SIGKILL');
+  await eventually(() => (existsSync(`/proc/${orphan.pid}`) ? undefined : true), 10000, 'the orphan to be reaped');
   const zombies = (await processesInPidNamespace(status.pause!.namespaces.pid.inode)).filter((p) => p.state === 'Z');
   t.deepEqual(zombies, []);
 });
