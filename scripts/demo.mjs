@@ -1,10 +1,18 @@
 // The seeds' classic pod, with the busybox toolbox: `web` serves HTTP on
-// 127.0.0.1:8080, `client` fetches it over the pod's shared localhost, and
-// `ps` shows /pause as PID 1 of the shared pid namespace. Then the pod is
-// torn down and the demo checks that nothing is left.
+// port 8080, `client` fetches it over the pod's shared localhost, `ps` shows
+// /pause as PID 1 of the shared pid namespace, the pod gets an address from
+// the CNI bridge network (198.18.0.0/24) and web is published on the host's
+// port 18080, answered from the host. Then the pod is torn down and the demo
+// checks that nothing is left.
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { Pod } from '../dist/index.js';
+
+const network = {
+  podSubnet: process.env.NSPOD_POD_SUBNET ?? '198.18.0.0/24',
+  bridge: process.env.NSPOD_BRIDGE ?? 'nspod-demo0',
+};
+const bridgeExisted = (await execa('ip', ['link', 'show', network.bridge], { reject: false })).exitCode === 0;
 
 const root = process.env.NSPOD_ROOT ?? '/run/nspod';
 const name = `demo-${process.pid}`;
@@ -18,11 +26,11 @@ const pod = await Pod.create(
     hostname: 'demo',
     shareProcessNamespace: true,
     containers: [
-      { name: 'web', image: 'busybox', command: ['httpd', '-f', '-v', '-p', '127.0.0.1:8080', '-h', '/var/www'] },
+      { name: 'web', image: 'busybox', command: ['httpd', '-f', '-v', '-p', '8080', '-h', '/var/www'], ports: [{ containerPort: 8080, hostPort: 18080 }] },
       { name: 'client', image: 'busybox', command: ['sleep', '3600'] },
     ],
   },
-  { root },
+  { root, ...network },
 );
 let removed = false;
 const teardown = async () => {
@@ -48,6 +56,17 @@ try {
 
   step('client: hostname (uts namespace of the pause)');
   console.log((await pod.exec('client', ['hostname'])).stdout.trim());
+
+  const ip = status.network?.podIP;
+  step(`the host: GET http://127.0.0.1:18080/ (hostPort 18080 -> web:8080) and http://${ip}:8080/ (the pod's address)`);
+  for (const url of ['http://127.0.0.1:18080/', `http://${ip}:8080/`]) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    console.log(`${url} -> ${res.status} ${(await res.text()).trim()}`);
+  }
+
+  step('nspod debug: `ip -o -4 addr` run by the host inside the pod\'s network namespace, entered through the pause');
+  const debug = await execa('nsenter', ['-t', String(status.pause.pid), '-n', '--', 'ip', '-o', '-4', 'addr'], { reject: false });
+  console.log(debug.stdout.trim());
 } finally {
   step('tearing down');
   const t1 = performance.now();
@@ -55,8 +74,10 @@ try {
   console.log(`down in ${(performance.now() - t1).toFixed(0)} ms`);
 }
 
+if (!bridgeExisted) await execa('ip', ['link', 'delete', network.bridge], { reject: false });
 const runtimeRoot = pod.runtime.root;
 const left = (await execa(pod.runtime.binary, ['--root', runtimeRoot, 'list', '-q'], { reject: false })).stdout.split('\n').filter((id) => id === name || id.startsWith(`${name}.`));
 const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(`/pods/${name}/`));
-console.log(`left behind: ${left.length} containers, ${mounts.length} mounts`);
-if (left.length + mounts.length > 0) process.exit(1);
+const veths = (await execa('ip', ['-o', 'link', 'show', 'master', network.bridge], { reject: false })).stdout.trim();
+console.log(`left behind: ${left.length} containers, ${mounts.length} mounts, ${veths ? veths.split('\n').length : 0} veths${bridgeExisted ? '' : ', no bridge'}`);
+if (left.length + mounts.length > 0 || veths) process.exit(1);
