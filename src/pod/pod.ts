@@ -51,6 +51,10 @@ import {
   unmountAll,
   waitForFile,
 } from './host.js';
+import { appendEvent, readEvents, recordExitEvent, type PodEvent } from './events.js';
+import { hasProbes } from '../probe/config.js';
+import { readProbeStatus, startProber, stopProber, type ProbeResult } from '../probe/prober.js';
+import { waitReady, type WaitOptions } from '../probe/wait.js';
 
 export interface PodOptions extends NetworkOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
@@ -68,6 +72,8 @@ export interface ExitRecord {
   exitCode: number;
   signal: number;
   finishedAt: string;
+  /** The kernel's OOM killer struck in the container's memory cgroup. */
+  oomKilled?: boolean;
 }
 
 export type ContainerState = 'running' | 'exited' | 'unknown';
@@ -85,6 +91,13 @@ export interface ContainerStatus {
   restartCount: number;
   bundle: string;
   logPath: string;
+  /** Running, and its startup probe (if any) succeeded. */
+  started: boolean;
+  /** Running, and its readiness probe (if any) succeeded: Kubernetes' container Ready. */
+  ready: boolean;
+  oomKilled?: boolean | undefined;
+  /** The prober's last results for this run of the container. */
+  probes?: ProbeResult[] | undefined;
 }
 
 export interface PodStatus {
@@ -103,6 +116,8 @@ export interface PodStatus {
   containers: ContainerStatus[];
   /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
   network: PodNetworkStatus;
+  /** Kubernetes' pod Ready: running, and every app container ready. */
+  ready: boolean;
 }
 
 export interface StopOptions {
@@ -221,6 +236,7 @@ export class Pod implements AsyncDisposable {
       );
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
+      if (spec.containers.some(hasProbes)) await pod.startProber(rollback);
       record.phase = 'Running';
       await store.save(record);
       return pod;
@@ -298,6 +314,20 @@ export class Pod implements AsyncDisposable {
     this.record.pause = { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
   }
 
+  /** The pod's nspod-prober: probes run with no Node process resident. */
+  private async startProber(rollback: Rollback): Promise<void> {
+    const r = this.record;
+    const specs = new Map(this.spec.containers.map((c) => [c.name, c]));
+    this.record.prober = await startProber({
+      podDir: r.dir,
+      runtime: { binary: r.runtime.binary, root: r.runtime.root },
+      netns: r.network?.pin ?? `/proc/${this.pausePid}/ns/net`,
+      pausePid: this.pausePid,
+      containers: r.containers.filter((c) => !c.init && hasProbes(specs.get(c.name)!)).map((c) => ({ spec: specs.get(c.name)!, id: c.id, pidFile: c.pidFile, exitFile: c.exitFile })),
+    });
+    rollback.add('prober', () => stopProber(this.record.prober));
+  }
+
   /** Pins the pause's netns, CNI ADD on the pin, caches the attachment; the pod IP goes into /etc/hosts. */
   private async attachNetwork(plan: NetworkPlan, rollback: Rollback): Promise<void> {
     const pause = this.record.pause!;
@@ -369,6 +399,7 @@ export class Pod implements AsyncDisposable {
     });
     assertValidSpec(spec, `container ${c.name}`);
     await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    await appendEvent(this.dir, { type: 'Normal', reason: 'Created', container: c.name, message: `created container ${c.name}` });
     const record: ContainerRecord = {
       name: c.name,
       id: `${this.name}.${c.name}`,
@@ -392,6 +423,7 @@ export class Pod implements AsyncDisposable {
       throw new NspodError(e instanceof NspodError ? e.code : 'RUNTIME_FAILED', `container ${c.name} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e, ...(hint ? { hint } : {}) });
     }
     record.startedAt = new Date().toISOString();
+    await appendEvent(this.dir, { type: 'Normal', reason: 'Started', container: c.name, message: `started container ${c.name} (pid ${record.pid})` });
     rollback.add(`container ${c.name}`, () => this.destroyContainer(record.id, record.exitFile, record.pid!, 0));
     this.record.containers = [...this.record.containers.filter((r) => r.name !== c.name), record];
     return record;
@@ -441,6 +473,12 @@ export class Pod implements AsyncDisposable {
     for (const c of r.containers) {
       const exit = await readJson<ExitRecord>(c.exitFile);
       const running = !exit && c.pid !== undefined && isAlive(c.pid);
+      if (exit) await recordExitEvent(r.dir, c.name, exit).catch(() => false);
+      const cspec = r.spec.containers.find((s) => s.name === c.name);
+      const probed = !c.init && cspec !== undefined && hasProbes(cspec);
+      const probes = probed ? await readProbeStatus(r.dir, c.name) : undefined;
+      // Results about an earlier run of the container say nothing of this one.
+      const current = probes !== undefined && probes.pid === c.pid ? probes : undefined;
       containers.push({
         name: c.name,
         id: c.id,
@@ -454,6 +492,10 @@ export class Pod implements AsyncDisposable {
         restartCount: c.restartCount,
         bundle: c.bundle,
         logPath: c.logPath,
+        started: running && (!cspec?.startupProbe || current?.started === true),
+        ready: running && (!probed || (current?.ready === true && current.running)),
+        oomKilled: exit?.oomKilled === true ? true : undefined,
+        probes: probes?.probes,
       });
     }
     let phase = r.phase;
@@ -467,6 +509,7 @@ export class Pod implements AsyncDisposable {
       pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
       containers,
       network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
+      ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
     };
   }
 
@@ -509,6 +552,8 @@ export class Pod implements AsyncDisposable {
    * deleted; the pause goes last. The state dir stays (logs) until remove().
    */
   async stop(options: StopOptions = {}): Promise<void> {
+    // The prober goes first: it would kill containers whose probes fail while they stop.
+    await stopProber(this.record.prober);
     const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
     await Promise.all(
       this.record.containers.map(async (c) => {
@@ -527,6 +572,16 @@ export class Pod implements AsyncDisposable {
     await removeCgroupDirs(`nspod/${this.cgroup}`);
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
+  }
+
+  /** The pod's events, oldest first (the last 200). */
+  async events(): Promise<PodEvent[]> {
+    return await readEvents(this.dir);
+  }
+
+  /** Resolves when the pod is Ready; rejects with TIMEOUT naming the unready container and its last probe output. */
+  async waitReady(options: WaitOptions = {}): Promise<PodStatus> {
+    return await waitReady(this, options);
   }
 
   /** Stops the pod if needed and removes its state dir. */

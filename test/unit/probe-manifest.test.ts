@@ -86,9 +86,10 @@ test('bad values are refused with their field path and line', (t) => {
 });
 
 test('validatePodSpec refuses bad probes of a typed PodSpec by field', (t) => {
-  const base = { name: 'p', containers: [{ name: 'web', image: 'busybox', command: ['true'] }] } satisfies PodSpec;
+  const web = { name: 'web', image: 'busybox', command: ['true'] };
+  const base: PodSpec = { name: 'p', containers: [web] };
   const refuse = (probe: object, kind = 'readinessProbe') => {
-    const error = t.throws(() => validatePodSpec({ ...base, containers: [{ ...base.containers[0], [kind]: probe }] }));
+    const error = t.throws(() => validatePodSpec({ ...base, containers: [{ ...web, [kind]: probe }] }));
     return error?.message;
   };
   t.is(refuse({ grpc: { port: 1 } }), 'containers[0].readinessProbe.grpc: grpc probes are not supported: use exec, httpGet or tcpSocket');
@@ -96,5 +97,5 @@ test('validatePodSpec refuses bad probes of a typed PodSpec by field', (t) => {
   t.is(refuse({ exec: { command: [] } }), 'containers[0].readinessProbe.exec.command: must be a non-empty list of strings');
   t.is(refuse({ exec: { command: ['true'] }, timeoutSeconds: 0 }), 'containers[0].readinessProbe.timeoutSeconds: must be an integer >= 1');
   t.is(refuse({ exec: { command: ['true'] }, successThreshold: 3 }, 'startupProbe'), 'containers[0].startupProbe.successThreshold: must be 1 for a startupProbe');
-  t.notThrows(() => validatePodSpec({ ...base, containers: [{ ...base.containers[0], ports: [{ name: 'http', containerPort: 80 }], readinessProbe: { httpGet: { port: 'http' } } }] }));
+  t.notThrows(() => validatePodSpec({ ...base, containers: [{ ...web, ports: [{ name: 'http', containerPort: 80 }], readinessProbe: { httpGet: { port: 'http' } } }] }));
 });
