@@ -78,6 +78,7 @@ struct probe {
   char output[OUTPUT_MAX + 1];
   size_t out_len;
   char last_at[40];
+  char exec_pid_file[512]; /* where the runtime writes the pid of an exec probe's process */
 };
 
 static char config[CONFIG_MAX];
@@ -371,6 +372,10 @@ static void refresh_container(struct container *c, long long now) {
 static void spawn(struct probe *p, long long now) {
   struct container *c = &containers[p->c];
   int out[2];
+  if (p->type == EXEC) {
+    snprintf(p->exec_pid_file, sizeof p->exec_pid_file, "%s/probes/%s.%s.pid", pod_dir, c->name, kind_names[p->kind]);
+    unlink(p->exec_pid_file);
+  }
   if (pipe2(out, O_CLOEXEC) < 0) return;
   pid_t child = fork();
   if (child < 0) {
@@ -389,7 +394,8 @@ static void spawn(struct probe *p, long long now) {
     if (p->type == EXEC) {
       char *argv[MAX_ARGS + 8];
       int a = 0;
-      argv[a++] = runtime_bin, argv[a++] = "--root", argv[a++] = runtime_root, argv[a++] = "exec", argv[a++] = c->id;
+      argv[a++] = runtime_bin, argv[a++] = "--root", argv[a++] = runtime_root, argv[a++] = "exec";
+      argv[a++] = "--pid-file", argv[a++] = p->exec_pid_file, argv[a++] = c->id;
       for (int k = 0; k < p->n_args; k++) argv[a++] = p->args[k];
       argv[a] = NULL;
       execvp(runtime_bin, argv);
@@ -488,8 +494,12 @@ static int probe_may_run(struct probe *p) {
 }
 
 static void stop_children(void) {
-  for (int i = 0; i < n_probes; i++)
-    if (probes[i].child > 0) kill(-probes[i].child, SIGKILL);
+  for (int i = 0; i < n_probes; i++) {
+    if (probes[i].child <= 0) continue;
+    pid_t in_container = probes[i].type == EXEC ? read_pid(probes[i].exec_pid_file) : 0;
+    if (in_container > 0) kill(in_container, SIGKILL);
+    kill(-probes[i].child, SIGKILL);
+  }
 }
 
 static int daemon_loop(void) {
@@ -519,6 +529,9 @@ static int daemon_loop(void) {
       if (p->child > 0) {
         if (!p->timed_out && now >= p->deadline_ms) {
           p->timed_out = 1;
+          /* The runtime starts the probe's process in a session of its own inside the container: kill it by pid. */
+          pid_t in_container = p->type == EXEC ? read_pid(p->exec_pid_file) : 0;
+          if (in_container > 0) kill(in_container, SIGKILL);
           kill(-p->child, SIGKILL);
         }
         if (!p->timed_out && p->deadline_ms < wake) wake = p->deadline_ms;
