@@ -43,11 +43,15 @@ export async function readEvents(podDir: string, limit = EVENTS_KEPT): Promise<P
   const events: PodEvent[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
-    try {
-      const e = JSON.parse(line) as PodEvent;
-      if (typeof e.reason === 'string' && typeof e.time === 'string') events.push(e);
-    } catch {
-      // a line being written right now, or damaged: not an event
+    // A writer that died mid-line leaves a torn prefix on the next line: the event starts at its last {"time".
+    for (const text of [line, line.slice(Math.max(0, line.lastIndexOf('{"time"')))]) {
+      try {
+        const e = JSON.parse(text) as PodEvent;
+        if (typeof e.reason === 'string' && typeof e.time === 'string') events.push(e);
+        break;
+      } catch {
+        // a line being written right now, or damaged: not an event
+      }
     }
   }
   return events.slice(-limit);
