@@ -11,9 +11,11 @@
  *     Kubernetes CRI format: "<RFC 3339 time> <stream> <F|P> <text>";
  *   - reaps the container (and any other orphan) at once, so a killed
  *     container is gone the moment it dies;
- *   - writes the exit status to EXITFILE (JSON, by rename) and execs PROG,
- *     the exit command, if one was given and SKIPFILE does not exist (the
- *     pod is being stopped: nobody needs to wake up for this exit).
+ *   - writes the exit status to EXITFILE (JSON, by rename), with
+ *     "oomKilled":true when the kernel's OOM killer struck in the container's
+ *     memory cgroup, and execs PROG, the exit command, if one was given and
+ *     SKIPFILE does not exist (the pod is being stopped: nobody needs to wake
+ *     up for this exit).
  * The foreground process exits once the runtime has: with 0 and the
  * container's pid on stdout, or with the runtime's exit code and its output
  * on stderr. Nothing it leaves behind holds the caller's pipes.
@@ -124,6 +126,60 @@ static int pump(struct stream *s, int runtime_running) {
   return 1;
 }
 
+/* The container's OOM kill counter: memory.oom_control (v1) or memory.events (v2). */
+static char oom_file[4096];
+static long oom_baseline = -1;
+
+static long read_oom_kills(void) {
+  char buf[1024];
+  int fd = open(oom_file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (r <= 0) return -1;
+  buf[r] = 0;
+  for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    if (strncmp(line, "oom_kill ", 9) == 0) return atol(line + 9);
+  }
+  return -1;
+}
+
+/* Finds the container's memory cgroup while it lives (its /proc entry goes with it) and counts its OOM kills so far. */
+static void watch_oom(pid_t pid) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%d/cgroup", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (r <= 0) return;
+  buf[r] = 0;
+  char v2[2048] = "";
+  for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *c1 = strchr(line, ':');
+    char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (!c2) continue;
+    *c2 = 0;
+    const char *controllers = c1 + 1, *cg = c2 + 1;
+    if (*controllers == 0) {
+      snprintf(v2, sizeof v2, "%s", cg);
+      continue;
+    }
+    char list[256];
+    snprintf(list, sizeof list, ",%s,", controllers);
+    if (strstr(list, ",memory,")) {
+      snprintf(oom_file, sizeof oom_file, "/sys/fs/cgroup/memory%s/memory.oom_control", cg);
+      if ((oom_baseline = read_oom_kills()) >= 0) return;
+    }
+  }
+  if (*v2) {
+    snprintf(oom_file, sizeof oom_file, "/sys/fs/cgroup%s/memory.events", v2);
+    if ((oom_baseline = read_oom_kills()) >= 0) return;
+    snprintf(oom_file, sizeof oom_file, "/sys/fs/cgroup/unified%s/memory.events", v2);
+    oom_baseline = read_oom_kills();
+  }
+}
+
 static int status_code(int st) {
   if (WIFEXITED(st)) return WEXITSTATUS(st);
   if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
@@ -134,8 +190,10 @@ static void write_exit_file(pid_t pid, int st) {
   char tmp[4096], ts[64], body[256];
   snprintf(tmp, sizeof tmp, "%s.tmp", exit_path);
   timestamp(ts, sizeof ts);
-  int n = snprintf(body, sizeof body, "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,\"finishedAt\":\"%s\"}\n",
-                   (int)pid, status_code(st), WIFSIGNALED(st) ? WTERMSIG(st) : 0, ts);
+  long oom_kills = oom_baseline >= 0 ? read_oom_kills() : -1;
+  int oom_killed = oom_kills > oom_baseline;
+  int n = snprintf(body, sizeof body, "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,%s\"finishedAt\":\"%s\"}\n",
+                   (int)pid, status_code(st), WIFSIGNALED(st) ? WTERMSIG(st) : 0, oom_killed ? "\"oomKilled\":true," : "", ts);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
   write_all(fd, body, (size_t)n);
@@ -302,6 +360,7 @@ int main(int argc, char **argv) {
             dprintf(sync_fd, "nspod-shim: the runtime wrote no pid to %s\n", pid_path);
           _exit(1);
         }
+        watch_oom(container);
         dprintf(sync_fd, "ok %d\n", (int)container);
         close(sync_fd);
         for (int k = 0; k < n_early; k++) {

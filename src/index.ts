@@ -29,3 +29,12 @@ export { cniAdd, cniDel, cniCheck, execPlugin, pluginStdin, CNI_VERSION } from '
 export type { CniConfList, CniPluginConf, CniResult, CniRuntimeConfig, CniPortMapping, CniInvocation, CniExecOptions } from './network/cni.js';
 export { defaultConfList, loadConfLists, resolveConfList, resolveNetworkOptions, DEFAULT_BRIDGE, DEFAULT_POD_SUBNET, DEFAULT_NETWORK_NAME } from './network/config.js';
 export type { NetworkOptions, ResolvedNetworkOptions } from './network/config.js';
+export type { Probe, ProbeKind } from './pod/spec.js';
+export { PROBE_DEFAULTS, resolveProbePort } from './pod/spec.js';
+export { appendEvent, readEvents, recordExitEvent, EVENTS_KEPT } from './pod/events.js';
+export type { PodEvent, EventType, EventReason } from './pod/events.js';
+export { startProber, stopProber, readProbeStatus, checkFromNetns, proberBinary } from './probe/prober.js';
+export type { ProberRecord, ProbeResult, ContainerProbeStatus } from './probe/prober.js';
+export { proberConfig, hasProbes } from './probe/config.js';
+export { waitReady, waitForLogLine, waitForPort, waitForHttp, waitAll, criLogLines } from './probe/wait.js';
+export type { WaitOptions, LogLineOptions, HttpWaitOptions, Wait } from './probe/wait.js';

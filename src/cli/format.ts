@@ -40,7 +40,7 @@ export interface PodSummary {
 
 export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSummary {
   const apps = s.containers.filter((c) => !c.init);
-  const ready = apps.filter((c) => c.state === 'running' && (c as { ready?: boolean }).ready !== false).length;
+  const ready = apps.filter((c) => c.ready).length;
   let status: string = s.phase;
   if (s.phase === 'Running') {
     if (apps.length > 0 && apps.every((c) => exitedForGood(spec, c))) status = apps.every((c) => c.exitCode === 0) ? 'Completed' : 'Error';
@@ -58,6 +58,21 @@ export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSum
     pausePid: s.pause?.alive ? String(s.pause.pid) : '-',
     exitCodes: exited.length === 0 ? '-' : exited.map((c) => `${c.name}=${c.exitCode}`).join(','),
   };
+}
+
+/** `90s`, `2m`, `1h`, `500ms` or plain seconds → milliseconds; undefined when it is none of these. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+export function eventsTable(events: { pod: string; time: string; type: string; reason: string; container?: string | undefined; message: string }[], now = Date.now()): string {
+  return table(
+    ['AGE', 'POD', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+    events.map((e) => [age(e.time, now), e.pod, e.type, e.reason, e.container ? `container/${e.container}` : 'pod', e.message.replace(/\s+/g, ' ')]),
+  );
 }
 
 export function psTable(rows: PodSummary[]): string {

@@ -17,7 +17,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { loadManifestFile } from '../manifest/index.js';
 import { gcNetworks } from '../network/attachment.js';
 import { listImages, importImage, removeImage, pruneImages } from '../image/resolve.js';
-import { psTable, summarize, table, age, exitedForGood } from './format.js';
+import { psTable, summarize, table, age, exitedForGood, parseDuration, eventsTable } from './format.js';
 import { runDoctor } from './doctor.js';
 import { applyPublish, parsePublish } from './publish.js';
 import type { PodSpec } from '../pod/spec.js';
@@ -59,8 +59,11 @@ function printLine(prefix: string, line: LogLine): void {
   else out(text);
 }
 
-async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish?: string[]; dryRun?: boolean; network?: string }, g: GlobalOptions): Promise<number> {
+async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish?: string[]; dryRun?: boolean; network?: string; wait?: string | boolean }, g: GlobalOptions): Promise<number> {
   const publish = (o.publish ?? []).map(parsePublish);
+  const waitMs = o.wait === undefined || o.wait === false ? undefined : o.wait === true ? 60_000 : parseDuration(o.wait);
+  if (waitMs === undefined && o.wait !== undefined && o.wait !== false) usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
+  if (waitMs !== undefined && !o.detach) usageError('--wait goes with -d/--detach (a foreground run streams the pod until it ends)');
   const manifest = await loadManifestFile(file);
   for (const w of manifest.warnings) err(`nspod: warning: ${w}\n`);
   const specs: PodSpec[] = manifest.pods.map((p) => {
@@ -88,6 +91,16 @@ async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish
     throw e;
   }
   if (o.detach) {
+    if (waitMs !== undefined) {
+      const waited = await Promise.allSettled(pods.map((p) => p.waitReady({ timeout: waitMs })));
+      const failed = waited.map((w, i) => ({ w, pod: pods[i]! })).filter((x) => x.w.status === 'rejected');
+      for (const { w, pod } of failed) err(`nspod: pod ${pod.name} did not become ready: ${errorMessage((w as PromiseRejectedResult).reason)}\n`);
+      if (failed.length > 0) {
+        if (o.rm) await Promise.all(pods.map((p) => p.remove({ gracePeriodSeconds: 0 }).catch(() => undefined)));
+        else err(`nspod: left for inspection: nspod logs / nspod events ${failed.map((f) => f.pod.name).join(' ')}; remove with nspod rm -f\n`);
+        return 1;
+      }
+    }
     for (const p of pods) out(`${p.name}\n`);
     return 0;
   }
@@ -241,7 +254,72 @@ async function cmdRm(names: string[], o: { force?: boolean }, g: GlobalOptions):
 async function cmdInspect(name: string, g: GlobalOptions): Promise<number> {
   const pod = await loadPod(name, g);
   const status = await pod.status();
-  out(`${JSON.stringify({ name: pod.name, spec: pod.spec, status, summary: summarize(pod.spec, status), dir: pod.dir }, null, 2)}\n`);
+  const events = await pod.events();
+  out(`${JSON.stringify({ name: pod.name, spec: pod.spec, status, summary: summarize(pod.spec, status), events, dir: pod.dir }, null, 2)}\n`);
+  return 0;
+}
+
+async function cmdWait(name: string, o: { for?: string; timeout?: string }, g: GlobalOptions): Promise<number> {
+  const timeout = o.timeout === undefined ? 300_000 : parseDuration(o.timeout);
+  if (timeout === undefined) usageError(`--timeout takes a duration such as 60s or 2m, not ${JSON.stringify(o.timeout)}`);
+  const what = o.for ?? 'ready';
+  const root = resolvePodOptions(podOptions(g)).root;
+  const deadline = Date.now() + timeout;
+  const tick = () => new Promise((r) => setTimeout(r, 200));
+  if (what === 'delete') {
+    while ((await Pod.list({ root })).includes(name)) {
+      if (Date.now() > deadline) throw new NspodError('TIMEOUT', `pod ${name} still exists after ${timeout} ms`);
+      await tick();
+    }
+    return 0;
+  }
+  const pod = await loadPod(name, g);
+  if (what === 'ready') {
+    await pod.waitReady({ timeout });
+    out(`${name} ready\n`);
+    return 0;
+  }
+  for (;;) {
+    const s = await pod.status();
+    const apps = s.containers.filter((c) => !c.init);
+    if (s.phase === 'Stopped' || s.phase === 'Failed' || apps.every((c) => exitedForGood(pod.spec, c))) {
+      const code = apps.find((c) => (c.exitCode ?? 0) !== 0)?.exitCode ?? 0;
+      out(`${name} exited: ${apps.map((c) => `${c.name}=${c.exitCode ?? '-'}`).join(',')}\n`);
+      return code;
+    }
+    if (Date.now() > deadline) throw new NspodError('TIMEOUT', `pod ${name} still running after ${timeout} ms`);
+    await tick();
+  }
+}
+
+async function cmdEvents(name: string | undefined, o: { follow?: boolean; output?: string }, g: GlobalOptions): Promise<number> {
+  const names = name === undefined ? await Pod.list(podOptions(g)) : [name];
+  const pods = await Promise.all(names.map((n) => loadPod(n, g)));
+  const seen = new Set<string>();
+  const collect = async () => {
+    const fresh = [];
+    for (const pod of pods) {
+      for (const e of await pod.events().catch(() => [])) {
+        const key = `${pod.name} ${e.time} ${e.reason} ${e.container ?? ''} ${e.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        fresh.push({ pod: pod.name, ...e });
+      }
+    }
+    return fresh.sort((a, b) => a.time.localeCompare(b.time));
+  };
+  const first = await collect();
+  if (o.output === 'json') out(`${JSON.stringify(first, null, 2)}\n`);
+  else out(eventsTable(first));
+  if (!o.follow) return 0;
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  process.once('SIGTERM', () => (stop = true));
+  while (!stop) {
+    await new Promise((r) => setTimeout(r, 250));
+    const more = await collect();
+    if (more.length > 0) out(eventsTable(more).split('\n').slice(1).join('\n'));
+  }
   return 0;
 }
 
@@ -290,6 +368,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('-p, --publish <host:container[/udp]>', 'publish a container port on the host, like docker run -p (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--network <name>', 'default, none, or a CNI conflist name (overrides the manifest)')
     .option('--dry-run', 'print each bundle\'s config.json and the runtime commands, in order, without touching the host')
+    .option('--wait [timeout]', 'with -d: return once the pods are Ready (probes pass; without probes, every app container runs); default timeout 60s')
     .action(run(async (file: string, o, cmd: Command) => await cmdRun(file, o, globals(cmd))));
 
   program
@@ -345,6 +424,22 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .argument('<pod...>')
     .option('-f, --force', 'remove running pods too')
     .action(run(async (names: string[], o, cmd: Command) => await cmdRm(names, o, globals(cmd))));
+
+  program
+    .command('wait')
+    .description('wait until a pod is ready, has exited (exit code: its apps\') or is deleted')
+    .argument('<pod>')
+    .addOption(new Option('--for <condition>', 'what to wait for').choices(['ready', 'exit', 'delete']).default('ready'))
+    .option('--timeout <duration>', 'give up after this long (e.g. 60s, 2m; default 5m)')
+    .action(run(async (name: string, o, cmd: Command) => await cmdWait(name, o, globals(cmd))));
+
+  program
+    .command('events')
+    .description('what happened to pods, like kubectl describe: created, started, probe failed (with output), killed, restarted, exited, OOMKilled')
+    .argument('[pod]', 'one pod (default: all)')
+    .option('-f, --follow', 'keep printing new events until Ctrl-C')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']))
+    .action(run(async (name: string | undefined, o, cmd: Command) => await cmdEvents(name, o, globals(cmd))));
 
   program
     .command('gc')

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type * as k8s from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { ALL_CAPABILITIES, capabilityName } from '../oci/common.js';
-import { dnsLabelProblem, type ContainerSpec, type PodSpec, type PortSpec, type VolumeMount, type VolumeSpec } from '../pod/spec.js';
+import { dnsLabelProblem, PROBE_DEFAULTS, type ContainerSpec, type PodSpec, type PortSpec, type Probe, type ProbeKind, type VolumeMount, type VolumeSpec } from '../pod/spec.js';
 import { Field } from './field.js';
 import { isFractional, isNegative, milliCpuToShares, parseQuantity, quantityBytes, quantityMillis, type Quantity } from './quantity.js';
 
@@ -27,7 +27,6 @@ const NO_SCHEDULER = ignored('there is no scheduler on a single host');
 const NO_ACCOUNTS = ignored('there are no service accounts here');
 const SERVER_SET = ignored('set by the API server');
 const UNSUPPORTED = unsupported();
-const PROBES = unsupported('probes are not implemented yet: remove it to run this pod with nspod');
 
 /** A field nspod cannot change from its Kubernetes default: the default is accepted, anything else is not supported. */
 function onlyDefault<D>(defaultValue: string | boolean): Handler<D> {
@@ -73,6 +72,16 @@ interface ContainerDraft {
   requests: ResourceDraft;
   mounts: Valued<VolumeMount>[];
   ports: Valued<Partial<PortSpec>>[];
+  probes: ProbeDraft[];
+}
+
+interface ProbeDraft {
+  kind: ProbeKind;
+  field: Field;
+  probe: Probe;
+  handlers: Field[];
+  /** A port given by name: resolved against the container's ports once they are all read. */
+  portField?: Field;
 }
 
 interface PodDraft {
@@ -324,6 +333,113 @@ const VOLUME_MOUNT: Table<k8s.VolumeMount, Partial<VolumeMount>> = {
   subPathExpr: UNSUPPORTED,
 };
 
+const EXEC_ACTION: Table<k8s.ExecAction, ProbeDraft> = {
+  command: (f, d) => {
+    const command = f.stringList();
+    if (command.length === 0) f.fail('must not be empty');
+    d.probe.exec = { command };
+  },
+};
+
+function probePort(f: Field, d: ProbeDraft): number | string {
+  const value = f.scalar('a port number or name');
+  if (typeof value === 'number') return f.integer(1, 65535);
+  if (typeof value === 'string' && /^[a-z0-9-]{1,15}$/.test(value) && /[a-z]/.test(value)) {
+    d.portField = f;
+    return value;
+  }
+  return f.fail(`${JSON.stringify(value)} must be a port number 1-65535 or the name of one of the container's ports`);
+}
+
+const LOCALHOST_ONLY = unsupported('probes connect to 127.0.0.1 inside the pod: remove host');
+
+const HTTP_HEADER: Table<k8s.HTTPHeader, Partial<{ name: string; value: string }>> = {
+  name: (f, d) => {
+    d.name = f.string();
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(d.name)) f.fail(`${JSON.stringify(d.name)} is not an HTTP header name`);
+  },
+  value: (f, d) => {
+    d.value = f.string();
+    if (/[\r\n]/.test(d.value)) f.fail('must not contain line breaks');
+  },
+};
+
+const HTTP_GET_ACTION: Table<k8s.HTTPGetAction, ProbeDraft> = {
+  path: (f, d) => {
+    const path = f.string();
+    if (!path.startsWith('/') || /\s/.test(path)) f.fail(`${JSON.stringify(path)} must be an absolute path without spaces`);
+    d.probe.httpGet = { ...d.probe.httpGet!, path };
+  },
+  port: (f, d) => {
+    d.probe.httpGet = { ...d.probe.httpGet!, port: probePort(f, d) };
+  },
+  httpHeaders: (f, d) => {
+    const headers = f.items().map((item) => {
+      const header: Partial<{ name: string; value: string }> = {};
+      applyTable(item, HTTP_HEADER, header);
+      if (header.name === undefined) item.require('name');
+      return { name: header.name!, value: header.value ?? '' };
+    });
+    d.probe.httpGet = { ...d.probe.httpGet!, httpHeaders: headers };
+  },
+  scheme: onlyDefault('HTTP'),
+  host: LOCALHOST_ONLY,
+};
+
+const TCP_SOCKET_ACTION: Table<k8s.TCPSocketAction, ProbeDraft> = {
+  port: (f, d) => {
+    d.probe.tcpSocket = { port: probePort(f, d) };
+  },
+  host: LOCALHOST_ONLY,
+};
+
+function probeTiming(key: keyof typeof PROBE_DEFAULTS, min: number): Handler<ProbeDraft> {
+  return (f, d) => {
+    d.probe[key] = f.integer(min);
+    if (key === 'successThreshold' && d.kind !== 'readinessProbe' && d.probe[key] !== 1) f.fail(`must be 1 for a ${d.kind}`);
+  };
+}
+
+const PROBE: Table<k8s.Probe, ProbeDraft> = {
+  exec: (f, d) => {
+    d.handlers.push(f);
+    applyTable(f, EXEC_ACTION, d);
+    if (!d.probe.exec) f.require('command');
+  },
+  httpGet: (f, d) => {
+    d.handlers.push(f);
+    d.probe.httpGet = { path: '/', port: 0 };
+    applyTable(f, HTTP_GET_ACTION, d);
+    if (d.probe.httpGet.port === 0) f.require('port');
+  },
+  tcpSocket: (f, d) => {
+    d.handlers.push(f);
+    d.probe.tcpSocket = { port: 0 };
+    applyTable(f, TCP_SOCKET_ACTION, d);
+    if (d.probe.tcpSocket.port === 0) f.require('port');
+  },
+  grpc: unsupported('grpc probes are not supported: use exec, httpGet or tcpSocket'),
+  initialDelaySeconds: probeTiming('initialDelaySeconds', 0),
+  periodSeconds: probeTiming('periodSeconds', 1),
+  timeoutSeconds: probeTiming('timeoutSeconds', 1),
+  successThreshold: probeTiming('successThreshold', 1),
+  failureThreshold: probeTiming('failureThreshold', 1),
+  terminationGracePeriodSeconds: unsupported('a killed container gets no grace period here'),
+};
+
+/** A probe with Kubernetes' defaults filled in, as the API server would. */
+function probeRule(kind: ProbeKind): Handler<ContainerDraft> {
+  return (f, d) => {
+    const draft: ProbeDraft = { kind, field: f, probe: {}, handlers: [] };
+    applyTable(f, PROBE, draft);
+    if (draft.handlers.length === 0) f.fail('needs one of exec, httpGet or tcpSocket');
+    if (draft.handlers.length > 1) draft.handlers[1]!.fail(`a probe has one handler, and this one already has ${draft.handlers[0]!.key}`);
+    draft.probe = { ...draft.probe, ...Object.fromEntries(Object.entries(PROBE_DEFAULTS).filter(([k]) => draft.probe[k as keyof Probe] === undefined)) };
+    f.origin(`${d.specPath}.${kind}`);
+    d.probes.push(draft);
+  };
+}
+
 const CONTAINER: Table<k8s.Container, ContainerDraft> = {
   name: (f, d) => {
     const name = f.string();
@@ -381,9 +497,9 @@ const CONTAINER: Table<k8s.Container, ContainerDraft> = {
       d.mounts.push({ value: mount as VolumeMount, field: item });
     }
   },
-  livenessProbe: PROBES,
-  readinessProbe: PROBES,
-  startupProbe: PROBES,
+  livenessProbe: probeRule('livenessProbe'),
+  readinessProbe: probeRule('readinessProbe'),
+  startupProbe: probeRule('startupProbe'),
   lifecycle: UNSUPPORTED,
   envFrom: unsupported('only env with literal values is supported'),
   volumeDevices: UNSUPPORTED,
@@ -399,7 +515,7 @@ const CONTAINER: Table<k8s.Container, ContainerDraft> = {
 
 function readContainers(field: Field, list: 'containers' | 'initContainers'): ContainerDraft[] {
   return field.items().map((item, i) => {
-    const draft: ContainerDraft = { field: item, specPath: `${list}[${i}]`, spec: {}, security: {}, limits: {}, requests: {}, mounts: [], ports: [] };
+    const draft: ContainerDraft = { field: item, specPath: `${list}[${i}]`, spec: {}, security: {}, limits: {}, requests: {}, mounts: [], ports: [], probes: [] };
     item.origin(draft.specPath);
     applyTable(item, CONTAINER, draft);
     if (draft.spec.name === undefined) item.require('name');
@@ -668,7 +784,22 @@ function finishContainer(c: ContainerDraft, pod: PodDraft): ContainerSpec {
   if (resources) spec.resources = resources;
   if (c.mounts.length > 0) spec.volumeMounts = c.mounts.map((m) => m.value);
   if (c.ports.length > 0) spec.ports = c.ports.map((p) => p.value as PortSpec);
+  for (const p of c.probes) spec[p.kind] = finishProbe(p, c);
   return spec;
+}
+
+/** Resolves a named port to the number of the container's port of that name, as the kubelet does. */
+function finishProbe(d: ProbeDraft, c: ContainerDraft): Probe {
+  if (c.specPath.startsWith('initContainers')) d.field.fail('init containers have no probes');
+  if (!d.portField) return d.probe;
+  const name = d.portField.string();
+  const port = c.ports.find((p) => p.value.name === name)?.value.containerPort;
+  if (port === undefined) {
+    const names = c.ports.map((p) => p.value.name).filter(Boolean);
+    d.portField.fail(`no port named ${JSON.stringify(name)} in this container's ports`, names.length > 0 ? `its named ports: ${names.join(', ')}` : 'name one under ports, or give the number');
+  }
+  if (d.probe.httpGet) return { ...d.probe, httpGet: { ...d.probe.httpGet, port: port! } };
+  return { ...d.probe, tcpSocket: { port: port! } };
 }
 
 function finishResources(c: ContainerDraft): ContainerSpec['resources'] {

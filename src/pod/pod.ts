@@ -51,6 +51,10 @@ import {
   unmountAll,
   waitForFile,
 } from './host.js';
+import { appendEvent, readEvents, recordExitEvent, type PodEvent } from './events.js';
+import { hasProbes } from '../probe/config.js';
+import { readProbeStatus, startProber, stopProber, type ProbeResult } from '../probe/prober.js';
+import { waitReady, type WaitOptions } from '../probe/wait.js';
 
 export interface PodOptions extends NetworkOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
@@ -76,6 +80,8 @@ export interface ExitRecord {
   exitCode: number;
   signal: number;
   finishedAt: string;
+  /** The kernel's OOM killer struck in the container's memory cgroup. */
+  oomKilled?: boolean;
 }
 
 export type ContainerState = 'running' | 'exited' | 'unknown';
@@ -93,6 +99,13 @@ export interface ContainerStatus {
   restartCount: number;
   bundle: string;
   logPath: string;
+  /** Running, and its startup probe (if any) succeeded. */
+  started: boolean;
+  /** Running, and its readiness probe (if any) succeeded: Kubernetes' container Ready. */
+  ready: boolean;
+  oomKilled?: boolean | undefined;
+  /** The prober's last results for this run of the container. */
+  probes?: ProbeResult[] | undefined;
 }
 
 export interface PodStatus {
@@ -111,6 +124,8 @@ export interface PodStatus {
   containers: ContainerStatus[];
   /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
   network: PodNetworkStatus;
+  /** Kubernetes' pod Ready: running, and every app container ready. */
+  ready: boolean;
 }
 
 export interface StopOptions {
@@ -230,6 +245,7 @@ export class Pod implements AsyncDisposable {
       );
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
+      if (spec.containers.some(hasProbes)) await pod.startProber(rollback);
       record.phase = 'Running';
       await store.save(record);
       return pod;
@@ -307,6 +323,20 @@ export class Pod implements AsyncDisposable {
     this.record.pause = { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
   }
 
+  /** The pod's nspod-prober: probes run with no Node process resident. */
+  private async startProber(rollback: Rollback): Promise<void> {
+    const r = this.record;
+    const specs = new Map(this.spec.containers.map((c) => [c.name, c]));
+    this.record.prober = await startProber({
+      podDir: r.dir,
+      runtime: { binary: r.runtime.binary, root: r.runtime.root },
+      netns: r.network?.pin ?? `/proc/${this.pausePid}/ns/net`,
+      pausePid: this.pausePid,
+      containers: r.containers.filter((c) => !c.init && hasProbes(specs.get(c.name)!)).map((c) => ({ spec: specs.get(c.name)!, id: c.id, pidFile: c.pidFile, exitFile: c.exitFile })),
+    });
+    rollback.add('prober', () => stopProber(this.record.prober));
+  }
+
   /** Pins the pause's netns, CNI ADD on the pin, caches the attachment; the pod IP goes into /etc/hosts. */
   private async attachNetwork(plan: NetworkPlan, rollback: Rollback): Promise<void> {
     const pause = this.record.pause!;
@@ -378,6 +408,7 @@ export class Pod implements AsyncDisposable {
     });
     assertValidSpec(spec, `container ${c.name}`);
     await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    await appendEvent(this.dir, { type: 'Normal', reason: 'Created', container: c.name, message: `created container ${c.name}` });
     const record: ContainerRecord = {
       name: c.name,
       id: `${this.name}.${c.name}`,
@@ -408,6 +439,7 @@ export class Pod implements AsyncDisposable {
       throw new NspodError(e instanceof NspodError ? e.code : 'RUNTIME_FAILED', `container ${c.name} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e, ...(hint ? { hint } : {}) });
     }
     record.startedAt = new Date().toISOString();
+    await appendEvent(this.dir, { type: 'Normal', reason: 'Started', container: c.name, message: `started container ${c.name} (pid ${record.pid})` });
     rollback.add(`container ${c.name}`, () => this.destroyContainer(record.id, record.exitFile, record.pid!, 0));
     this.record.containers = [...this.record.containers.filter((r) => r.name !== c.name), record];
     return record;
@@ -457,6 +489,12 @@ export class Pod implements AsyncDisposable {
     for (const c of r.containers) {
       const exit = await readJson<ExitRecord>(c.exitFile);
       const running = !exit && c.pid !== undefined && isAlive(c.pid);
+      if (exit) await recordExitEvent(r.dir, c.name, exit).catch(() => false);
+      const cspec = r.spec.containers.find((s) => s.name === c.name);
+      const probed = !c.init && cspec !== undefined && hasProbes(cspec);
+      const probes = probed ? await readProbeStatus(r.dir, c.name) : undefined;
+      // Results about an earlier run of the container say nothing of this one.
+      const current = probes !== undefined && probes.pid === c.pid ? probes : undefined;
       containers.push({
         name: c.name,
         id: c.id,
@@ -470,6 +508,10 @@ export class Pod implements AsyncDisposable {
         restartCount: c.restartCount,
         bundle: c.bundle,
         logPath: c.logPath,
+        started: running && (!cspec?.startupProbe || current?.started === true),
+        ready: running && (!probed || (current?.ready === true && current.running)),
+        oomKilled: exit?.oomKilled === true ? true : undefined,
+        probes: probes?.probes,
       });
     }
     let phase = r.phase;
@@ -483,6 +525,7 @@ export class Pod implements AsyncDisposable {
       pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
       containers,
       network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
+      ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
     };
   }
 
@@ -566,10 +609,12 @@ export class Pod implements AsyncDisposable {
       if (this.record.phase !== 'Running' || !c) return undefined;
       const exit = await readJson<ExitRecord>(c.exitFile);
       if (!exit || exit.pid !== c.pid) return undefined;
+      await recordExitEvent(this.dir, name, exit).catch(() => false);
       if (!shouldRestart(restartPolicy(this.spec), exit.exitCode)) return 'left' as const;
       const delay = restartBackoffMs(c.restartCount);
       c.nextRestartAt = new Date(Date.now() + delay).toISOString();
       await this.store.save(this.record);
+      await appendEvent(this.dir, { type: 'Warning', reason: 'BackOff', container: name, message: `back-off ${delay} ms before restart ${c.restartCount + 1} (restartPolicy ${restartPolicy(this.spec)}, exit code ${exit.exitCode})` });
       return { pid: c.pid, delay };
     });
     if (plan === undefined) return 'ignored';
@@ -581,6 +626,7 @@ export class Pod implements AsyncDisposable {
       // Stopped meanwhile, or restarted by someone else: nothing to do.
       if (this.record.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
       await this.restartLocked(name);
+      await appendEvent(this.dir, { type: 'Normal', reason: 'Restarted', container: name, message: `restarted container ${name} (restart ${c.restartCount + 1})` });
       return 'restarted' as const;
     });
   }
@@ -590,6 +636,8 @@ export class Pod implements AsyncDisposable {
    * deleted; the pause goes last. The state dir stays (logs) until remove().
    */
   async stop(options: StopOptions = {}): Promise<void> {
+    // The prober goes first: it would kill containers whose probes fail while they stop.
+    await stopProber(this.record.prober);
     const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
     // From here on no exit restarts anything: the shims see the marker, the supervisor the phase.
     await writeFile(this.stoppingMarker, '');
@@ -616,6 +664,16 @@ export class Pod implements AsyncDisposable {
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
     await rm(this.stoppingMarker, { force: true });
+  }
+
+  /** The pod's events, oldest first (the last 200). */
+  async events(): Promise<PodEvent[]> {
+    return await readEvents(this.dir);
+  }
+
+  /** Resolves when the pod is Ready; rejects with TIMEOUT naming the unready container and its last probe output. */
+  async waitReady(options: WaitOptions = {}): Promise<PodStatus> {
+    return await waitReady(this, options);
   }
 
   /** Stops the pod if needed and removes its state dir. */

@@ -46,6 +46,82 @@ export interface ContainerSpec {
   resources?: ResourceLimits;
   ports?: PortSpec[];
   volumeMounts?: VolumeMount[];
+  /** Gates the other probes; the container is killed after failureThreshold failures. */
+  startupProbe?: Probe;
+  /** Sets the container's Ready. */
+  readinessProbe?: Probe;
+  /** The container is killed after failureThreshold failures. */
+  livenessProbe?: Probe;
+}
+
+/** A Kubernetes probe: exactly one handler, and its timing (Kubernetes' defaults when absent). */
+export interface Probe {
+  /** Runs in the container; exit 0 is success. */
+  exec?: { command: string[] };
+  /** GET http://127.0.0.1:port/path from inside the pod's network namespace; 200-399 is success. */
+  httpGet?: { path?: string; port: number | string; httpHeaders?: { name: string; value: string }[] };
+  /** A TCP connect to 127.0.0.1:port from inside the pod's network namespace. */
+  tcpSocket?: { port: number | string };
+  /** Seconds after the container starts before the first probe; default 0. */
+  initialDelaySeconds?: number;
+  /** Default 10. */
+  periodSeconds?: number;
+  /** Default 1. */
+  timeoutSeconds?: number;
+  /** Consecutive successes that count as success; default 1 (and must be 1 for liveness and startup). */
+  successThreshold?: number;
+  /** Consecutive failures that count as failure; default 3. */
+  failureThreshold?: number;
+}
+
+export const PROBE_KINDS = ['startupProbe', 'readinessProbe', 'livenessProbe'] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+/** Kubernetes' probe defaults. */
+export const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } as const;
+
+/** The number a probe's port names: a number as is, a name through the container's ports; undefined when unknown. */
+export function resolveProbePort(c: Pick<ContainerSpec, 'ports'>, port: number | string): number | undefined {
+  if (typeof port === 'number') return port;
+  if (/^\d+$/.test(port)) return Number(port);
+  return c.ports?.find((p) => p.name === port)?.containerPort;
+}
+
+/** Why a probe is invalid, with the sub-field it concerns (`.httpGet.port`), or undefined. */
+export function probeProblem(c: ContainerSpec, kind: ProbeKind, probe: Probe): { field: string; why: string } | undefined {
+  if (typeof probe !== 'object' || probe === null) return { field: '', why: 'must be an object' };
+  if ('grpc' in probe) return { field: '.grpc', why: 'grpc probes are not supported: use exec, httpGet or tcpSocket' };
+  const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
+  if (handlers.length !== 1) return { field: '', why: `needs exactly one of exec, httpGet or tcpSocket${handlers.length > 1 ? ` (it has ${handlers.join(' and ')})` : ''}` };
+  if (probe.exec && (!Array.isArray(probe.exec.command) || probe.exec.command.length === 0 || probe.exec.command.some((s) => typeof s !== 'string'))) {
+    return { field: '.exec.command', why: 'must be a non-empty list of strings' };
+  }
+  const net = probe.httpGet ?? probe.tcpSocket;
+  if (net) {
+    const at = probe.httpGet ? '.httpGet' : '.tcpSocket';
+    const port = net.port;
+    const number = typeof port === 'number' || typeof port === 'string' ? resolveProbePort(c, port) : undefined;
+    if (number === undefined) return { field: `${at}.port`, why: `${JSON.stringify(port)} is neither a port number nor the name of one of the container's ports` };
+    if (!Number.isInteger(number) || number < 1 || number > 65535) return { field: `${at}.port`, why: 'must be a port number 1-65535' };
+  }
+  if (probe.httpGet) {
+    if (probe.httpGet.path !== undefined && (typeof probe.httpGet.path !== 'string' || !probe.httpGet.path.startsWith('/') || /[\s]/.test(probe.httpGet.path))) {
+      return { field: '.httpGet.path', why: 'must be an absolute path without spaces' };
+    }
+    for (const [i, h] of (probe.httpGet.httpHeaders ?? []).entries()) {
+      if (typeof h?.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.name)) return { field: `.httpGet.httpHeaders[${i}].name`, why: 'must be an HTTP header name' };
+      if (typeof h.value !== 'string' || /[\r\n]/.test(h.value)) return { field: `.httpGet.httpHeaders[${i}].value`, why: 'must be a string without line breaks' };
+    }
+  }
+  const minimum = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 } as const;
+  for (const [key, min] of Object.entries(minimum) as [keyof typeof minimum, number][]) {
+    const v = probe[key];
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) return { field: `.${key}`, why: `must be an integer >= ${min}` };
+  }
+  if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
+    return { field: '.successThreshold', why: `must be 1 for a ${kind}` };
+  }
+  return undefined;
 }
 
 export interface ResourceLimits {
@@ -153,6 +229,13 @@ export function validatePodSpec(spec: PodSpec): void {
         if (!ok(port.containerPort)) bad(`${at}.ports[${k}].containerPort`, 'must be a port number 1-65535');
         if (port.hostPort !== undefined && !ok(port.hostPort)) bad(`${at}.ports[${k}].hostPort`, 'must be a port number 1-65535');
         if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP') bad(`${at}.ports[${k}].protocol`, 'must be TCP or UDP');
+      }
+      for (const kind of PROBE_KINDS) {
+        const probe = c[kind];
+        if (probe === undefined) continue;
+        if (list === 'initContainers') bad(`${at}.${kind}`, 'init containers have no probes');
+        const problem = probeProblem(c, kind, probe);
+        if (problem) bad(`${at}.${kind}${problem.field}`, problem.why);
       }
       for (const [k, v] of Object.entries(c.env ?? {})) {
         if (k.length === 0 || k.includes('=')) bad(`${at}.env`, `invalid variable name ${JSON.stringify(k)}`);

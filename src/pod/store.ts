@@ -69,6 +69,8 @@ export interface PodRecord {
   networkMode?: NetworkMode;
   /** The cached CNI attachment (config, capability args, ADD result) that DEL needs; gone once released. */
   network?: NetworkAttachment;
+  /** The pod's nspod-prober, when a container has probes. */
+  prober?: { pid: number; startTime: number; config: string };
 }
 
 /** Paths of one state root. */

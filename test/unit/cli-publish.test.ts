@@ -32,8 +32,8 @@ test('ages read like kubectl\'s', (t) => {
 });
 
 test('ps status: Completed, Error, CrashLoopBackOff', (t) => {
-  const base = { name: 'p', phase: 'Running' as const, createdAt: new Date().toISOString(), runtime: 'runc', dir: '/x', pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never }, network: { mode: 'none' } as never };
-  const c = (over: object) => ({ name: 'a', id: 'p.a', init: false, state: 'exited' as const, restartCount: 0, bundle: '/b', logPath: '/l', ...over });
+  const base = { name: 'p', phase: 'Running' as const, ready: false, createdAt: new Date().toISOString(), runtime: 'runc', dir: '/x', pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never }, network: { mode: 'none' } as never };
+  const c = (over: object) => ({ name: 'a', id: 'p.a', init: false, state: 'exited' as const, restartCount: 0, bundle: '/b', logPath: '/l', started: false, ready: false, ...over });
   t.is(summarize({ name: 'p', containers: [], restartPolicy: 'Never' }, { ...base, containers: [c({ exitCode: 0 })] }).status, 'Completed');
   t.is(summarize({ name: 'p', containers: [], restartPolicy: 'Never' }, { ...base, containers: [c({ exitCode: 2 })] }).status, 'Error');
   t.is(summarize({ name: 'p', containers: [] }, { ...base, containers: [c({ exitCode: 1, restartCount: 3 })] }).status, 'CrashLoopBackOff');

@@ -19,8 +19,8 @@ const rejects = test.macro({
   title: (title = '') => `rejected: ${title}`,
 });
 
-test('a probe, with the container and line of the field', rejects, [...HEAD, '  containers:', ...WEB, '  - name: client', '    image: busybox', '    command: [sleep, "60"]', '    livenessProbe:', '      exec: {command: [true]}'],
-  'pod.yaml: spec.containers[1].livenessProbe (line 13): not supported');
+test('a grpc probe, with the container and line of the field', rejects, [...HEAD, '  containers:', ...WEB, '  - name: client', '    image: busybox', '    command: [sleep, "60"]', '    livenessProbe:', '      grpc: {port: 9000}'],
+  'pod.yaml: spec.containers[1].livenessProbe.grpc (line 14): not supported');
 
 test('an unknown (misspelt) field', rejects, [...HEAD, '  containers:', '  - name: web', '    image: busybox', '    comand: [httpd]'],
   'pod.yaml: spec.containers[0].comand (line 9): unknown field');

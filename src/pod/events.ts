@@ -1,0 +1,90 @@
+/**
+ * A pod's events: an append-only `<podDir>/events.jsonl`, one JSON object a line.
+ * Node and the C prober both append whole lines with O_APPEND, in one write each.
+ */
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export type EventType = 'Normal' | 'Warning';
+
+export type EventReason = 'Created' | 'Started' | 'ProbeFailed' | 'Killing' | 'Restarted' | 'BackOff' | 'Exited' | 'OOMKilled';
+
+export interface PodEvent {
+  /** RFC 3339. */
+  time: string;
+  type: EventType;
+  reason: EventReason | (string & {});
+  container?: string | undefined;
+  message: string;
+}
+
+/** The last this many events are kept when reading. */
+export const EVENTS_KEPT = 200;
+
+export function eventsFile(podDir: string): string {
+  return path.join(podDir, 'events.jsonl');
+}
+
+/** Appends one event as one line (one write, so concurrent writers never interleave). */
+export async function appendEvent(podDir: string, event: Omit<PodEvent, 'time'> & { time?: string }): Promise<void> {
+  const line = JSON.stringify({ time: event.time ?? new Date().toISOString(), type: event.type, reason: event.reason, container: event.container, message: event.message });
+  await appendFile(eventsFile(podDir), `${line}\n`, { flag: 'a' });
+}
+
+/** The pod's events, oldest first, at most the last `limit`; a torn or foreign line is skipped. */
+export async function readEvents(podDir: string, limit = EVENTS_KEPT): Promise<PodEvent[]> {
+  let text: string;
+  try {
+    text = await readFile(eventsFile(podDir), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const events: PodEvent[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    // A writer that died mid-line leaves a torn prefix on the next line: the event starts at its last {"time".
+    for (const text of [line, line.slice(Math.max(0, line.lastIndexOf('{"time"')))]) {
+      try {
+        const e = JSON.parse(text) as PodEvent;
+        if (typeof e.reason === 'string' && typeof e.time === 'string') events.push(e);
+        break;
+      } catch {
+        // a line being written right now, or damaged: not an event
+      }
+    }
+  }
+  return events.slice(-limit);
+}
+
+/** What the shim writes when a container ends (see pause/shim.c). */
+export interface ExitRecordLike {
+  pid: number;
+  exitCode: number;
+  signal: number;
+  finishedAt: string;
+  oomKilled?: boolean;
+}
+
+/**
+ * Records `Exited` (and `OOMKilled` before it when the kernel killed for memory) once per exit
+ * record, however many readers see it: a marker file named after the run is created exclusively.
+ * Returns whether this call recorded it.
+ */
+export async function recordExitEvent(podDir: string, container: string, exit: ExitRecordLike): Promise<boolean> {
+  const seen = path.join(podDir, 'events.seen');
+  await mkdir(seen, { recursive: true });
+  const marker = path.join(seen, `${container}.${exit.pid}.${exit.finishedAt.replace(/[^0-9A-Za-z]/g, '')}`);
+  try {
+    await (await open(marker, 'wx')).close();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  const how = exit.signal ? `killed by signal ${exit.signal} (exit code ${exit.exitCode})` : `exited with code ${exit.exitCode}`;
+  if (exit.oomKilled) {
+    await appendEvent(podDir, { time: exit.finishedAt, type: 'Warning', reason: 'OOMKilled', container, message: `container ${container} was killed by the kernel's OOM killer: it hit its memory limit (exit code ${exit.exitCode})` });
+  }
+  await appendEvent(podDir, { time: exit.finishedAt, type: exit.exitCode === 0 ? 'Normal' : 'Warning', reason: 'Exited', container, message: `container ${container} ${how}` });
+  return true;
+}

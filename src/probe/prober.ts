@@ -1,0 +1,108 @@
+/** The Node side of nspod-prober: start it for a pod, stop it (pid-reuse guarded), read what it wrote. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { NspodError } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { isAlive, processStartTime } from '../pod/host.js';
+import { proberConfig, type ProberConfigInput } from './config.js';
+
+/** Built by scripts/setup next to the pause and the shim. */
+export const proberBinary = path.join(packageRoot, 'pause', 'build', 'nspod-prober');
+
+/** The running prober of a pod, as pod.json records it. */
+export interface ProberRecord {
+  pid: number;
+  /** Start time of the pid (clock ticks since boot): guards against pid reuse. */
+  startTime: number;
+  config: string;
+}
+
+export interface ProbeResult {
+  kind: 'startup' | 'readiness' | 'liveness';
+  type: 'exec' | 'httpGet' | 'tcpSocket';
+  successes: number;
+  failures: number;
+  lastResult: 'none' | 'success' | 'failure';
+  lastProbeAt: string;
+  /** The last probe's output (stdout+stderr, or the HTTP response head), at most 1 KiB. */
+  lastOutput: string;
+}
+
+/** `<podDir>/probes/<container>.json`, written by the prober on every change. */
+export interface ContainerProbeStatus {
+  container: string;
+  /** The run of the container these results are about. */
+  pid: number;
+  running: boolean;
+  started: boolean;
+  ready: boolean;
+  updatedAt: string;
+  probes: ProbeResult[];
+}
+
+export function probesDir(podDir: string): string {
+  return path.join(podDir, 'probes');
+}
+
+/** Writes the config and starts the daemon; resolves once it runs (a bad config is refused before it forks). */
+export async function startProber(input: ProberConfigInput, binary = proberBinary): Promise<ProberRecord> {
+  const dir = probesDir(input.podDir);
+  await mkdir(dir, { recursive: true });
+  const config = path.join(dir, 'prober.conf');
+  await writeFile(config, proberConfig(input));
+  const result = await execa(binary, [config], { reject: false, stdin: 'ignore' });
+  const pid = Number.parseInt(String(result.stdout).trim(), 10);
+  if (result.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
+    throw new NspodError('INTERNAL', `nspod-prober did not start: ${String(result.stderr || result.message).trim()}`, { hint: 'run scripts/setup to rebuild pause/build' });
+  }
+  const startTime = processStartTime(pid);
+  if (startTime === undefined) throw new NspodError('INTERNAL', `nspod-prober (pid ${pid}) exited right after it started`);
+  return { pid, startTime, config };
+}
+
+/** TERM, then KILL after `graceMs`; only if the pid is still the prober that was started. */
+export async function stopProber(record: ProberRecord | undefined, graceMs = 2000): Promise<void> {
+  if (!record || processStartTime(record.pid) !== record.startTime) return;
+  const ours = () => isAlive(record.pid) && processStartTime(record.pid) === record.startTime;
+  const gone = async (ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (!ours()) return true;
+    return !ours();
+  };
+  try {
+    process.kill(record.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  if (await gone(graceMs)) return;
+  try {
+    process.kill(record.pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  await gone(graceMs);
+}
+
+/** The prober's view of one container, or undefined before its first write. */
+export async function readProbeStatus(podDir: string, container: string): Promise<ContainerProbeStatus | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(probesDir(podDir), `${container}.json`), 'utf8')) as ContainerProbeStatus;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof SyntaxError) return undefined;
+    throw e;
+  }
+}
+
+/** One connect (tcp) or GET (http) from inside a network namespace, by the prober's one-shot mode. */
+export async function checkFromNetns(
+  netns: string,
+  check: { kind: 'tcp'; port: number } | { kind: 'http'; port: number; path: string },
+  timeoutSeconds = 1,
+  binary = proberBinary,
+): Promise<{ ok: boolean; output: string; status?: number | undefined }> {
+  const args = check.kind === 'tcp' ? ['--check', 'tcp', netns, String(check.port), String(timeoutSeconds)] : ['--check', 'http', netns, String(check.port), check.path, String(timeoutSeconds)];
+  const r = await execa(binary, args, { reject: false, stdin: 'ignore', all: true });
+  const output = String(r.all ?? '');
+  const status = /^HTTP\/\d\.\d (\d{3})/.exec(output)?.[1];
+  return { ok: r.exitCode === 0, output: r.exitCode === undefined && r.signal === 'SIGALRM' ? `timed out after ${timeoutSeconds}s` : output.trim(), status: status === undefined ? undefined : Number(status) };
+}

@@ -1,0 +1,59 @@
+import test from 'ava';
+import { readJson } from '../../src/pod/host.js';
+import type { ExitRecord } from '../../src/pod/pod.js';
+import type { Pod } from '../../src/pod/pod.js';
+import { testPod } from '../helpers/pods.js';
+
+async function exited(pod: Pod): Promise<void> {
+  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await pod.status()).containers[0]!.state === 'exited') return;
+  }
+  throw new Error('the container did not exit within 30 s');
+}
+
+test('a container over its 32Mi memory limit: exit record oomKilled with code 137, an OOMKilled event', async (t) => {
+  const { pod } = await testPod(t, {
+    network: 'none',
+    restartPolicy: 'Never',
+    containers: [
+      {
+        name: 'hog',
+        image: 'busybox',
+        // The shell itself holds the 100 MB the substitution reads: the OOM killer picks it, the container's init.
+        command: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived ${#x}'],
+        resources: { memoryBytes: 32 * 1024 * 1024 },
+      },
+    ],
+  });
+  await exited(pod);
+  const error = await t.throwsAsync(pod.waitReady({ timeout: 5_000 }));
+  t.regex(error!.message, /container hog is exited with code 137 \(OOMKilled\)/);
+  const exit = await readJson<ExitRecord>(`${pod.dir}/containers/hog/exit`);
+  t.is(exit?.oomKilled, true);
+  t.is(exit?.exitCode, 137);
+  t.is(exit?.signal, 9);
+  const status = await pod.status();
+  t.true(status.containers[0]!.oomKilled);
+  const events = await pod.events();
+  const oom = events.filter((e) => e.reason === 'OOMKilled');
+  t.is(oom.length, 1, 'recorded once, however often status() is read');
+  t.is(oom[0]!.container, 'hog');
+  t.is(oom[0]!.type, 'Warning');
+  t.truthy(events.find((e) => e.reason === 'Exited' && /code 137/.test(e.message)));
+});
+
+test('a container that exits by itself within its memory limit is not oomKilled', async (t) => {
+  const { pod } = await testPod(t, {
+    network: 'none',
+    restartPolicy: 'Never',
+    containers: [{ name: 'small', image: 'busybox', command: ['sh', '-c', 'x=$(head -c 1000000 /dev/zero | tr "\\0" a); exit 3'], resources: { memoryBytes: 32 * 1024 * 1024 } }],
+  });
+  await exited(pod);
+  await t.throwsAsync(pod.waitReady({ timeout: 5_000 }), { message: /exited with code 3/ });
+  const exit = await readJson<ExitRecord>(`${pod.dir}/containers/small/exit`);
+  t.is(exit?.exitCode, 3);
+  t.is(exit?.oomKilled, undefined);
+  const events = await pod.events();
+  t.is(events.filter((e) => e.reason === 'OOMKilled').length, 0);
+  t.is(events.filter((e) => e.reason === 'Exited').length, 1);
+});
