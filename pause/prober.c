@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define CONFIG_MAX 65536
 #define MAX_FIELDS 4096
 #define MAX_CONTAINERS 32
@@ -94,27 +96,6 @@ static long long now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void timestamp(char *buf, size_t size) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
-static void write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
 }
 
 /* Appends s as the body of a JSON string to out (at most room bytes, always terminated). */
@@ -289,7 +270,7 @@ static int network_check(const char *netns, int type, int port, const char *path
 static void append_event(const char *type, const char *reason, const char *container, const char *message, size_t message_len) {
   static char line[2 * OUTPUT_MAX + 512], esc[2 * OUTPUT_MAX];
   char ts[40], path[4096];
-  timestamp(ts, sizeof ts);
+  rfc3339_now(ts, sizeof ts, 0);
   json_escape(esc, sizeof esc, message, message_len);
   int n = snprintf(line, sizeof line, "{\"time\":\"%s\",\"type\":\"%s\",\"reason\":\"%s\",\"container\":\"%s\",\"message\":\"%s\"}\n", ts, type, reason, container, esc);
   if (n >= (int)sizeof line) return;
@@ -303,7 +284,7 @@ static void append_event(const char *type, const char *reason, const char *conta
 static void write_status(struct container *c) {
   static char body[MAX_PROBES * (2 * OUTPUT_MAX + 256) / MAX_CONTAINERS + 1024], esc[2 * OUTPUT_MAX];
   char ts[40], path[4096], tmp[4200];
-  timestamp(ts, sizeof ts);
+  rfc3339_now(ts, sizeof ts, 0);
   int n = snprintf(body, sizeof body, "{\"container\":\"%s\",\"pid\":%d,\"running\":%s,\"started\":%s,\"ready\":%s,\"updatedAt\":\"%s\",\"probes\":[", c->name, (int)c->pid,
                    c->running ? "true" : "false", c->started ? "true" : "false", c->ready ? "true" : "false", ts);
   int first = 1;
@@ -412,7 +393,7 @@ static void spawn(struct probe *p, long long now) {
   p->timed_out = 0;
   p->deadline_ms = now + p->timeout * 1000;
   p->due_ms = now + p->period * 1000;
-  timestamp(p->last_at, sizeof p->last_at);
+  rfc3339_now(p->last_at, sizeof p->last_at, 0);
 }
 
 static void drain(struct probe *p) {

@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define CAPTURE_MAX 16384
 #define LINE_MAX_BYTES 16384
 #define MAX_EXIT_ARGS 64
@@ -66,30 +68,9 @@ static void usage(void) {
   _exit(2);
 }
 
-static void timestamp(char *buf, size_t size) {
-  struct timespec ts;
-  struct tm tm;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, size - n, ".%09ldZ", ts.tv_nsec);
-}
-
-static void write_all(int fd, const char *p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return; /* a full disk must not kill the container's parent */
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
 static void log_line(struct stream *s, int partial) {
   char head[64];
-  timestamp(head, sizeof head);
+  rfc3339_now(head, sizeof head, 1);
   char prefix[96];
   int n = snprintf(prefix, sizeof prefix, "%s %s %c ", head, s->name, partial ? 'P' : 'F');
   if (log_fd >= 0) {
@@ -189,7 +170,7 @@ static int status_code(int st) {
 static void write_exit_file(pid_t pid, int st) {
   char tmp[4096], ts[64], body[256];
   snprintf(tmp, sizeof tmp, "%s.tmp", exit_path);
-  timestamp(ts, sizeof ts);
+  rfc3339_now(ts, sizeof ts, 1);
   long oom_kills = oom_baseline >= 0 ? read_oom_kills() : -1;
   int oom_killed = oom_kills > oom_baseline;
   int n = snprintf(body, sizeof body, "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,%s\"finishedAt\":\"%s\"}\n",
