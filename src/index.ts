@@ -4,6 +4,8 @@ export type { PodOptions, PodStatus, ContainerStatus, ContainerState, StopOption
 export type { PodSpec, ContainerSpec, ResourceLimits, PortSpec, VolumeSpec, VolumeMount, RestartPolicy } from './pod/spec.js';
 export { validatePodSpec, dnsLabelProblem } from './pod/spec.js';
 export { DEFAULT_STATE_ROOT } from './pod/store.js';
+export { gcPods, parsePodCgroupName, podGcReason } from './pod/gc.js';
+export type { PodGcOptions, PodGcEntry, PodGcReason, PodGcReport } from './pod/gc.js';
 export { Runtime, findExecutable } from './runtime/runtime.js';
 export type { RuntimeOptions, ExecOptions, ExecResult, DetachedRun } from './runtime/runtime.js';
 export { buildPauseSpec, writePauseBundle, PAUSE_UID } from './oci/pause.js';

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage } from '../errors.js';
 import { assets } from '../paths.js';
-import { cgroupVersion } from '../pod/host.js';
+import { cgroupVersion, isProcessAlive } from '../pod/host.js';
+import { StateRoot } from '../pod/store.js';
+import { checkPodNetwork, podIPv4 } from '../network/attachment.js';
 import { findExecutable, Runtime } from '../runtime/runtime.js';
 
 export interface Check {
@@ -39,7 +41,26 @@ async function runtimeChecks(runtimeName: string | undefined): Promise<Check[]> 
   return checks;
 }
 
-export async function doctorChecks(options: { runtime?: string | undefined }): Promise<Check[]> {
+/** CNI CHECK of every Running pod of the state root that has an attachment: do its interface, address, routes and chains still hold? */
+export async function podNetworkChecks(root: string): Promise<Check[]> {
+  const store = new StateRoot(root);
+  const checks: Check[] = [];
+  for (const name of await store.names()) {
+    const record = await store.load(name).catch(() => undefined);
+    const a = record?.network;
+    if (!record || !a || record.phase !== 'Running' || !record.pause || !isProcessAlive(record.pause)) continue;
+    const what = `network ${a.network}, ${podIPv4(a.result) ?? 'no address'}, CNI container id ${a.containerId}`;
+    try {
+      await checkPodNetwork(a);
+      checks.push({ name: `pod ${name}`, ok: true, detail: `CNI CHECK ok (${what})` });
+    } catch (e) {
+      checks.push({ name: `pod ${name}`, ok: false, detail: `CNI CHECK failed (${what}): ${errorMessage(e)}`, fix: `recreate the pod (nspod rm -f ${name}, then run it again)` });
+    }
+  }
+  return checks;
+}
+
+export async function doctorChecks(options: { runtime?: string | undefined; root?: string | undefined }): Promise<Check[]> {
   const checks: Check[] = [];
   const root = process.getuid?.() === 0;
   checks.push({ name: 'root', ok: root, detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`, fix: 'run nspod as root (sudo)' });
@@ -67,10 +88,11 @@ export async function doctorChecks(options: { runtime?: string | undefined }): P
   checks.push({ name: 'nspod binaries', ok: built, detail: built ? `${assets.pauseBinary}, ${assets.shimBinary}` : 'pause/build is missing', fix: 'run scripts/setup' });
   const schemas = existsSync(path.join(assets.runtimeSpecSchemas, 'config-schema.json'));
   checks.push({ name: 'runtime-spec schemas', ok: schemas, detail: schemas ? assets.runtimeSpecSchemas : 'not installed', fix: 'run scripts/setup (apt-get install golang-github-opencontainers-specs-dev)' });
+  if (options.root) checks.push(...(await podNetworkChecks(options.root)));
   return checks;
 }
 
-export async function runDoctor(options: { runtime?: string | undefined }, out: (s: string) => void): Promise<number> {
+export async function runDoctor(options: { runtime?: string | undefined; root?: string | undefined }, out: (s: string) => void): Promise<number> {
   const checks = await doctorChecks(options);
   for (const c of checks) {
     const mark = c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL';

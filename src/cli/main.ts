@@ -15,7 +15,7 @@ import { planPod } from '../pod/plan.js';
 import { nofileHardLimit } from '../pod/host.js';
 import { Runtime } from '../runtime/runtime.js';
 import { loadManifestFile } from '../manifest/index.js';
-import { gcNetworks } from '../network/attachment.js';
+import { gcPods, type PodGcEntry } from '../pod/gc.js';
 import { listImages, importImage, removeImage, pruneImages } from '../image/resolve.js';
 import { psTable, summarize, table, age, exitedForGood, parseDuration, eventsTable } from './format.js';
 import { runDoctor } from './doctor.js';
@@ -323,13 +323,25 @@ async function cmdEvents(name: string | undefined, o: { follow?: boolean; output
   return 0;
 }
 
+/** One line per thing gc removed: what, whose, why. */
+function gcLine(e: PodGcEntry): string {
+  const verb = { container: 'removed container', mount: 'unmounted', network: 'released network attachment', prober: 'stopped prober pid', cgroup: 'removed cgroup', 'state-dir': 'removed state dir' }[e.kind];
+  return `${e.error ? `failed: ${verb}` : verb} ${e.what} of pod ${e.pod} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
+}
+
 async function cmdGc(o: { output?: string }, g: GlobalOptions): Promise<number> {
-  const root = resolvePodOptions(podOptions(g)).root;
-  const removed = await gcNetworks({ root });
-  if (o.output === 'json') out(`${JSON.stringify(removed, null, 2)}\n`);
-  else if (removed.length === 0) out('nothing to collect\n');
-  else for (const r of removed) out(`released network attachment ${r.containerId} of pod ${r.pod} (${r.reason})${r.error ? `: ${r.error}` : ''}\n`);
-  return 0;
+  const resolved = resolvePodOptions(podOptions(g));
+  // gcPods runs gcNetworks first, while pinned netns still hold what CNI DEL releases.
+  const report = await gcPods({ root: resolved.root, runtime: resolved.runtime });
+  const failures = report.removed.filter((e) => e.error !== undefined).length;
+  if (o.output === 'json') {
+    out(`${JSON.stringify(report, null, 2)}\n`);
+    return failures > 0 ? 1 : 0;
+  }
+  if (report.removed.length === 0) out('nothing to collect\n');
+  for (const e of report.removed) out(gcLine(e));
+  for (const f of report.failed) out(`kept failed pod ${f.pod} (its pause, pid ${f.pausePid}, is gone): read its logs, then nspod rm ${f.pod}\n`);
+  return failures > 0 ? 1 : 0;
 }
 
 async function cmdImages(o: { output?: string }, g: GlobalOptions): Promise<number> {
@@ -443,7 +455,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('gc')
-    .description('release what pods that are gone or half-made left behind: CNI attachments (leases, veths, chains), pinned namespaces')
+    .description('remove what crashed creates and pods that are gone or stopped left behind: runtime containers, mounts, CNI attachments (leases, veths, chains, pins), cgroups, half-made pods; pods whose pause died are reported, not removed')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']))
     .action(run(async (o, cmd: Command) => await cmdGc(o, globals(cmd))));
 
@@ -490,8 +502,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('doctor')
-    .description('check this host: root, runtime and its version, namespaces, overlayfs, cgroups, CNI plugins, nspod\'s binaries; says what to install')
-    .action(run(async (_o, cmd: Command) => await runDoctor(globals(cmd), out)));
+    .description('check this host: root, runtime and its version, namespaces, overlayfs, cgroups, CNI plugins, nspod\'s binaries (says what to install); CNI CHECK of each running pod\'s network')
+    .action(run(async (_o, cmd: Command) => await runDoctor({ ...globals(cmd), root: resolvePodOptions(podOptions(globals(cmd))).root }, out)));
 
   program
     .command('version')

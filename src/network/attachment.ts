@@ -9,7 +9,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { NspodError, errorMessage } from '../errors.js';
-import { bindMountFile, isAlive, mountPoints, processStartTime, readJson } from '../pod/host.js';
+import { bindMountFile, currentProcessIdentity, isProcessAlive, mountPoints, readJson, type ProcessIdentity } from '../pod/host.js';
 import type { PodRecord } from '../pod/store.js';
 import type { PodSpec } from '../pod/spec.js';
 import { cniAdd, cniCheck, cniDel, type CniConfList, type CniDns, type CniInvocation, type CniPortMapping, type CniResult, type CniRuntimeConfig } from './cni.js';
@@ -34,7 +34,7 @@ export interface NetworkAttachment {
   /** The pinned netns (a bind mount of the pause's nsfs file). */
   pin: string;
   /** The process that attached: while it lives, an attachment without a result is still being made. */
-  creator: { pid: number; startTime: number };
+  creator: ProcessIdentity;
   createdAt: string;
   /** The ADD result; absent until ADD succeeded. */
   result?: CniResult;
@@ -197,7 +197,7 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
     },
     cniPath: plan.options.cniPath,
     pin: input.pin,
-    creator: { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 },
+    creator: currentProcessIdentity(),
     createdAt: new Date().toISOString(),
   };
   await saveAttachment(input.root, attachment);
@@ -307,8 +307,7 @@ export async function gcNetworks(options: GcOptions = {}): Promise<GcEntry[]> {
     const a = await readJson<NetworkAttachment>(path.join(dir, f)).catch(() => undefined);
     if (!a) continue;
     const record = await readJson<PodRecord>(path.join(root, 'pods', a.pod, 'pod.json')).catch(() => undefined);
-    const creatorAlive = isAlive(a.creator.pid) && processStartTime(a.creator.pid) === a.creator.startTime;
-    const reason = orphanReason(a, record, creatorAlive);
+    const reason = orphanReason(a, record, isProcessAlive(a.creator));
     if (!reason) continue;
     const entry: GcEntry = { containerId: a.containerId, pod: a.pod, reason };
     try {

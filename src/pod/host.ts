@@ -48,6 +48,21 @@ export function isAlive(pid: number): boolean {
   return s !== undefined && s !== 'Z' && s !== 'X';
 }
 
+/** One process for good: a pid and its start time (a reused pid has another). */
+export interface ProcessIdentity {
+  pid: number;
+  startTime: number;
+}
+
+export function currentProcessIdentity(): ProcessIdentity {
+  return { pid: process.pid, startTime: processStartTime(process.pid) ?? 0 };
+}
+
+/** Is this process still running (and not a later process that got its pid)? */
+export function isProcessAlive(p: ProcessIdentity): boolean {
+  return isAlive(p.pid) && processStartTime(p.pid) === p.startTime;
+}
+
 /** Inode number of a namespace file such as /proc/<pid>/ns/net. */
 export function namespaceInode(file: string): number | undefined {
   try {

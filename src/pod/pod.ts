@@ -41,6 +41,7 @@ import {
 } from '../network/attachment.js';
 import type { NetworkOptions } from '../network/config.js';
 import {
+  currentProcessIdentity,
   isAlive,
   mountOverlay,
   namespaceInode,
@@ -217,6 +218,7 @@ export class Pod implements AsyncDisposable {
       name: spec.name,
       uid: randomBytes(4).toString('hex'),
       createdAt: new Date().toISOString(),
+      creator: currentProcessIdentity(),
       phase: 'Creating',
       spec,
       dir,
@@ -227,9 +229,10 @@ export class Pod implements AsyncDisposable {
     };
     const pod = new Pod(record, store, boundRuntime);
     try {
+      // Saved first: from here on gc can tell a pod being made from one whose creator died.
+      await store.save(record);
       await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
       await pod.writePodFiles();
-      await store.save(record);
       await pod.startPause(rollback);
       await store.save(record);
       if (networkPlan.mode === 'cni') {

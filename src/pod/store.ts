@@ -5,7 +5,7 @@ import path from 'node:path';
 import { NspodError } from '../errors.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 import type { NetworkAttachment, NetworkMode } from '../network/attachment.js';
-import { readJson } from './host.js';
+import { readJson, type ProcessIdentity } from './host.js';
 
 export const DEFAULT_STATE_ROOT = '/run/nspod';
 
@@ -57,6 +57,8 @@ export interface PodRecord {
   /** Random, per creation: tells two pods of one name apart (cgroups, CNI container ids). */
   uid: string;
   createdAt: string;
+  /** The process that claimed the pod: a pod still Creating whose creator is gone was left half-made (nspod gc removes it). */
+  creator?: ProcessIdentity;
   phase: PodPhase;
   spec: PodSpec;
   dir: string;

@@ -1,0 +1,302 @@
+/**
+ * Garbage collection of what crashed creates, hand-deleted pod dirs and
+ * interrupted stops leave behind under a state root: runtime containers,
+ * mounts, CNI attachments, probers, cgroups and state dirs. Idempotent: it
+ * removes only what belongs to no live pod, and reports each thing removed.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { errorMessage } from '../errors.js';
+import { podCgroupName } from '../oci/common.js';
+import { Runtime } from '../runtime/runtime.js';
+import type { RuntimeState } from '../oci/spec.js';
+import { cniContainerId, detachPodNetwork, gcNetworks } from '../network/attachment.js';
+import { stopProber } from '../probe/prober.js';
+import { cgroupMounts, isProcessAlive, mountsUnder, unmountAll } from './host.js';
+import { DEFAULT_STATE_ROOT, StateRoot, type PodRecord } from './store.js';
+
+export interface PodGcOptions {
+  /** State root; default env NSPOD_ROOT, else /run/nspod. */
+  root?: string | undefined;
+  /** `runc`, `crun` or a path: the binary used for runtime dirs of that name (default: the dir's name). */
+  runtime?: string | undefined;
+  /**
+   * A cgroup or a pod dir without pod.json younger than this may be a pod
+   * being created right now (under this or another state root); default 60 s.
+   */
+  minAgeMs?: number | undefined;
+}
+
+/** half-made: its creator died while it was Creating; unrecorded: a pod dir without pod.json, left by a crash right after the claim. */
+export type PodGcReason = 'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded';
+
+export interface PodGcEntry {
+  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir';
+  /** What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`), a directory. */
+  what: string;
+  pod: string;
+  reason: PodGcReason;
+  /** Set when removing it failed; the next gc tries again. */
+  error?: string;
+}
+
+export interface PodGcReport {
+  removed: PodGcEntry[];
+  /** Pods whose pause died: kept so that their logs and exit codes can be read (`nspod rm` removes them). */
+  failed: { pod: string; pausePid: number }[];
+}
+
+/** `<pod>-<uid>`: a DNS label, a dash, 8 hex digits. */
+const POD_CGROUP = /^([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)-([0-9a-f]{8})$/;
+
+/** The pod a runtime container id belongs to: `<pod>` is the pause, `<pod>.<container>` an app. */
+export function podOfContainerId(id: string): string {
+  return id.split('.')[0]!;
+}
+
+/** The pod name and uid of a cgroup dir name under /nspod, or undefined when it is not a pod's. */
+export function parsePodCgroupName(name: string): { pod: string; uid: string } | undefined {
+  const m = POD_CGROUP.exec(name);
+  return m ? { pod: m[1]!, uid: m[2]! } : undefined;
+}
+
+/** Why a pod's leftovers may go, or undefined while the pod holds them. */
+export function podGcReason(record: PodRecord | undefined, creatorAlive: boolean): PodGcReason | undefined {
+  if (!record) return 'pod-gone';
+  if (record.phase === 'Stopped') return 'pod-stopped';
+  if (record.phase === 'Creating' && record.creator && !creatorAlive) return 'half-made';
+  return undefined;
+}
+
+function isHalfMade(record: PodRecord): boolean {
+  return podGcReason(record, record.creator !== undefined && isProcessAlive(record.creator)) === 'half-made';
+}
+
+/** Processes in a cgroup dir or any dir below it. */
+function cgroupHasProcesses(dir: string): boolean {
+  let entries: import('node:fs').Dirent[];
+  try {
+    if (readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() !== '') return true;
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  return entries.some((e) => e.isDirectory() && cgroupHasProcesses(path.join(dir, e.name)));
+}
+
+/** rmdir of a cgroup and its child cgroups, deepest first; true when it existed and is gone. */
+async function removeCgroupTree(dir: string): Promise<boolean> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(path.join(dir, e.name));
+  await rmdir(dir);
+  return true;
+}
+
+/** Removes `/nspod/<cgroup>` in every hierarchy where it has no process; true when one was removed. */
+async function removePodCgroup(cgroup: string): Promise<boolean> {
+  let removed = false;
+  for (const mount of cgroupMounts()) {
+    const dir = path.join(mount, 'nspod', cgroup);
+    if (!existsSync(dir) || cgroupHasProcesses(dir)) continue;
+    if (await removeCgroupTree(dir)) removed = true;
+  }
+  return removed;
+}
+
+/** The runtime containers of a state root, by runtime dir (`runc`, `crun`). */
+async function runtimeContainers(root: string, runtimeOption: string | undefined): Promise<{ runtime: Runtime; states: RuntimeState[] }[]> {
+  const out = [];
+  for (const dirName of await readdir(path.join(root, 'runtime')).catch(() => [] as string[])) {
+    let runtime: Runtime;
+    try {
+      const preferred = runtimeOption ? new Runtime({ runtime: runtimeOption, root: '' }) : undefined;
+      runtime = new Runtime({ runtime: preferred?.name === dirName ? preferred.binary : dirName, root: path.join(root, 'runtime', dirName) });
+    } catch {
+      continue;
+    }
+    out.push({ runtime, states: await runtime.list() });
+  }
+  return out;
+}
+
+/** The cgroup (relative to /nspod) a process is in, from /proc/<pid>/cgroup. */
+function nspodCgroupOf(pid: number): string | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+      .split('\n')
+      .find((l) => l.includes(':/nspod/'));
+    const parts = line?.split(':/nspod/')[1]?.split('/');
+    return parts?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Collects one pod's removals, each step on its own: a failed step is reported and the others still run. */
+class Collector {
+  readonly removed: PodGcEntry[] = [];
+  async step<T>(entry: Omit<PodGcEntry, 'error'>, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const r = await fn();
+      if (r !== false) this.removed.push(entry);
+      return r;
+    } catch (e) {
+      this.removed.push({ ...entry, error: errorMessage(e) });
+      return undefined;
+    }
+  }
+  get failed(): boolean {
+    return this.removed.some((e) => e.error !== undefined);
+  }
+}
+
+/**
+ * A pod whose creator died mid-create: its prober, containers (apps, then
+ * the pause), network, mounts, cgroups and state dir, in that order.
+ */
+async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collector): Promise<void> {
+  const pod = record.name;
+  const reason: PodGcReason = 'half-made';
+  // Shims of exiting apps skip their exit command while this marker exists.
+  await writeFile(path.join(record.dir, 'stopping'), '').catch(() => undefined);
+  if (record.prober && isProcessAlive(record.prober)) {
+    await c.step({ kind: 'prober', what: String(record.prober.pid), pod, reason }, () => stopProber(record.prober));
+  }
+  const runtime = new Runtime({ runtime: record.runtime.binary, root: record.runtime.root });
+  const listed = existsSync(record.runtime.root) ? await runtime.list() : [];
+  const ids = listed.filter((s) => podOfContainerId(s.id) === pod && s.bundle.startsWith(`${record.dir}/`)).map((s) => s.id);
+  // Apps first, the pause (id = pod name) last.
+  for (const id of ids.sort((a, b) => (a === pod ? 1 : b === pod ? -1 : a.localeCompare(b)))) {
+    await c.step({ kind: 'container', what: id, pod, reason }, async () => {
+      await runtime.kill(id, 'KILL');
+      await runtime.delete(id, { force: true });
+    });
+  }
+  const containerId = cniContainerId(pod, record.uid);
+  await c.step({ kind: 'network', what: containerId, pod, reason }, () => detachPodNetwork(store.root, containerId, record.network));
+  for (const m of mountsUnder(record.dir)) c.removed.push({ kind: 'mount', what: m, pod, reason });
+  await unmountAll(record.dir);
+  await c.step({ kind: 'cgroup', what: `/nspod/${podCgroupName(pod, record.uid)}`, pod, reason }, () => removePodCgroup(podCgroupName(pod, record.uid)));
+  if (c.failed || mountsUnder(record.dir).length > 0) return; // kept for the next gc: it still names what is left
+  await c.step({ kind: 'state-dir', what: record.dir, pod, reason }, () => store.release(pod));
+}
+
+/**
+ * Finds and releases what belongs to no live pod under a state root:
+ * - CNI attachments of pods that are gone, stopped or half-made (gcNetworks);
+ * - half-made pods (Creating, creator dead): everything, state dir included;
+ * - runtime containers whose pod dir is gone or whose pod is Stopped;
+ * - mounts under pods/<name> of pods that are gone or Stopped;
+ * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs.
+ * Pods whose pause died are reported, never removed. Idempotent.
+ */
+export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
+  const root = path.resolve(options.root ?? process.env.NSPOD_ROOT ?? DEFAULT_STATE_ROOT);
+  const minAgeMs = options.minAgeMs ?? 60_000;
+  const store = new StateRoot(root);
+  const c = new Collector();
+  const failed: PodGcReport['failed'] = [];
+
+  // Networks first, while the pins of half-made pods still hold their netns.
+  for (const n of await gcNetworks({ root })) {
+    c.removed.push({ kind: 'network', what: n.containerId, pod: n.pod, reason: n.reason, ...(n.error ? { error: n.error } : {}) });
+  }
+
+  const records = new Map<string, PodRecord>();
+  const halfMade = new Set<string>();
+  for (const name of await store.names()) {
+    const record = await store.load(name).catch(() => undefined);
+    if (!record) {
+      const dir = store.podDir(name);
+      const age = Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if (age >= minAgeMs && mountsUnder(dir).length === 0) {
+        await c.step({ kind: 'state-dir', what: dir, pod: name, reason: 'unrecorded' }, () => rm(dir, { recursive: true, force: true }));
+      }
+      continue;
+    }
+    if (isHalfMade(record)) {
+      halfMade.add(name);
+      await store
+        .withLock(name, async () => {
+          const fresh = await store.load(name);
+          if (fresh && isHalfMade(fresh)) await removeHalfMadePod(store, fresh, c);
+        })
+        .catch((e) => c.removed.push({ kind: 'state-dir', what: store.podDir(name), pod: name, reason: 'half-made', error: errorMessage(e) }));
+      continue;
+    }
+    records.set(name, record);
+    const pause = record.pause;
+    if ((record.phase === 'Running' || record.phase === 'Failed') && pause && !isProcessAlive(pause)) failed.push({ pod: name, pausePid: pause.pid });
+  }
+
+  // Leftovers of pods that are gone or Stopped; a pod dir without a record is being claimed right now, or was dealt with above.
+  const leftoverReason = (pod: string): 'pod-gone' | 'pod-stopped' | undefined => {
+    const record = records.get(pod);
+    if (record) return record.phase === 'Stopped' ? 'pod-stopped' : undefined;
+    return halfMade.has(pod) || !existsSync(store.podDir(pod)) ? 'pod-gone' : undefined;
+  };
+
+  // Runtime containers of pods that are gone or stopped: their pod dir no longer says how to stop them.
+  for (const { runtime, states } of await runtimeContainers(root, options.runtime)) {
+    for (const s of states) {
+      const pod = podOfContainerId(s.id);
+      const reason = leftoverReason(pod);
+      if (!reason) continue;
+      const cgroup = s.pid ? nspodCgroupOf(s.pid) : undefined;
+      await c.step({ kind: 'container', what: s.id, pod, reason }, async () => {
+        await runtime.kill(s.id, 'KILL');
+        await runtime.delete(s.id, { force: true });
+      });
+      // The runtime removes the container's own cgroup; the pod's (its parent) is ours to remove.
+      if (cgroup && POD_CGROUP.test(cgroup)) {
+        await c.step({ kind: 'cgroup', what: `/nspod/${cgroup}`, pod, reason }, () => removePodCgroup(cgroup));
+      }
+    }
+  }
+
+  // Mounts of pods that are gone or stopped (a stop that died half-way, a pod dir removed by hand).
+  const podsPrefix = `${store.podsDir}/`;
+  const byPod = new Map<string, string[]>();
+  for (const m of mountsUnder(store.podsDir)) {
+    if (!m.startsWith(podsPrefix)) continue;
+    const pod = m.slice(podsPrefix.length).split('/')[0]!;
+    byPod.set(pod, [...(byPod.get(pod) ?? []), m]);
+  }
+  for (const [pod, mounts] of byPod) {
+    const reason = leftoverReason(pod);
+    if (!reason) continue;
+    for (const m of mounts) c.removed.push({ kind: 'mount', what: m, pod, reason });
+    await unmountAll(store.podDir(pod));
+  }
+
+  // Empty pod cgroups of no live pod of this root; young ones may be a pod being created under another root.
+  const live = new Set([...records.values()].filter((r) => r.phase !== 'Stopped').map((r) => podCgroupName(r.name, r.uid)));
+  const seen = new Set<string>();
+  for (const mount of cgroupMounts()) {
+    for (const name of await readdir(path.join(mount, 'nspod')).catch(() => [] as string[])) {
+      const parsed = parsePodCgroupName(name);
+      if (!parsed || live.has(name) || seen.has(name)) continue;
+      const dir = path.join(mount, 'nspod', name);
+      let mtimeMs: number;
+      try {
+        if (!statSync(dir).isDirectory()) continue;
+        mtimeMs = statSync(dir).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (Date.now() - mtimeMs < minAgeMs || cgroupHasProcesses(dir)) continue;
+      seen.add(name);
+      const record = records.get(parsed.pod);
+      const reason: PodGcReason = record?.uid === parsed.uid && record.phase === 'Stopped' ? 'pod-stopped' : 'pod-gone';
+      await c.step({ kind: 'cgroup', what: `/nspod/${name}`, pod: parsed.pod, reason }, () => removePodCgroup(name));
+    }
+  }
+  return { removed: c.removed, failed };
+}

@@ -1,0 +1,179 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, rmdir, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { Pod } from '../../src/pod/pod.js';
+import { gcPods, type PodGcEntry } from '../../src/pod/gc.js';
+import { cgroupMounts, isAlive, mountsUnder, readJson, unmountAll } from '../../src/pod/host.js';
+import type { PodRecord } from '../../src/pod/store.js';
+import { isPinned } from '../../src/network/attachment.js';
+import { eventually, RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
+import { nspod } from '../helpers/cli.js';
+import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv } from './network-helpers.js';
+
+/** Hierarchies in which /nspod/<cgroup> exists. */
+function cgroupDirsOf(cgroup: string): string[] {
+  return cgroupMounts()
+    .map((m) => path.join(m, 'nspod', cgroup))
+    .filter((d) => existsSync(d));
+}
+
+const sleeperPod = (name: string, extra = '') => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+    - name: c
+      image: busybox
+      command: ["sleep", "3600"]
+${extra}`;
+
+test('kill -9 of nspod run between CNI ADD and the end of create: nspod gc removes the half-made pod, keeps the healthy one; doctor CHECKs it', async (t) => {
+  // Slot 1's lower /28 (its upper /28 is the named-network test's) on a bridge of our own:
+  // the other slot-1 test deletes nspt1, never nspt1g. Registered first, so it runs after the pods are gone.
+  const bridge = 'nspt1g';
+  t.teardown(async () => {
+    await execa('ip', ['link', 'del', bridge], { reject: false });
+  });
+  const env = await netTestEnv(t, 1);
+  const cliEnv = { NSPOD_NETWORK: 'default', NSPOD_BRIDGE: bridge, NSPOD_POD_SUBNET: '198.18.0.32/28' };
+  const healthyFile = path.join(env.root, 'healthy.yaml');
+  const crashedFile = path.join(env.root, 'crashed.yaml');
+  await writeFile(healthyFile, sleeperPod('healthy'));
+  await writeFile(crashedFile, sleeperPod('crashed', '      ports:\n        - containerPort: 80\n          hostPort: 18240\n'));
+
+  const run = await nspod(env.root, ['run', '-d', healthyFile], { env: cliEnv });
+  t.is(run.exitCode, 0, run.stderr);
+  const healthy = await (await Pod.load('healthy', { root: env.root })).status();
+  const doctor = await nspod(env.root, ['doctor'], { env: cliEnv });
+  t.regex(doctor.stdout, new RegExp(`^ok\\s+pod healthy: CNI CHECK ok \\(network nspod, ${healthy.network.podIP!.replace(/\./g, '\\.')},`, 'm'), doctor.stdout);
+
+  // The test hook SIGKILLs the CLI itself right after CNI ADD.
+  const crashing = nspod(env.root, ['run', '-d', crashedFile], { env: { ...cliEnv, NSPOD_TEST_CRASH_AT: 'after-cni-add' } });
+  const crashedPid = crashing.pid;
+  const crash = await crashing;
+  t.is(crash.signal, 'SIGKILL', `${crash.stdout}\n${crash.stderr}`);
+  const dir = path.join(env.root, 'pods', 'crashed');
+  const record = (await readJson<PodRecord>(path.join(dir, 'pod.json')))!;
+  t.is(record.phase, 'Creating');
+  t.is(record.creator?.pid, crashedPid);
+  const cgroup = `crashed-${record.uid}`;
+  const containerId = (await attachmentFiles(env.root)).map((f) => f.replace(/\.json$/, '')).find((id) => id.startsWith('crashed-'))!;
+  // What the crash left: the pause, the pin, a lease and a veth, portmap's chains, the pod's cgroup.
+  t.true((await runtimeContainers(path.join(env.root, 'runtime', RUNTIME))).includes('crashed'));
+  t.true(isPinned(path.join(dir, 'netns')));
+  t.is((await leaseFiles(env.root)).length, 2);
+  t.is((await bridgePorts(bridge)).length, 2);
+  t.not((await iptablesLinesOf('nspod', [containerId], [])).length, 0);
+  t.not(cgroupDirsOf(cgroup).length, 0);
+
+  const gc = await nspod(env.root, ['gc'], { env: cliEnv });
+  t.is(gc.exitCode, 0, gc.stderr);
+  t.log(gc.stdout);
+  t.regex(gc.stdout, new RegExp(`^released network attachment ${containerId} of pod crashed \\(half-made\\)$`, 'm'));
+  t.regex(gc.stdout, /^removed container crashed of pod crashed \(half-made\)$/m);
+  t.regex(gc.stdout, new RegExp(`^removed cgroup /nspod/${cgroup} of pod crashed \\(half-made\\)$`, 'm'));
+  t.regex(gc.stdout, new RegExp(`^removed state dir ${dir} of pod crashed \\(half-made\\)$`, 'm'));
+  t.notRegex(gc.stdout, /healthy/);
+
+  t.deepEqual((await runtimeContainers(path.join(env.root, 'runtime', RUNTIME))).sort(), ['healthy', 'healthy.c']);
+  t.deepEqual(mountsUnder(dir), []);
+  t.false(existsSync(dir));
+  const healthyId = healthy.network.containerId!;
+  t.deepEqual(await attachmentFiles(env.root), [`${healthyId}.json`]);
+  t.deepEqual(await leaseFiles(env.root), [healthy.network.podIP!]);
+  t.is((await bridgePorts(bridge)).length, 1);
+  t.deepEqual(await iptablesLinesOf('nspod', [containerId], []), []);
+  t.deepEqual(cgroupDirsOf(cgroup), []);
+  // The healthy pod is untouched, and its network still passes CHECK.
+  t.true(isAlive(healthy.pause!.pid));
+  t.regex((await nspod(env.root, ['ps'], { env: cliEnv })).stdout, /^healthy\s+1\/1\s+Running/m);
+  t.regex((await nspod(env.root, ['doctor'], { env: cliEnv })).stdout, /^ok\s+pod healthy: CNI CHECK ok/m);
+
+  const again = await nspod(env.root, ['gc'], { env: cliEnv });
+  t.is(again.stdout, 'nothing to collect\n');
+  const json = JSON.parse((await nspod(env.root, ['gc', '-o', 'json'], { env: cliEnv })).stdout);
+  t.deepEqual(json, { removed: [], failed: [] });
+
+  // CHECK is a real check: with the pod's lease gone from host-local's store, doctor says FAIL and exits 1.
+  // (A lease, not eth0: the bridge plugin's DEL finds the masquerade chain through eth0's address.)
+  await rm(path.join(env.root, 'network', 'ipam', 'nspod', healthy.network.podIP!));
+  const broken = await nspod(env.root, ['doctor'], { env: cliEnv });
+  t.is(broken.exitCode, 1);
+  t.regex(broken.stdout, /^FAIL\s+pod healthy: CNI CHECK failed \(network nspod, .*\): .*/m, broken.stdout);
+  t.log(broken.stdout.split('\n').find((l) => l.includes('pod healthy')));
+  await (await Pod.load('healthy', { root: env.root })).remove({ gracePeriodSeconds: 0 });
+  t.deepEqual(await iptablesLinesOf('nspod', [healthyId], [healthy.network.podIP!]), []);
+});
+
+test('gc removes stray runtime containers, mounts of stopped pods and old empty pod cgroups; a healthy pod and a failed one are kept', async (t) => {
+  const root = await stateRoot(t, 'gc');
+  const options = { root, runtime: RUNTIME };
+  const spec = (name: string) => ({ name, network: 'none', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] });
+  const keep = await Pod.create(spec('keep'), options);
+  const stray = await Pod.create(spec('stray'), options);
+  const stopped = await Pod.create(spec('stopped'), options);
+  const dead = await Pod.create(spec('dead'), options);
+  const keepStatus = await keep.status();
+  const strayStatus = await stray.status();
+
+  // A pod dir removed by hand (its mounts first: rm cannot remove a mount point) while its containers run.
+  await unmountAll(stray.dir);
+  await rm(stray.dir, { recursive: true, force: true });
+  // A stop that died before its unmount: a mount left under a Stopped pod.
+  await stopped.stop({ gracePeriodSeconds: 0 });
+  const leftMount = path.join(stopped.dir, 'left');
+  await mkdir(leftMount);
+  await execa('mount', ['-t', 'tmpfs', 'tmpfs', leftMount]);
+  t.teardown(() => execa('umount', ['--lazy', leftMount], { reject: false }).then(() => undefined));
+  // A pod whose pause died: kept for inspection.
+  const deadPause = (await dead.status()).pause!.pid;
+  process.kill(deadPause, 'SIGKILL');
+  await eventually(() => (isAlive(deadPause) ? undefined : true), 5000, 'the pause to die');
+  // Pod cgroups of no pod: an old empty one goes; a young one may be a pod being created elsewhere, and stays.
+  const memory = cgroupMounts().find((m) => existsSync(path.join(m, 'memory.limit_in_bytes'))) ?? cgroupMounts()[0]!;
+  const oldCgroup = `gcsweep-${process.pid}-0000abcd`;
+  const youngCgroup = `gcsweep-${process.pid}-0000abce`;
+  for (const name of [oldCgroup, youngCgroup]) {
+    await mkdir(path.join(memory, 'nspod', name, 'inner'), { recursive: true });
+    t.teardown(async () => {
+      await rmdir(path.join(memory, 'nspod', name, 'inner')).catch(() => undefined);
+      await rmdir(path.join(memory, 'nspod', name)).catch(() => undefined);
+    });
+  }
+  const twoMinutesAgo = new Date(Date.now() - 120_000);
+  await utimes(path.join(memory, 'nspod', oldCgroup), twoMinutesAgo, twoMinutesAgo);
+
+  const mine = (e: PodGcEntry) => ['keep', 'stray', 'stopped', 'dead'].includes(e.pod) || e.what.includes(`gcsweep-${process.pid}-`);
+  const report = await gcPods({ root, runtime: RUNTIME });
+  const removed = report.removed.filter(mine).map(({ kind, what, pod, reason }) => `${kind} ${what} ${pod} ${reason}`);
+  t.deepEqual(removed.sort(), [
+    `cgroup /nspod/${oldCgroup} gcsweep-${process.pid} pod-gone`,
+    `cgroup /nspod/${stray.cgroup} stray pod-gone`,
+    'container stray stray pod-gone',
+    'container stray.c stray pod-gone',
+    `mount ${leftMount} stopped pod-stopped`,
+  ].sort());
+  t.deepEqual(report.failed, [{ pod: 'dead', pausePid: deadPause }]);
+
+  t.false(isAlive(strayStatus.pause!.pid));
+  t.deepEqual(cgroupDirsOf(stray.cgroup), []);
+  t.false(existsSync(path.join(memory, 'nspod', oldCgroup)));
+  t.true(existsSync(path.join(memory, 'nspod', youngCgroup)));
+  t.deepEqual(mountsUnder(stopped.dir), []);
+  t.true(existsSync(dead.dir));
+  // The healthy pod is untouched.
+  t.true(isAlive(keepStatus.pause!.pid));
+  t.is((await keep.status()).phase, 'Running');
+  t.deepEqual((await Pod.list({ root })).sort(), ['dead', 'keep', 'stopped']);
+  t.deepEqual((await runtimeContainers(path.join(root, 'runtime', RUNTIME))).filter((id) => !id.startsWith('dead')).sort(), ['keep', 'keep.c']);
+
+  const second = await gcPods({ root, runtime: RUNTIME });
+  t.deepEqual(second.removed.filter(mine), []);
+  t.deepEqual(second.failed, [{ pod: 'dead', pausePid: deadPause }]);
+  for (const p of [keep, stopped, dead]) await p.remove({ gracePeriodSeconds: 0 });
+  t.deepEqual(await readdir(path.join(root, 'pods')), []);
+});

@@ -1,0 +1,31 @@
+import test from 'ava';
+import { parsePodCgroupName, podGcReason, podOfContainerId } from '../../src/pod/gc.js';
+import type { PodRecord } from '../../src/pod/store.js';
+
+const record = (phase: PodRecord['phase'], creator = true) =>
+  ({ name: 'web', uid: '0123abcd', phase, ...(creator ? { creator: { pid: 1, startTime: 1 } } : {}) }) as PodRecord;
+
+test('a pod cgroup name is a DNS label, a dash and 8 hex digits; anything else is not a pod\'s', (t) => {
+  t.deepEqual(parsePodCgroupName('web-0123abcd'), { pod: 'web', uid: '0123abcd' });
+  t.deepEqual(parsePodCgroupName('my-web-2-0123abcd'), { pod: 'my-web-2', uid: '0123abcd' });
+  for (const name of ['web', 'web-0123abc', 'web-0123ABCD', 'web-0123abcdx', '-0123abcd', 'Web-0123abcd', 'cgroup.procs', 'web_x-0123abcd']) {
+    t.is(parsePodCgroupName(name), undefined, name);
+  }
+});
+
+test('only a Creating pod whose recorded creator is dead is half-made; Stopped and missing pods leave leftovers', (t) => {
+  t.is(podGcReason(record('Creating'), false), 'half-made');
+  t.is(podGcReason(record('Creating'), true), undefined);
+  // A record written before creators were recorded is never taken for half-made.
+  t.is(podGcReason(record('Creating', false), false), undefined);
+  t.is(podGcReason(record('Running'), false), undefined);
+  t.is(podGcReason(record('Failed'), false), undefined);
+  t.is(podGcReason(record('Stopping'), false), undefined);
+  t.is(podGcReason(record('Stopped'), true), 'pod-stopped');
+  t.is(podGcReason(undefined, true), 'pod-gone');
+});
+
+test('runtime container ids name their pod: <pod> is the pause, <pod>.<container> an app', (t) => {
+  t.is(podOfContainerId('web'), 'web');
+  t.is(podOfContainerId('web.client'), 'web');
+});
