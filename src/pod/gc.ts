@@ -5,7 +5,7 @@
  * removes only what belongs to no live pod, and reports each thing removed.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { podCgroupName } from '../oci/common.js';
@@ -13,7 +13,7 @@ import { Runtime } from '../runtime/runtime.js';
 import type { RuntimeState } from '../oci/spec.js';
 import { cniContainerId, detachPodNetwork, gcNetworks } from '../network/attachment.js';
 import { stopProber } from '../probe/prober.js';
-import { cgroupMounts, isProcessAlive, mountsUnder, unmountAll } from './host.js';
+import { cgroupMounts, isProcessAlive, mountsUnder, removeCgroupTree, unmountAll } from './host.js';
 import { DEFAULT_STATE_ROOT, StateRoot, type PodRecord } from './store.js';
 
 export interface PodGcOptions {
@@ -83,20 +83,6 @@ function cgroupHasProcesses(dir: string): boolean {
     return false;
   }
   return entries.some((e) => e.isDirectory() && cgroupHasProcesses(path.join(dir, e.name)));
-}
-
-/** rmdir of a cgroup and its child cgroups, deepest first; true when it existed and is gone. */
-async function removeCgroupTree(dir: string): Promise<boolean> {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
-  }
-  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(path.join(dir, e.name));
-  await rmdir(dir);
-  return true;
 }
 
 /** Removes `/nspod/<cgroup>` in every hierarchy where it has no process; true when one was removed. */

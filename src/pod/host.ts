@@ -1,6 +1,6 @@
 /** Facts read from, and small changes made to, the host: /proc, mounts, cgroups. */
 import { readFileSync, statSync, watch, existsSync } from 'node:fs';
-import { readFile, rmdir } from 'node:fs/promises';
+import { readFile, readdir, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { NspodError } from '../errors.js';
@@ -137,16 +137,43 @@ export function cgroupVersion(): 'v1' | 'v2' | 'hybrid' {
   return v2 ? 'hybrid' : 'v1';
 }
 
-/** Removes `<hierarchy>/<relative>` in every cgroup hierarchy (the runtime removes only its leaf cgroups). */
+/**
+ * rmdir of a cgroup and its child cgroups, deepest first; true when it
+ * existed and is gone. A cgroup whose last process is still exiting is
+ * briefly busy, so EBUSY is retried for a moment.
+ */
+export async function removeCgroupTree(dir: string): Promise<boolean> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(path.join(dir, e.name));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rmdir(dir);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      if (code !== 'EBUSY' || attempt >= 50) throw e;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** Removes `<hierarchy>/<relative>` and what is below it in every cgroup hierarchy (the runtime removes only its leaf cgroups). */
 export async function removeCgroupDirs(relative: string): Promise<void> {
   await Promise.all(
     cgroupMounts().map(async (mount) => {
-      const dir = path.join(mount, relative);
       try {
-        await rmdir(dir);
+        await removeCgroupTree(path.join(mount, relative));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'EBUSY' && code !== 'ENOTEMPTY') throw e;
+        // Busy with live processes: not ours to force (gc retries later).
+        if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw e;
       }
     }),
   );

@@ -99,6 +99,17 @@ export async function processesMentioning(needle: string): Promise<number[]> {
   return out;
 }
 
+/** Cgroup directories of a pod (`/nspod/<name>-<uid>`) left in any hierarchy. */
+export async function podCgroupDirs(name: string): Promise<string[]> {
+  const { cgroupMounts } = await import('../../src/pod/host.js');
+  const found: string[] = [];
+  for (const mount of cgroupMounts()) {
+    const entries = await readdir(path.join(mount, 'nspod')).catch(() => [] as string[]);
+    for (const e of entries) if (e.startsWith(`${name}-`) && /-[0-9a-f]{8}$/.test(e)) found.push(path.join(mount, 'nspod', e));
+  }
+  return found;
+}
+
 /** Polls `check` every 20 ms until it returns a value other than undefined, or throws after `ms`. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 5000, what = 'condition'): Promise<T> {
   const end = Date.now() + ms;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { Pod } from '../../src/pod/pod.js';
 import { isNspodError } from '../../src/errors.js';
 import { isAlive, mountsUnder } from '../../src/pod/host.js';
-import { RUNTIME, eventually, nsInode, processesInPidNamespace, processesMentioning, runtimeContainers, stateRoot } from '../helpers/host.js';
+import { RUNTIME, podCgroupDirs, eventually, nsInode, processesInPidNamespace, processesMentioning, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { podName, sleeper, testPod, webServer } from '../helpers/pods.js';
 
 for (const share of [false, true]) {
@@ -99,6 +99,7 @@ async function assertNothingLeft(t: import('ava').ExecutionContext, root: string
   t.false(existsSync(`${root}/pods/${name}`), 'state dir');
   t.deepEqual(pids.filter(isAlive), [], 'pod processes');
   t.deepEqual(await processesMentioning(`${root}/`), [], 'processes of this state root (shims)');
+  t.deepEqual(await podCgroupDirs(name), [], 'cgroups of the pod');
 }
 
 test('stop + remove leave no container, mount, process or state dir', async (t) => {
