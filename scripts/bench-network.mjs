@@ -4,7 +4,7 @@
 //     ADD, cached result, DEL, unpin) vs the same plugins with the same
 //     config run by hand (spawn, stdin, prevResult), on one netns.
 //  2. Pod up (create) and teardown (remove) with the built-in network vs network none.
-// Uses bridge nspb0 and 198.18.0.240/28; removes both, its netns and its state root at the end.
+// Uses its own bridge nspb0 and 198.18.0.240/28; removes its netns, its state root and the bridge (when it made it) at the end.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -51,9 +51,19 @@ async function byHand(plan, runtimeConfig, containerId) {
 
 const podSpec = (name, network, ports = []) => ({ name, network, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports }] });
 
+const bridgeExisted = (() => {
+  try {
+    execFileSync('ip', ['link', 'show', netOpts.bridge], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const medians = {};
+
 try {
   execFileSync('ip', ['netns', 'add', netnsName]);
-  const plan = await planPodNetwork(podSpec('bench', undefined, [{ containerPort: 80, hostPort: 18300 }]), root, netOpts);
+  const plan = await planPodNetwork(podSpec('bench', 'default', [{ containerPort: 80, hostPort: 18300 }]), root, netOpts);
   const runtimeConfig = { portMappings: plan.ports };
   const pin = path.join(root, 'netns-pin');
   const viaNspod = [];
@@ -76,7 +86,7 @@ try {
   console.log(`  by hand: min ${fmt(h.min)}  median ${fmt(h.median)}`);
   console.log(`  ratio (median): ${(n.median / h.median).toFixed(2)} (target <= 1.2)`);
 
-  for (const [label, network] of [['network none', 'none'], ['built-in network', undefined]]) {
+  for (const [label, network] of [['network none', 'none'], ['built-in network', 'default']]) {
     const up = [];
     const down = [];
     for (let i = 0; i < RUNS; i++) {
@@ -89,11 +99,14 @@ try {
     console.log(`pod with one busybox container, ${label}, ${RUNS} runs`);
     console.log(`  up:       min ${fmt(u.min)}  median ${fmt(u.median)}`);
     console.log(`  teardown: min ${fmt(d.min)}  median ${fmt(d.median)}`);
+    medians[network] = { up: u.median, down: d.median };
   }
+  const ratio = (k) => (medians.default[k] / medians.none[k]).toFixed(2);
+  console.log(`  with vs without networking (median): up ratio ${ratio('up')}, teardown ratio ${ratio('down')}`);
 } finally {
   for (const name of await Pod.list({ root })) await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
   await gcNetworks({ root }).catch(() => undefined);
   try { execFileSync('ip', ['netns', 'del', netnsName]); } catch { /* not made */ }
-  try { execFileSync('ip', ['link', 'del', netOpts.bridge]); } catch { /* not made */ }
+  if (!bridgeExisted) try { execFileSync('ip', ['link', 'del', netOpts.bridge]); } catch { /* not made */ }
   rmSync(root, { recursive: true, force: true });
 }

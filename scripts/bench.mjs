@@ -1,5 +1,7 @@
 // nspod's benchmark: ratios against raw runtime calls doing the same work, in
-// the same invocation. Never a pass/fail: it prints numbers.
+// the same invocation. Never a pass/fail: it prints numbers. Then the memory
+// of a pod whose probes run, and scripts/bench-network.mjs and
+// scripts/bench-image.mjs, so that one `npm run bench` prints everything.
 //
 //   npm run bench                 (runc; BENCH_RUNS=15, BENCH_PODS=50)
 //   NSPOD_RUNTIME=crun npm run bench
@@ -107,8 +109,10 @@ async function rmCgroups(rel) {
 
 // ---- nspod ----------------------------------------------------------------
 const nspodRoot = path.join(work, 'nspod-root');
+// network none: the raw baseline has no network either (and a bench must not make the default 10.89.0.0/16 bridge).
 const podSpec = (name) => ({
   name,
+  network: 'none',
   containers: [
     { name: 'a', image: 'busybox', command: ['sleep', '3600'] },
     { name: 'b', image: 'busybox', command: ['sleep', '3600'] },
@@ -127,8 +131,54 @@ async function nspodPodDown(pod) {
   return performance.now() - t0;
 }
 
-function vmRss(pid) {
-  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
+function procField(pid, field) {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((s) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0));
+}
+const vmRss = (pid) => procField(pid, 'VmRSS');
+
+/** A detached pod whose probes run every second: what it costs the host while they run (pause + shims + prober). */
+async function probedPodMemory() {
+  const pod = await Pod.create(
+    {
+      name: 'probed',
+      network: 'none',
+      containers: [
+        {
+          name: 'web',
+          image: 'busybox',
+          command: ['httpd', '-f', '-p', '127.0.0.1:8080', '-h', '/var/www'],
+          readinessProbe: { httpGet: { port: 8080, path: '/' }, periodSeconds: 1 },
+          livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+        },
+        {
+          name: 'worker',
+          image: 'busybox',
+          command: ['sleep', '3600'],
+          readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+          livenessProbe: { httpGet: { port: 8080, path: '/' }, periodSeconds: 1 },
+        },
+      ],
+    },
+    { root: nspodRoot, runtime: runtimeName },
+  );
+  try {
+    await pod.waitReady({ timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 3000)); // several rounds of every probe first: measured after work, not fresh
+    const status = await pod.status();
+    const record = JSON.parse(await readFile(path.join(pod.dir, 'pod.json'), 'utf8'));
+    const pause = status.pause.pid;
+    const shims = await Promise.all([pause, ...status.containers.map((c) => c.pid)].map((pid) => procField(pid, 'PPid')));
+    const rss = {
+      pause: await vmRss(pause),
+      shims: (await Promise.all(shims.map(vmRss))).reduce((a, b) => a + b, 0),
+      prober: await vmRss(record.prober.pid),
+    };
+    const total = rss.pause + rss.shims + rss.prober;
+    console.log(`\npod with probes (httpGet + exec readiness and liveness on 2 containers, periodSeconds 1), after 3 s of probing:`);
+    console.log(`  VmRSS pause ${rss.pause} kB + ${shims.length} shims ${rss.shims} kB + prober ${rss.prober} kB = ${total} kB (bound 2048 kB: ${total <= 2048 ? 'within' : 'OVER'})`);
+  } finally {
+    await pod.remove({ gracePeriodSeconds: 0 });
+  }
 }
 
 try {
@@ -174,6 +224,7 @@ try {
   const t0 = performance.now();
   for (const pod of pods) await pod.remove({ gracePeriodSeconds: 0 });
   console.log(`  teardown of ${PODS} pods: ${fmt((performance.now() - t0) / PODS)} per pod`);
+  await probedPodMemory();
 } finally {
   const left = await execa(runtimeBinary, ['--root', rawRoot, 'list', '-q'], { reject: false });
   for (const id of left.stdout.split('\n').filter(Boolean)) await execa(runtimeBinary, ['--root', rawRoot, 'delete', '--force', id], { reject: false });
@@ -182,4 +233,11 @@ try {
   for (const m of mounts.reverse()) await execa('umount', ['--lazy', m], { reject: false });
   await rm(work, { recursive: true, force: true });
   await rmCgroups('nspod-bench');
+}
+
+// The network and image benches, in the same invocation (each cleans up after itself).
+for (const script of ['bench-network.mjs', 'bench-image.mjs']) {
+  console.log(`\n---- ${script}`);
+  const r = await execa(process.execPath, [path.join(top, 'scripts', script)], { stdio: 'inherit', reject: false });
+  if (r.exitCode !== 0) console.log(`${script} failed (exit ${r.exitCode})`);
 }

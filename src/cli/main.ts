@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { NspodError, errorMessage } from '../errors.js';
 import { packageRoot, assets } from '../paths.js';
 import { Pod, resolvePodOptions, type PodOptions } from '../pod/pod.js';
-import { readLog, LogFollower, type LogLine } from '../pod/logs.js';
+import { readLogUpTo, LogFollower, type LogLine } from '../pod/logs.js';
 import { planPod } from '../pod/plan.js';
 import { nofileHardLimit } from '../pod/host.js';
 import { Runtime } from '../runtime/runtime.js';
@@ -189,10 +189,11 @@ async function cmdLogs(name: string, container: string | undefined, o: { follow?
   const tail = o.tail === undefined ? undefined : Number(o.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) usageError(`--tail takes a whole number, not ${JSON.stringify(o.tail)}`);
   const prefix = (l: LogLine) => (o.timestamps ? `${l.time} ` : '');
-  for (const line of await readLog(c.logPath, tail === undefined ? {} : { tail })) printLine(prefix(line), line);
+  const read = await readLogUpTo(c.logPath, tail === undefined ? {} : { tail });
+  for (const line of read.lines) printLine(prefix(line), line);
   if (!o.follow) return 0;
   const follower = new LogFollower(c.logPath, (line) => printLine(prefix(line), line));
-  await follower.start(true);
+  await follower.start(read.end); // right after what was printed: a line written meanwhile is neither lost nor doubled
   let stop = false;
   const onSignal = () => {
     stop = true;

@@ -18,14 +18,23 @@ export function parseLogLine(line: string): LogLine | undefined {
 
 /** Every line of a log file (the last `tail` when given); a missing file has none. */
 export async function readLog(file: string, options: { tail?: number } = {}): Promise<LogLine[]> {
-  let text = '';
+  return (await readLogUpTo(file, options)).lines;
+}
+
+/**
+ * The whole lines of a log file (the last `tail` when given) and the byte offset just past the last of them,
+ * where a follower must start so that no line written meanwhile is lost or printed twice.
+ */
+export async function readLogUpTo(file: string, options: { tail?: number } = {}): Promise<{ lines: LogLine[]; end: number }> {
+  let bytes = Buffer.alloc(0);
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const lines = text.split('\n').map(parseLogLine).filter((l): l is LogLine => l !== undefined);
-  return options.tail === undefined ? lines : lines.slice(Math.max(0, lines.length - options.tail));
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  const lines = bytes.subarray(0, end).toString('utf8').split('\n').map(parseLogLine).filter((l): l is LogLine => l !== undefined);
+  return { lines: options.tail === undefined ? lines : lines.slice(Math.max(0, lines.length - options.tail)), end };
 }
 
 /**
@@ -45,9 +54,10 @@ export class LogFollower {
     private readonly onLine: (line: LogLine) => void,
   ) {}
 
-  /** Starts at the end of what is there (`fromEnd`) or at its beginning. */
-  async start(fromEnd: boolean): Promise<void> {
-    if (fromEnd) this.offset = await stat(this.file).then((s) => s.size).catch(() => 0);
+  /** Starts at the end of what is there (`true`), at its beginning (`false`), or at a byte offset. */
+  async start(from: boolean | number): Promise<void> {
+    if (typeof from === 'number') this.offset = from;
+    else if (from) this.offset = await stat(this.file).then((s) => s.size).catch(() => 0);
     this.poke();
     try {
       this.watcher = watch(this.file, () => this.poke());
