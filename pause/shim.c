@@ -177,10 +177,11 @@ static void write_exit_file(pid_t pid, int st) {
                    (int)pid, status_code(st), WIFSIGNALED(st) ? WTERMSIG(st) : 0, oom_killed ? "\"oomKilled\":true," : "", ts);
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return;
-  write_all(fd, body, (size_t)n);
-  fsync(fd);
-  close(fd);
-  rename(tmp, exit_path);
+  /* Only a record written whole is put in place: a torn one would read as garbage. */
+  int ok = write_all(fd, body, (size_t)n) == 0 && fsync(fd) == 0;
+  if (close(fd) != 0) ok = 0;
+  if (ok) rename(tmp, exit_path);
+  else unlink(tmp);
 }
 
 static pid_t read_pid_file(void) {

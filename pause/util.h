@@ -7,17 +7,18 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Writes all of p, retrying on EINTR; gives up silently on other errors (a full disk must not kill a supervisor). */
-static void write_all(int fd, const char *p, size_t n) {
+/* Writes all of p, retrying on EINTR; -1 on any other error (a full disk must not kill a supervisor: callers decide). */
+static int write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      return;
+      return -1;
     }
     p += w;
     n -= (size_t)w;
   }
+  return 0;
 }
 
 /* The current time in RFC 3339, UTC, with nanoseconds (nanos != 0) or milliseconds. */

@@ -61,6 +61,7 @@ function printLine(prefix: string, line: LogLine): void {
 
 async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish?: string[]; dryRun?: boolean; network?: string; wait?: string | boolean }, g: GlobalOptions): Promise<number> {
   const publish = (o.publish ?? []).map(parsePublish);
+  if (o.rm && o.detach && o.wait === undefined) usageError('--rm with -d needs --wait: it removes pods that do not become ready');
   const waitMs = o.wait === undefined || o.wait === false ? undefined : o.wait === true ? 60_000 : parseDuration(o.wait);
   if (waitMs === undefined && o.wait !== undefined && o.wait !== false) usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
   if (waitMs !== undefined && !o.detach) usageError('--wait goes with -d/--detach (a foreground run streams the pod until it ends)');
@@ -375,14 +376,24 @@ export function buildProgram(setCode: (code: number) => void): Command {
   program
     .command('run')
     .description('create and start the pods of a Kubernetes v1 Pod manifest; in the foreground (the default) stream their output, stop them on Ctrl-C/SIGTERM and exit with the app containers\' code')
-    .argument('<file>', 'manifest: one or more `apiVersion: v1, kind: Pod` YAML documents')
+    .argument('[file]', 'manifest: one or more `apiVersion: v1, kind: Pod` YAML documents')
     .option('-d, --detach', 'start the pods and print their names')
     .option('--rm', 'remove the pods when they exit (foreground)')
     .option('-p, --publish <host:container[/udp]>', 'publish a container port on the host, like docker run -p (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--network <name>', 'default, none, or a CNI conflist name (overrides the manifest)')
     .option('--dry-run', 'print each bundle\'s config.json and the runtime commands, in order, without touching the host')
     .option('--wait [timeout]', 'with -d: return once the pods are Ready (probes pass; without probes, every app container runs); default timeout 60s')
-    .action(run(async (file: string, o, cmd: Command) => await cmdRun(file, o, globals(cmd))));
+    .action(
+      run(async (file: string | undefined, o, cmd: Command) => {
+        // `--wait pod.yaml`: the optional value took the file; give it back.
+        if (file === undefined && typeof o.wait === 'string' && parseDuration(o.wait) === undefined) {
+          file = o.wait;
+          o.wait = true;
+        }
+        if (file === undefined) usageError("run needs a manifest: nspod run [options] FILE");
+        return await cmdRun(file, o, globals(cmd));
+      }),
+    )
 
   program
     .command('ps')

@@ -61,6 +61,6 @@ export async function writePauseBundle(dir: string, input: PauseSpecInput & { pa
   await Promise.all(['proc', 'dev', 'sys'].map((d) => mkdir(path.join(rootfs, d), { recursive: true })));
   await copyFile(input.pauseBinary, path.join(rootfs, 'pause'));
   await chmod(path.join(rootfs, 'pause'), 0o755);
-  await writeFile(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2));
+  await writeFile(path.join(dir, 'config.json'), JSON.stringify(spec, null, 2), { mode: 0o600 });
   return spec;
 }

@@ -73,7 +73,10 @@ export interface ExitRecordLike {
  */
 export async function recordExitEvent(podDir: string, container: string, exit: ExitRecordLike): Promise<boolean> {
   const seen = path.join(podDir, 'events.seen');
-  await mkdir(seen, { recursive: true });
+  // Not recursive: a pod dir removed meanwhile must not come back because a reader saw an exit.
+  await mkdir(seen).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
   const marker = path.join(seen, `${container}.${exit.pid}.${exit.finishedAt.replace(/[^0-9A-Za-z]/g, '')}`);
   try {
     await (await open(marker, 'wx')).close();

@@ -205,9 +205,14 @@ export async function waitForFile(file: string, timeoutMs: number, alive?: () =>
     } catch {
       watcher = undefined;
     }
+    // The process is gone a moment before its shim has written the file (reap, write, fsync, rename): give it that moment.
+    let goneSince: number | undefined;
     const poll = setInterval(() => {
       if (existsSync(file)) finish(true);
-      else if (alive && !alive()) finish(existsSync(file));
+      else if (alive && !alive()) {
+        goneSince ??= Date.now();
+        if (Date.now() - goneSince > 3000) finish(false);
+      }
     }, 25);
     const timer = setTimeout(() => finish(new NspodError('TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${file}`)), timeoutMs);
     if (existsSync(file)) finish(true);
@@ -215,10 +220,16 @@ export async function waitForFile(file: string, timeoutMs: number, alive?: () =>
 }
 
 export async function readJson<T>(file: string): Promise<T | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
+    text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new NspodError('STATE_CORRUPT', `${file} is not valid JSON (a full disk, or a write cut short?)`, { hint: 'nspod rm -f the pod; nspod gc releases what is left' });
   }
 }

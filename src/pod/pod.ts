@@ -6,9 +6,11 @@
  * shim → save. Each step registers its undo the moment it succeeds, so a
  * failure at step N undoes N-1..1 and leaves nothing behind.
  */
-import { mkdir, writeFile, readFile, copyFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, writeFile, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { NspodError, errorMessage } from '../errors.js';
+import { NspodError, errorMessage, isNspodError } from '../errors.js';
 import { assets, packageRoot } from '../paths.js';
 import { writePauseBundle } from '../oci/pause.js';
 import { bindMount, buildSiblingSpec } from '../oci/sibling.js';
@@ -251,6 +253,7 @@ export class Pod implements AsyncDisposable {
       if (spec.containers.some(hasProbes)) await pod.startProber(rollback);
       record.phase = 'Running';
       await store.save(record);
+      pod.catchUpExits();
       return pod;
     } catch (e) {
       const failures = await rollback.run();
@@ -288,9 +291,15 @@ export class Pod implements AsyncDisposable {
       `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`,
     );
     await writeFile(path.join(etc, 'hostname'), `${hostname}\n`);
-    await copyFile('/etc/resolv.conf', path.join(etc, 'resolv.conf')).catch(() => writeFile(path.join(etc, 'resolv.conf'), ''));
+    await writeFile(path.join(etc, 'resolv.conf'), await hostResolvConf());
     for (const v of this.spec.volumes ?? []) {
-      if (v.emptyDir) await mkdir(path.join(this.dir, 'volumes', v.name), { recursive: true, mode: 0o777 });
+      if (v.emptyDir) {
+        const dir = path.join(this.dir, 'volumes', v.name);
+        await mkdir(dir, { recursive: true });
+        // Writable by the container whatever its user (Kubernetes' emptyDir is 0777 too); mkdir's mode would be cut by the umask.
+        await chmod(dir, 0o777);
+      }
+      if (v.hostPath) await prepareHostPath(v.name, v.hostPath.path, v.hostPath.type);
     }
   }
 
@@ -410,7 +419,7 @@ export class Pod implements AsyncDisposable {
       extraMounts: this.containerMounts(c),
     });
     assertValidSpec(spec, `container ${c.name}`);
-    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2), { mode: 0o600 });
     await appendEvent(this.dir, { type: 'Normal', reason: 'Created', container: c.name, message: `created container ${c.name}` });
     const record: ContainerRecord = {
       name: c.name,
@@ -456,7 +465,7 @@ export class Pod implements AsyncDisposable {
   private async runInitContainer(c: ContainerSpec, lowerdir: string, rollback: Rollback): Promise<void> {
     const record = await this.launch(c, lowerdir, true, rollback);
     await waitForFile(record.exitFile, 24 * 3600_000, () => isAlive(record.pid!));
-    const exit = await readJson<ExitRecord>(record.exitFile);
+    const exit = await readExitRecord(record.exitFile);
     await this.runtime.delete(record.id, { force: true });
     await unmountAll(record.rootfs);
     if (!exit || exit.exitCode !== 0) {
@@ -490,7 +499,7 @@ export class Pod implements AsyncDisposable {
     const pauseAlive = pause !== undefined && isAlive(pause.pid) && processStartTime(pause.pid) === pause.startTime;
     const containers: ContainerStatus[] = [];
     for (const c of r.containers) {
-      const exit = await readJson<ExitRecord>(c.exitFile);
+      const exit = await readExitRecord(c.exitFile);
       const running = !exit && c.pid !== undefined && isAlive(c.pid);
       if (exit) await recordExitEvent(r.dir, c.name, exit).catch(() => false);
       const cspec = r.spec.containers.find((s) => s.name === c.name);
@@ -558,6 +567,19 @@ export class Pod implements AsyncDisposable {
     return await this.runtime.exec(c.id, command, options);
   }
 
+  /**
+   * An app that exited while the pod was still being created woke a
+   * supervisor that saw no Running pod and did nothing: wake it again now.
+   */
+  private catchUpExits(): void {
+    if (!this.record.supervised || restartPolicy(this.spec) === 'Never') return;
+    for (const c of this.record.containers) {
+      if (c.init || !existsSync(c.exitFile)) continue;
+      const [node, ...args] = this.exitCommand(c.name);
+      spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
+    }
+  }
+
   /** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
   private exitCommand(container: string): string[] {
     return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', this.store.root, 'internal', 'container-exited', this.name, container];
@@ -568,10 +590,17 @@ export class Pod implements AsyncDisposable {
     return path.join(this.dir, 'stopping');
   }
 
+  /** Reads pod.json again; a pod of the same name created since (another uid) is not this one. */
   private async reload(): Promise<void> {
     const fresh = await this.store.load(this.name);
-    if (!fresh) throw new NspodError('POD_NOT_FOUND', `pod ${this.name} is gone`);
+    if (!fresh || fresh.uid !== this.record.uid) throw new NspodError('POD_NOT_FOUND', `pod ${this.name} (uid ${this.record.uid}) is gone`);
     this.record = fresh;
+  }
+
+  /** Is this pod's state still on disk (and not replaced by a newer pod of the same name)? */
+  private async stillExists(): Promise<boolean> {
+    const fresh = await this.store.load(this.name).catch(() => undefined);
+    return fresh !== undefined && fresh.uid === this.record.uid;
   }
 
   /** Starts a container that is not running (after it exited or was killed): it joins the same pause. */
@@ -610,7 +639,7 @@ export class Pod implements AsyncDisposable {
       await this.reload();
       const c = this.record.containers.find((r) => r.name === name && !r.init);
       if (this.record.phase !== 'Running' || !c) return undefined;
-      const exit = await readJson<ExitRecord>(c.exitFile);
+      const exit = await readExitRecord(c.exitFile);
       if (!exit || exit.pid !== c.pid) return undefined;
       await recordExitEvent(this.dir, name, exit).catch(() => false);
       if (!shouldRestart(restartPolicy(this.spec), exit.exitCode)) return 'left' as const;
@@ -628,7 +657,12 @@ export class Pod implements AsyncDisposable {
       const c = this.record.containers.find((r) => r.name === name && !r.init);
       // Stopped meanwhile, or restarted by someone else: nothing to do.
       if (this.record.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
-      await this.restartLocked(name);
+      try {
+        await this.restartLocked(name);
+      } catch (e) {
+        await appendEvent(this.dir, { type: 'Warning', reason: 'RestartFailed', container: name, message: `could not restart container ${name}: ${errorMessage(e)}` }).catch(() => undefined);
+        throw e;
+      }
       await appendEvent(this.dir, { type: 'Normal', reason: 'Restarted', container: name, message: `restarted container ${name} (restart ${c.restartCount + 1})` });
       return 'restarted' as const;
     });
@@ -639,8 +673,8 @@ export class Pod implements AsyncDisposable {
    * deleted; the pause goes last. The state dir stays (logs) until remove().
    */
   async stop(options: StopOptions = {}): Promise<void> {
-    // The prober goes first: it would kill containers whose probes fail while they stop.
-    await stopProber(this.record.prober);
+    // Already removed (or replaced by a newer pod of the same name): nothing of ours is left to stop.
+    if (!(await this.stillExists())) return;
     const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
     // From here on no exit restarts anything: the shims see the marker, the supervisor the phase.
     await writeFile(this.stoppingMarker, '');
@@ -649,24 +683,41 @@ export class Pod implements AsyncDisposable {
       if (this.record.phase !== 'Stopped') this.record.phase = 'Stopping';
       await this.store.save(this.record);
     });
+    // Every step is tried even when one fails, so one stuck piece never keeps the rest alive; the first failure is thrown at the end.
+    const failures: string[] = [];
+    const attempt = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (e) {
+        failures.push(`${what}: ${errorMessage(e)}`);
+      }
+    };
+    // The prober goes first: it would kill containers whose probes fail while they stop.
+    await attempt('prober', () => stopProber(this.record.prober));
     await Promise.all(
       this.record.containers.map(async (c) => {
-        await this.destroyContainer(c.id, c.exitFile, c.pid ?? 0, graceMs);
-        await unmountAll(c.rootfs);
+        await attempt(`container ${c.name}`, () => this.destroyContainer(c.id, c.exitFile, c.pid ?? 0, graceMs));
+        await attempt(`rootfs of ${c.name}`, () => unmountAll(c.rootfs));
       }),
     );
     // CNI DEL while the pinned netns still holds the pod's interface, before the pause goes.
-    if (await detachPodNetwork(this.store.root, cniContainerId(this.name, this.record.uid), this.record.network)) {
-      this.record.network = undefined;
-      await this.store.save(this.record);
-    }
+    // When it fails the attachment record stays, so gc (or the next stop) can try again.
+    await attempt('network', async () => {
+      if (await detachPodNetwork(this.store.root, cniContainerId(this.name, this.record.uid), this.record.network)) {
+        this.record.network = undefined;
+        await this.store.save(this.record);
+      }
+    });
     const pause = this.record.pause;
-    if (pause) await this.destroyContainer(pause.id, pause.exitFile, pause.pid, 1000);
-    await unmountAll(this.dir);
-    await removeCgroupDirs(`nspod/${this.cgroup}`);
+    if (pause) await attempt('pause container', () => this.destroyContainer(pause.id, pause.exitFile, pause.pid, 1000));
+    await attempt('mounts', () => unmountAll(this.dir));
+    await attempt('cgroups', () => removeCgroupDirs(`nspod/${this.cgroup}`));
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
     await rm(this.stoppingMarker, { force: true });
+    if (failures.length > 0) {
+      throw new NspodError('RUNTIME_FAILED', `stopping pod ${this.name}: ${failures.join('; ')}`, { hint: `what is left is released by nspod gc or another nspod rm -f ${this.name}` });
+    }
   }
 
   /** The pod's events, oldest first (the last 200). */
@@ -682,12 +733,75 @@ export class Pod implements AsyncDisposable {
   /** Stops the pod if needed and removes its state dir. */
   async remove(options: StopOptions = {}): Promise<void> {
     await this.stop(options);
-    await this.store.release(this.name);
+    if (await this.stillExists()) await this.store.release(this.name);
   }
 
   /** `await using pod = await Pod.create(...)`: the pod is removed at the end of the scope, with no grace. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.remove({ gracePeriodSeconds: 0 });
+  }
+}
+
+/**
+ * The host's resolv.conf for a pod. A loopback resolver (systemd-resolved's
+ * 127.0.0.53 on Ubuntu) does not exist in the pod's network namespace: then
+ * the upstream list resolved keeps is used, as kubelet and Docker do.
+ */
+export async function hostResolvConf(): Promise<string> {
+  const main = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const servers = [...main.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+  if (servers.length > 0 && servers.every((s) => s.startsWith('127.') || s === '::1')) {
+    const upstream = await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => undefined);
+    if (upstream !== undefined) return upstream;
+  }
+  return main;
+}
+
+/** Kubernetes' hostPath types: checked (or created) before anything of the pod is made. */
+export async function prepareHostPath(volume: string, hostPath: string, type: string | undefined): Promise<void> {
+  const bad = (why: string): never => {
+    throw new NspodError('INVALID_SPEC', `volume ${volume}: hostPath ${hostPath} ${why}`);
+  };
+  const st = await stat(hostPath).catch(() => undefined);
+  switch (type ?? '') {
+    case '':
+      if (!st) bad('does not exist (give a type such as DirectoryOrCreate to have it made)');
+      return;
+    case 'DirectoryOrCreate':
+      if (!st) await mkdir(hostPath, { recursive: true, mode: 0o755 });
+      else if (!st.isDirectory()) bad('is not a directory');
+      return;
+    case 'Directory':
+      if (!st?.isDirectory()) bad('is not an existing directory');
+      return;
+    case 'FileOrCreate':
+      if (!st) await writeFile(hostPath, '', { flag: 'a', mode: 0o644 });
+      else if (!st.isFile()) bad('is not a file');
+      return;
+    case 'File':
+      if (!st?.isFile()) bad('is not an existing file');
+      return;
+    case 'Socket':
+      if (!st?.isSocket()) bad('is not an existing socket');
+      return;
+    case 'CharDevice':
+      if (!st?.isCharacterDevice()) bad('is not an existing character device');
+      return;
+    case 'BlockDevice':
+      if (!st?.isBlockDevice()) bad('is not an existing block device');
+      return;
+    default:
+      bad(`has an unknown type ${JSON.stringify(type)}`);
+  }
+}
+
+/** A shim's exit record; one cut short (a full disk) still says the container exited, with code 255. */
+export async function readExitRecord(file: string): Promise<ExitRecord | undefined> {
+  try {
+    return await readJson<ExitRecord>(file);
+  } catch (e) {
+    if (isNspodError(e, 'STATE_CORRUPT')) return { pid: 0, exitCode: 255, signal: 0, finishedAt: new Date().toISOString() };
+    throw e;
   }
 }
 

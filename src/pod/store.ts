@@ -1,11 +1,10 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { mkdir, readdir, readFile, rename, writeFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
 import type { ContainerSpec, PodSpec } from './spec.js';
 import type { NetworkAttachment, NetworkMode } from '../network/attachment.js';
-import { readJson, type ProcessIdentity } from './host.js';
+import { currentProcessIdentity, isProcessAlive, readJson, type ProcessIdentity } from './host.js';
 
 export const DEFAULT_STATE_ROOT = '/run/nspod';
 
@@ -115,7 +114,8 @@ export class StateRoot {
   async save(record: PodRecord): Promise<void> {
     const file = this.recordPath(record.name);
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(record, null, 2));
+    // 0600: a pod's env (and whatever secrets it holds) is nobody else's business.
+    await writeFile(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
     await rename(tmp, file);
   }
 
@@ -135,7 +135,9 @@ export class StateRoot {
   /**
    * Runs `fn` holding the pod's lock (a directory: mkdir is atomic), so that
    * the supervisor, the CLI and scripts never write pod.json over each other.
-   * A lock whose holder died is taken over.
+   * A lock whose holder died (pid and start time no longer match), or that
+   * has had no owner for 10 s, is broken by renaming it away: only one of
+   * several breakers can win that rename.
    */
   async withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
     const lock = path.join(this.podDir(name), '.lock');
@@ -143,18 +145,22 @@ export class StateRoot {
     for (;;) {
       try {
         await mkdir(lock);
-        await writeFile(path.join(lock, 'pid'), String(process.pid));
+        const me = currentProcessIdentity();
+        await writeFile(path.join(lock, 'owner'), `${me.pid} ${me.startTime}`);
         break;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') throw new NspodError('POD_NOT_FOUND', `no pod named ${JSON.stringify(name)} in ${this.root}`);
         if (code !== 'EEXIST') throw e;
-        const holder = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => '0'));
-        if (holder > 0 && !existsSync(`/proc/${holder}`)) {
-          await rm(lock, { recursive: true, force: true });
+        const [pid, startTime] = (await readFile(path.join(lock, 'owner'), 'utf8').catch(() => '')).split(' ').map(Number);
+        const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
+        const stale = pid ? !isProcessAlive({ pid, startTime: startTime ?? 0 }) : age > 10_000;
+        if (stale) {
+          const away = `${lock}.stale.${process.pid}.${Date.now()}`;
+          if (await rename(lock, away).then(() => true, () => false)) await rm(away, { recursive: true, force: true });
           continue;
         }
-        if (Date.now() > end) throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${holder || 'unknown'}`, { hint: `wait for it, or remove ${lock} if that process is gone` });
+        if (Date.now() > end) throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${pid || 'unknown'}`, { hint: `wait for it, or remove ${lock} if that process is gone` });
         await new Promise((r) => setTimeout(r, 10));
       }
     }

@@ -131,7 +131,8 @@ export class Runtime {
     const runtimeArgs = this.args(['run', '-d', '--pid-file', run.pidFile, '--bundle', bundle, id]);
     const result = await execa(assets.shimBinary, [...shimArgs, '--', this.binary, ...runtimeArgs], { reject: false, stdin: 'ignore' });
     if (result.exitCode !== 0) {
-      if (result.exitCode === 125 || result.exitCode === 2 || (result.failed && result.exitCode === undefined)) {
+      // The shim's own failures say so; any other exit code is the runtime's, passed on.
+      if (/^nspod-shim: |^usage: nspod-shim/m.test(String(result.stderr)) || result.exitCode === undefined) {
         const said = String(result.stderr || result.message);
         throw new NspodError('INTERNAL', `nspod-shim failed for container ${id}: ${said}`, { hint: 'run scripts/setup to rebuild pause/build' });
       }

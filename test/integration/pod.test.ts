@@ -196,3 +196,46 @@ test('restartPolicy Always: the supervisor starts a killed app again by itself, 
   }, 5000, 'the restarted httpd to answer');
   t.is(got.stdout.trim(), 'hello from nspod');
 });
+
+test('an old handle never touches a newer pod of the same name; stop and remove twice are no-ops', async (t) => {
+  const root = await stateRoot(t);
+  const name = podName();
+  const old = await Pod.create({ name, restartPolicy: 'Never', containers: [sleeper('a')] }, { root, runtime: RUNTIME });
+  await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 });
+  const fresh = await Pod.create({ name, restartPolicy: 'Never', containers: [sleeper('a')] }, { root, runtime: RUNTIME });
+  t.teardown(() => fresh.remove({ gracePeriodSeconds: 0 }));
+  await old.remove({ gracePeriodSeconds: 0 });
+  await old.stop();
+  const status = await fresh.status();
+  t.is(status.phase, 'Running');
+  t.true(status.pause!.alive, 'the newer pod is untouched');
+  await fresh.remove({ gracePeriodSeconds: 0 });
+  await fresh.remove({ gracePeriodSeconds: 0 });
+  await assertNothingLeft(t, root, name, [status.pause!.pid]);
+});
+
+test('volumes: an emptyDir is writable by a non-root user; hostPath types are checked or created before anything starts', async (t) => {
+  const root = await stateRoot(t);
+  const made = `${root}/made-by-nspod`;
+  const { pod } = await testPod(
+    t,
+    {
+      restartPolicy: 'Never',
+      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'host', hostPath: { path: made, type: 'DirectoryOrCreate' } }],
+      containers: [{ ...sleeper('a'), user: { uid: 1000, gid: 1000 }, volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'host', mountPath: '/host' }] }],
+    },
+    { root },
+  );
+  const w = await pod.exec('a', ['sh', '-c', 'id -u; echo hi > /scratch/f && cat /scratch/f']);
+  t.is(w.stdout, '1000\nhi', w.stderr);
+  t.true(existsSync(made), 'DirectoryOrCreate made the host directory');
+  for (const [type, want] of [['Directory', /hostPath \S+ is not an existing directory/], ['File', /is not an existing file/], ['', /does not exist/], ['Weird', /unknown type "Weird"/]] as const) {
+    const name = podName();
+    const e = await t.throwsAsync(
+      Pod.create({ name, volumes: [{ name: 'v', hostPath: { path: `${root}/absent`, ...(type ? { type } : {}) } }], containers: [{ ...sleeper('a'), volumeMounts: [{ name: 'v', mountPath: '/v' }] }] }, { root, runtime: RUNTIME }),
+    );
+    t.regex(e!.message, /volume v: /);
+    t.regex(e!.message, want);
+    t.false(existsSync(`${root}/pods/${name}`));
+  }
+});
