@@ -11,7 +11,7 @@ import { attachmentFiles, bridgePorts, httpGetEventually, leaseFiles, netTestEnv
 const podModule = fileURLToPath(new URL('../../src/pod/pod.ts', import.meta.url));
 
 test('kill -9 of the pause after ADD, then remove: everything is released; a second DEL succeeds too', async (t) => {
-  const env = await netTestEnv(t, 4);
+  const env = await netTestEnv(t, 'gcKillPause');
   const pod = await Pod.create({ name: 'victim', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18200 }])] }, env.options);
   const s = await pod.status();
   t.is(await httpGetEventually('http://127.0.0.1:18200/'), 'hello from victim\n');
@@ -29,7 +29,7 @@ test('kill -9 of the pause after ADD, then remove: everything is released; a sec
 });
 
 test('a crash between ADD and the end of create leaves an attachment that gc releases', async (t) => {
-  const env = await netTestEnv(t, 5);
+  const env = await netTestEnv(t, 'gcCrash');
   // The child creates the pod and is SIGKILLed by the test hook right after CNI ADD.
   const script = `const { Pod } = await import(${JSON.stringify(podModule)});
 await Pod.create({ name: 'crashed', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 80, hostPort: 18210 }] }] }, ${JSON.stringify(env.options)});
@@ -61,7 +61,7 @@ console.log('create returned');`;
 });
 
 test('gc keeps the attachment of a live pod; stop releases it', async (t) => {
-  const env = await netTestEnv(t, 6);
+  const env = await netTestEnv(t, 'gcLive');
   const live = await Pod.create({ name: 'live', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
   t.deepEqual(await gcNetworks({ root: env.root }), []);
   t.is((await attachmentFiles(env.root)).length, 1);

@@ -21,7 +21,7 @@ async function dummyAddress(t: import('ava').ExecutionContext, name: string, add
 }
 
 test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the pod); after removal the port is free and nothing is left', async (t) => {
-  const env = await netTestEnv(t, 2);
+  const env = await netTestEnv(t, 'portsAnswer');
   const hostAddress = '198.18.1.2';
   await dummyAddress(t, 'nspd2', hostAddress);
   const pod = await Pod.create(
@@ -82,7 +82,7 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
 });
 
 test('a second pod asking for a hostPort another pod holds is refused before anything is made', async (t) => {
-  const env = await netTestEnv(t, 3);
+  const env = await netTestEnv(t, 'portsConflict');
   const holder = await Pod.create({ name: 'holder', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18190 }])] }, env.options);
   const before = { veths: await bridgePorts(env.bridge), leases: await leaseFiles(env.root), attachments: await attachmentFiles(env.root), containers: await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)) };
   for (const [name, port] of [
