@@ -6,7 +6,7 @@ import { Pod } from '../../src/pod/pod.js';
 import { detachPodNetwork, gcNetworks, isPinned } from '../../src/network/attachment.js';
 import { isAlive } from '../../src/pod/host.js';
 import { eventually, RUNTIME, runtimeContainers } from '../helpers/host.js';
-import { attachmentFiles, bridgePorts, httpGetEventually, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
+import { attachmentFiles, bridgePorts, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
 
 const podModule = fileURLToPath(new URL('../../src/pod/pod.ts', import.meta.url));
 
@@ -47,17 +47,20 @@ console.log('create returned');`;
   t.is((await bridgePorts(env.bridge)).length, 1);
   t.is((await leaseFiles(env.root)).length, 1);
   const containerId = (await attachmentFiles(env.root))[0]!.replace(/\.json$/, '');
+  // The ADD result was never saved: the firewall plugin's rules are keyed by the pod's address, which DEL must rebuild.
+  const leased = await leaseFiles(env.root);
+  t.true((await iptablesLinesOf('nspod', [], leased)).some((l) => l.includes(`-s ${leased[0]}/32 -j ACCEPT`)), 'firewall rule of the half-made pod');
 
   const released = await gcNetworks({ root: env.root });
   t.deepEqual(released, [{ containerId, pod: 'crashed', reason: 'half-made' }]);
-  const left = await networkLeftovers(env, [containerId], []);
+  const left = await networkLeftovers(env, [containerId], leased);
   t.deepEqual({ ...left, containers: [] }, NO_LEFTOVERS);
   // gc is idempotent.
   t.deepEqual(await gcNetworks({ root: env.root }), []);
   // The half-made pod itself is removed as any pod is; then nothing at all remains.
   await (await Pod.load('crashed', { root: env.root })).remove({ gracePeriodSeconds: 0 });
   t.deepEqual(await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)), []);
-  t.deepEqual(await networkLeftovers(env, [containerId], []), NO_LEFTOVERS);
+  t.deepEqual(await networkLeftovers(env, [containerId], leased), NO_LEFTOVERS);
 });
 
 test('gc keeps the attachment of a live pod; stop releases it', async (t) => {
