@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Pod } from '../../src/pod/pod.js';
 import { defaultIpamDataDir } from '../../src/network/config.js';
@@ -9,7 +9,11 @@ test('two state roots on the built-in network share its host-wide lease dir: the
   // The real default lease dir for this slot's bridge and subnet (only NSPOD_IPAM_DIR in the environment would move it).
   const { bridge, podSubnet } = slotNetwork('ipamShared');
   const leaseDir = process.env.NSPOD_IPAM_DIR ?? defaultIpamDataDir(bridge, podSubnet);
-  t.teardown(() => rm(leaseDir, { recursive: true, force: true }));
+  t.teardown(async () => {
+    await rm(leaseDir, { recursive: true, force: true });
+    // The host-wide base too, when this test was its only user (rmdir fails on a dir that holds others' leases).
+    await rmdir(path.dirname(leaseDir)).catch(() => undefined);
+  });
   const one = await netTestEnv(t, 'ipamShared');
   const two = await netTestEnv(t, 'ipamShared');
   const { ipamDataDir: _a, ...optionsOne } = one.options;
