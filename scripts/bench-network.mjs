@@ -13,7 +13,8 @@ import { Pod, attachPodNetwork, detachPodNetwork, planPodNetwork, pluginStdin, g
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const root = mkdtempSync(path.join(os.tmpdir(), 'nspod-bench-net-'));
-const netOpts = { bridge: 'nspb0', podSubnet: '198.18.0.240/28' };
+// Its own lease dir under its state root (the host-wide default would outlive the bench). Slot 15 of the table in test/integration/network-slots.ts.
+const netOpts = { bridge: 'nspb0', podSubnet: '198.18.0.240/28', ipamDataDir: path.join(root, 'network', 'ipam') };
 const netnsName = `nspbench${process.pid}`;
 const netns = `/run/netns/${netnsName}`;
 

@@ -5,7 +5,7 @@
  * plugin path) is cached with it, as libcni does.
  */
 import { closeSync, openSync, statfsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { NspodError, errorMessage } from '../errors.js';
@@ -14,6 +14,7 @@ import type { PodRecord } from '../pod/store.js';
 import type { PodSpec } from '../pod/spec.js';
 import { cniAdd, cniCheck, cniDel, type CniConfList, type CniDns, type CniInvocation, type CniPortMapping, type CniResult, type CniRuntimeConfig } from './cni.js';
 import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './config.js';
+import { withDirLock } from './lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
 
 const NSFS_MAGIC = 0x6e736673;
@@ -91,15 +92,22 @@ async function saveAttachment(root: string, a: NetworkAttachment): Promise<void>
   await rename(tmp, file);
 }
 
-/** hostPorts other pods of this state root hold: live pod records, and attachments not yet released. */
-export async function heldPorts(root: string, exceptPod?: string): Promise<{ pod: string; ports: CniPortMapping[] }[]> {
+/**
+ * hostPorts other pods of this state root hold: live pod records, and
+ * attachments not yet released. `attachedOnly` leaves out CNI pods still
+ * Creating that have no attachment yet: under the port lock, the attachment
+ * intent is what claims a port, so of two racing creates the first to write one wins.
+ */
+export async function heldPorts(root: string, exceptPod?: string, attachedOnly = false): Promise<{ pod: string; ports: CniPortMapping[] }[]> {
   const held: { pod: string; ports: CniPortMapping[] }[] = [];
   const podsDir = path.join(root, 'pods');
   const names = await readdir(podsDir).catch(() => [] as string[]);
   for (const name of names) {
     if (name === exceptPod) continue;
     const record = await readJson<PodRecord>(path.join(podsDir, name, 'pod.json')).catch(() => undefined);
-    if (record && record.phase !== 'Stopped') held.push({ pod: name, ports: publishedPorts(record.spec) });
+    if (!record || record.phase === 'Stopped') continue;
+    if (attachedOnly && record.phase === 'Creating' && record.networkMode === 'cni') continue;
+    held.push({ pod: name, ports: publishedPorts(record.spec) });
   }
   const files = await readdir(attachmentsDir(root)).catch(() => [] as string[]);
   for (const f of files.filter((f) => f.endsWith('.json'))) {
@@ -107,6 +115,20 @@ export async function heldPorts(root: string, exceptPod?: string): Promise<{ pod
     if (a && a.pod !== exceptPod) held.push({ pod: a.pod, ports: a.runtimeConfig.portMappings ?? [] });
   }
   return held;
+}
+
+function assertPortsFree(ports: CniPortMapping[], held: { pod: string; ports: CniPortMapping[] }[]): void {
+  const conflict = findPortConflict(ports, held);
+  if (conflict) {
+    throw new NspodError('INVALID_SPEC', `hostPort ${describePort(conflict.port)} is already published by pod ${conflict.pod}`, {
+      hint: `choose another hostPort or remove pod ${conflict.pod}`,
+    });
+  }
+}
+
+/** The root-wide lock taken around "are these hostPorts free?" + "write the attachment intent that claims them". */
+export function portLockDir(root: string): string {
+  return path.join(root, 'network', 'ports.lock');
 }
 
 /**
@@ -119,14 +141,7 @@ export async function planPodNetwork(spec: PodSpec, root: string, options: Netwo
   const mode = networkMode(spec, resolved.defaultNetwork);
   const ports = mode === 'cni' ? publishedPorts(spec).map(({ container: _c, ...p }) => p) : [];
   if (mode === 'none' && publishedPorts(spec).length > 0) throw new NspodError('INVALID_SPEC', 'ports: a pod with network "none" cannot publish hostPorts');
-  if (ports.length > 0) {
-    const conflict = findPortConflict(ports, await heldPorts(root, spec.name));
-    if (conflict) {
-      throw new NspodError('INVALID_SPEC', `hostPort ${describePort(conflict.port)} is already published by pod ${conflict.pod}`, {
-        hint: `choose another hostPort or remove pod ${conflict.pod}`,
-      });
-    }
-  }
+  if (ports.length > 0) assertPortsFree(ports, await heldPorts(root, spec.name));
   if (mode !== 'cni') return { mode, ports, options: resolved };
   return { mode, config: await resolveConfList(spec.network ?? resolved.defaultNetwork, resolved), ports, options: resolved };
 }
@@ -200,7 +215,13 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
     creator: currentProcessIdentity(),
     createdAt: new Date().toISOString(),
   };
-  await saveAttachment(input.root, attachment);
+  // planPodNetwork's check ran before this pod's record existed; a create racing it may have passed the same check.
+  // Under the lock, the check again and the intent that claims the ports are one step.
+  await mkdir(path.join(input.root, 'network'), { recursive: true, mode: 0o700 });
+  await withDirLock(portLockDir(input.root), async () => {
+    if (plan.ports.length > 0) assertPortsFree(plan.ports, await heldPorts(input.root, input.pod, true));
+    await saveAttachment(input.root, attachment);
+  });
   input.onUndo?.('network attachment', () => detachPodNetwork(input.root, containerId).then(() => undefined));
   await pinNetns(input.netnsSource, input.pin);
   attachment.result = await cniAdd(attachment.config, attachment.invocation, attachment.runtimeConfig, { cniPath: attachment.cniPath });
@@ -218,15 +239,54 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
   const a = (await readJson<NetworkAttachment>(attachmentFile(root, containerId))) ?? fallback;
   if (!a) return false;
   // A DEL with a path that is not a namespace fails; with none, plugins release what they can (IPAM, chains).
-  const inv = { ...a.invocation, netns: isPinned(a.pin) ? a.pin : '' };
+  const pinned = isPinned(a.pin);
+  const inv = { ...a.invocation, netns: pinned ? a.pin : '' };
+  // No cached result (ADD failed midway, or create died before saving it): plugins that key their state by
+  // address (firewall's per-pod ACCEPT rules) need one, so it is rebuilt from the netns or the IPAM leases.
+  const result = a.result ?? (await recoverResult(a, pinned));
   try {
-    await cniDel(a.config, inv, a.runtimeConfig, a.result, { cniPath: a.cniPath });
+    await cniDel(a.config, inv, a.runtimeConfig, result, { cniPath: a.cniPath });
   } catch (e) {
     throw new NspodError('NETWORK_FAILED', `releasing the network of pod ${a.pod}: ${errorMessage(e)}`, { cause: e, hint: 'nspod gc retries the release' });
   }
   await unpinNetns(a.pin);
   await rm(attachmentFile(root, containerId), { force: true });
   return true;
+}
+
+/** The IPv4 addresses (CIDR) on `ifName` inside the netns at `netnsPath`; empty when it cannot be read. */
+async function netnsAddresses(netnsPath: string, ifName: string): Promise<string[]> {
+  const r = await execa('nsenter', [`--net=${netnsPath}`, 'ip', '-o', '-4', 'addr', 'show', 'dev', ifName], { reject: false, stdin: 'ignore' });
+  if (r.exitCode !== 0) return [];
+  return [...r.stdout.matchAll(/\binet (\d+\.\d+\.\d+\.\d+\/\d+)/g)].map((m) => m[1]!);
+}
+
+/** host-local's lease files (named by address, holding `<containerId>\r\n<ifName>`) that belong to this attachment. */
+async function leasedAddresses(a: NetworkAttachment): Promise<string[]> {
+  const found: string[] = [];
+  for (const plugin of a.config.plugins) {
+    const ipam = plugin.ipam as { type?: string; dataDir?: string } | undefined;
+    if (ipam?.type !== 'host-local') continue;
+    const dir = path.join(ipam.dataDir ?? '/var/lib/cni/networks', a.config.name);
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
+      const owner = (await readFile(path.join(dir, f), 'utf8').catch(() => '')).split(/\r?\n/);
+      if (owner[0]?.trim() === a.containerId && (owner[1] === undefined || owner[1].trim() === '' || owner[1].trim() === a.invocation.ifName)) found.push(`${f}/32`);
+    }
+  }
+  return found;
+}
+
+/** A stand-in ADD result for a DEL whose real one was never saved: the pod's addresses, from its netns or else its leases. */
+export async function recoverResult(a: NetworkAttachment, pinned = isPinned(a.pin)): Promise<CniResult | undefined> {
+  const addresses = pinned ? await netnsAddresses(a.pin, a.invocation.ifName) : [];
+  const ips = addresses.length > 0 ? addresses : await leasedAddresses(a);
+  if (ips.length === 0) return undefined;
+  return {
+    cniVersion: a.config.cniVersion,
+    interfaces: [{ name: a.invocation.ifName, sandbox: a.pin }],
+    ips: ips.map((address) => ({ address, interface: 0 })),
+  };
 }
 
 /** CNI CHECK of a pod's attachment: throws NETWORK_FAILED when a plugin finds it broken. */

@@ -9,6 +9,12 @@ export const DEFAULT_BRIDGE = 'nspod0';
 export const DEFAULT_POD_SUBNET = '10.89.0.0/16';
 export const DEFAULT_CNI_PATH = ['/usr/lib/cni', '/opt/cni/bin'];
 export const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
+/**
+ * Host-wide, like the bridge and subnet it serves: two state roots on one
+ * network must share one lease store or they hand out the same address.
+ * Under /run because the bridge and every pod netns die with a reboot, and so must their leases.
+ */
+export const DEFAULT_IPAM_BASE = '/run/nspod-ipam';
 
 export interface NetworkOptions {
   /** Directories of CNI plugin binaries; default env CNI_PATH (':'-separated), else /usr/lib/cni then /opt/cni/bin. */
@@ -19,7 +25,7 @@ export interface NetworkOptions {
   podSubnet?: string | undefined;
   /** Bridge of the built-in network; default env NSPOD_BRIDGE, else nspod0. */
   bridge?: string | undefined;
-  /** host-local's lease dir for the built-in network; default env NSPOD_IPAM_DIR, else <state root>/network/ipam. */
+  /** host-local's lease dir for the built-in network; default env NSPOD_IPAM_DIR, else host-wide /run/nspod-ipam/<bridge>_<subnet> (see defaultIpamDataDir). */
   ipamDataDir?: string | undefined;
   /** The network of a pod whose spec names none; default env NSPOD_NETWORK, else `default`. */
   defaultNetwork?: string | undefined;
@@ -34,14 +40,25 @@ export interface ResolvedNetworkOptions {
   defaultNetwork: string;
 }
 
-export function resolveNetworkOptions(options: NetworkOptions, stateRoot: string): ResolvedNetworkOptions {
+/**
+ * The lease dir of the built-in network when none is set: one per bridge and
+ * subnet, shared by every state root, so the same network never hands out an address twice.
+ */
+export function defaultIpamDataDir(bridge: string, podSubnet: string, base = DEFAULT_IPAM_BASE): string {
+  return path.join(base, `${bridge}_${podSubnet.replace('/', '-')}`);
+}
+
+/** `_stateRoot` is kept for callers; nothing of the network options depends on it any more (leases are host-wide). */
+export function resolveNetworkOptions(options: NetworkOptions, _stateRoot?: string): ResolvedNetworkOptions {
   const cniPath = options.cniPath ?? process.env.CNI_PATH?.split(':').filter(Boolean) ?? DEFAULT_CNI_PATH;
+  const podSubnet = options.podSubnet ?? process.env.NSPOD_POD_SUBNET ?? DEFAULT_POD_SUBNET;
+  const bridge = options.bridge ?? process.env.NSPOD_BRIDGE ?? DEFAULT_BRIDGE;
   return {
     cniPath: typeof cniPath === 'string' ? cniPath.split(':').filter(Boolean) : cniPath,
     cniConfDir: options.cniConfDir ?? process.env.NSPOD_CNI_CONF_DIR ?? DEFAULT_CNI_CONF_DIR,
-    podSubnet: options.podSubnet ?? process.env.NSPOD_POD_SUBNET ?? DEFAULT_POD_SUBNET,
-    bridge: options.bridge ?? process.env.NSPOD_BRIDGE ?? DEFAULT_BRIDGE,
-    ipamDataDir: options.ipamDataDir ?? process.env.NSPOD_IPAM_DIR ?? path.join(stateRoot, 'network', 'ipam'),
+    podSubnet,
+    bridge,
+    ipamDataDir: options.ipamDataDir ?? process.env.NSPOD_IPAM_DIR ?? defaultIpamDataDir(bridge, podSubnet),
     defaultNetwork: options.defaultNetwork ?? process.env.NSPOD_NETWORK ?? 'default',
   };
 }
@@ -65,8 +82,11 @@ export function interfaceNameProblem(name: string): string | undefined {
 
 /**
  * The built-in network: a bridge that is the pods' gateway and default route,
- * masquerade for traffic leaving the subnet, host-local IPAM, and portmap
- * (with SNAT, so hostPorts answer on 127.0.0.1 too).
+ * masquerade for traffic leaving the subnet, host-local IPAM, portmap
+ * (with SNAT, so hostPorts answer on 127.0.0.1 too), and firewall: per-pod
+ * ACCEPT rules in CNI-FORWARD, so pods reach each other and the world on
+ * hosts whose FORWARD policy is DROP (Docker sets it, and br_netfilter sends
+ * bridged traffic through FORWARD). Last, so it gets the final addresses; DEL runs it first.
  */
 export function defaultConfList(o: Pick<ResolvedNetworkOptions, 'bridge' | 'podSubnet' | 'ipamDataDir'>): CniConfList {
   const subnetProblem = ipv4CidrProblem(o.podSubnet);
@@ -87,6 +107,7 @@ export function defaultConfList(o: Pick<ResolvedNetworkOptions, 'bridge' | 'podS
         ipam: { type: 'host-local', ranges: [[{ subnet: o.podSubnet }]], dataDir: o.ipamDataDir },
       },
       { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+      { type: 'firewall' },
     ],
   };
 }

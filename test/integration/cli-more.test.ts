@@ -8,7 +8,7 @@ import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/network/attachment.js';
 import { RUNTIME, eventually, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { nspod, NSPOD_BIN } from '../helpers/cli.js';
-import { bridgePorts, httpGetEventually, leaseFiles } from './network-helpers.js';
+import { bridgePorts, httpGetEventually, leaseFiles, slotNetwork } from './network-helpers.js';
 
 async function manifest(dir: string, text: string, name = 'pod.yaml'): Promise<string> {
   const file = path.join(dir, name);
@@ -112,9 +112,8 @@ test('logs -f prints lines as they come and ends by itself when the container ex
   t.regex((await nspod(root, ['ps'])).stdout, /^ticker\s+0\/1\s+Completed/m);
 });
 
-// Its own bridge and the last /29 of 198.18.0.0/24 (the /27 slots 0-7 of network-helpers are taken by the
-// network tests; host-local hands out slot 7's addresses from its start, and it needs 20 of its 29).
-const PUBLISH_NET = { bridge: 'nspcli0', podSubnet: '198.18.0.248/29' };
+// Its own bridge and slot of 198.18.0.0/24 (the table in network-slots.ts).
+const PUBLISH_NET = slotNetwork('cliPublish');
 
 test('run -p 18090:8080 publishes the port: 127.0.0.1:18090 answers; after rm -f no veth, lease or pod is left', async (t) => {
   const root = await stateRoot(t, 'cli-pub');
@@ -133,7 +132,7 @@ test('run -p 18090:8080 publishes the port: 127.0.0.1:18090 answers; after rm -f
   const run = await nspod(root, ['run', '-d', '--network', 'default', '-p', '18090:8080', file], { env });
   t.is(run.exitCode, 0, run.stderr);
   const inspect = JSON.parse((await nspod(root, ['inspect', 'published'])).stdout) as { status: { network: { podIP: string } } };
-  t.regex(inspect.status.network.podIP, /^198\.18\.0\.(249|25[0-4])$/);
+  t.regex(inspect.status.network.podIP, /^198\.18\.0\.(17[7-9]|18[0-9]|190)$/);
   t.is(await httpGetEventually('http://127.0.0.1:18090/'), 'published\n');
   t.is((await bridgePorts(PUBLISH_NET.bridge)).length, 1, 'one veth on the bridge while the pod runs');
 

@@ -10,7 +10,7 @@ import type { PodRecord } from '../../src/pod/store.js';
 import { isPinned } from '../../src/network/attachment.js';
 import { eventually, RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { nspod } from '../helpers/cli.js';
-import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv } from './network-helpers.js';
+import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv, slotNetwork } from './network-helpers.js';
 
 /** Hierarchies in which /nspod/<cgroup> exists. */
 function cgroupDirsOf(cgroup: string): string[] {
@@ -32,14 +32,13 @@ spec:
 ${extra}`;
 
 test('kill -9 of nspod run between CNI ADD and the end of create: nspod gc removes the half-made pod, keeps the healthy one; doctor CHECKs it', async (t) => {
-  // Slot 1's lower /28 (its upper /28 is the named-network test's) on a bridge of our own:
-  // the other slot-1 test deletes nspt1, never nspt1g. Registered first, so it runs after the pods are gone.
-  const bridge = 'nspt1g';
+  // This test's slot of 198.18.0.0/24 (network-slots.ts). Registered first, so it runs after the pods are gone.
+  const bridge = slotNetwork('gcCli').bridge;
   t.teardown(async () => {
     await execa('ip', ['link', 'del', bridge], { reject: false });
   });
-  const env = await netTestEnv(t, 1);
-  const cliEnv = { NSPOD_NETWORK: 'default', NSPOD_BRIDGE: bridge, NSPOD_POD_SUBNET: '198.18.0.32/28' };
+  const env = await netTestEnv(t, 'gcCli');
+  const cliEnv = { NSPOD_NETWORK: 'default', NSPOD_BRIDGE: bridge, NSPOD_POD_SUBNET: env.podSubnet, NSPOD_IPAM_DIR: env.ipamDataDir };
   const healthyFile = path.join(env.root, 'healthy.yaml');
   const crashedFile = path.join(env.root, 'crashed.yaml');
   await writeFile(healthyFile, sleeperPod('healthy'));

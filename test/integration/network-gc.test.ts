@@ -6,12 +6,12 @@ import { Pod } from '../../src/pod/pod.js';
 import { detachPodNetwork, gcNetworks, isPinned } from '../../src/network/attachment.js';
 import { isAlive } from '../../src/pod/host.js';
 import { eventually, RUNTIME, runtimeContainers } from '../helpers/host.js';
-import { attachmentFiles, bridgePorts, httpGetEventually, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
+import { attachmentFiles, bridgePorts, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
 
 const podModule = fileURLToPath(new URL('../../src/pod/pod.ts', import.meta.url));
 
 test('kill -9 of the pause after ADD, then remove: everything is released; a second DEL succeeds too', async (t) => {
-  const env = await netTestEnv(t, 4);
+  const env = await netTestEnv(t, 'gcKillPause');
   const pod = await Pod.create({ name: 'victim', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18200 }])] }, env.options);
   const s = await pod.status();
   t.is(await httpGetEventually('http://127.0.0.1:18200/'), 'hello from victim\n');
@@ -29,7 +29,7 @@ test('kill -9 of the pause after ADD, then remove: everything is released; a sec
 });
 
 test('a crash between ADD and the end of create leaves an attachment that gc releases', async (t) => {
-  const env = await netTestEnv(t, 5);
+  const env = await netTestEnv(t, 'gcCrash');
   // The child creates the pod and is SIGKILLed by the test hook right after CNI ADD.
   const script = `const { Pod } = await import(${JSON.stringify(podModule)});
 await Pod.create({ name: 'crashed', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 80, hostPort: 18210 }] }] }, ${JSON.stringify(env.options)});
@@ -47,21 +47,24 @@ console.log('create returned');`;
   t.is((await bridgePorts(env.bridge)).length, 1);
   t.is((await leaseFiles(env.root)).length, 1);
   const containerId = (await attachmentFiles(env.root))[0]!.replace(/\.json$/, '');
+  // The ADD result was never saved: the firewall plugin's rules are keyed by the pod's address, which DEL must rebuild.
+  const leased = await leaseFiles(env.root);
+  t.true((await iptablesLinesOf('nspod', [], leased)).some((l) => l.includes(`-s ${leased[0]}/32 -j ACCEPT`)), 'firewall rule of the half-made pod');
 
   const released = await gcNetworks({ root: env.root });
   t.deepEqual(released, [{ containerId, pod: 'crashed', reason: 'half-made' }]);
-  const left = await networkLeftovers(env, [containerId], []);
+  const left = await networkLeftovers(env, [containerId], leased);
   t.deepEqual({ ...left, containers: [] }, NO_LEFTOVERS);
   // gc is idempotent.
   t.deepEqual(await gcNetworks({ root: env.root }), []);
   // The half-made pod itself is removed as any pod is; then nothing at all remains.
   await (await Pod.load('crashed', { root: env.root })).remove({ gracePeriodSeconds: 0 });
   t.deepEqual(await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)), []);
-  t.deepEqual(await networkLeftovers(env, [containerId], []), NO_LEFTOVERS);
+  t.deepEqual(await networkLeftovers(env, [containerId], leased), NO_LEFTOVERS);
 });
 
 test('gc keeps the attachment of a live pod; stop releases it', async (t) => {
-  const env = await netTestEnv(t, 6);
+  const env = await netTestEnv(t, 'gcLive');
   const live = await Pod.create({ name: 'live', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
   t.deepEqual(await gcNetworks({ root: env.root }), []);
   t.is((await attachmentFiles(env.root)).length, 1);

@@ -10,23 +10,29 @@ import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/network/attachment.js';
 import { mountsUnder } from '../../src/pod/host.js';
 import { forceClean, runtimeContainers, RUNTIME } from '../helpers/host.js';
+import { slotNetwork, type NetSlotName } from './network-slots.js';
+
+export { NET_SLOTS, slotNetwork, type NetSlotName } from './network-slots.js';
 
 export interface NetTestEnv {
   root: string;
   bridge: string;
-  /** A /27 of 198.18.0.0/24: tests running side by side never share a bridge, a subnet or a lease dir. */
+  /** The test's slot of 198.18.0.0/24 (network-slots.ts): tests running side by side never share a bridge, a subnet or a lease dir. */
   podSubnet: string;
-  options: { root: string; bridge: string; podSubnet: string; defaultNetwork: string };
+  /** host-local's lease dir: the test's own, under its state root (not the host-wide default). */
+  ipamDataDir: string;
+  options: { root: string; bridge: string; podSubnet: string; ipamDataDir: string; defaultNetwork: string };
 }
 
 /**
- * Slot k (0-7) owns bridge nspt<k> and 198.18.0.<32k>/27. Teardown, pass or
- * fail: remove every pod, gc, force-clean the root, delete the bridge.
+ * The slot's bridge and subnet (see the table in network-slots.ts), a fresh
+ * state root with its own lease dir. Teardown, pass or fail: remove every
+ * pod, gc, force-clean the root, delete the bridge.
  */
-export async function netTestEnv(t: ExecutionContext, slot: number): Promise<NetTestEnv> {
-  const root = await mkdtemp(path.join(os.tmpdir(), `nspod-net${slot}-`));
-  const bridge = `nspt${slot}`;
-  const podSubnet = `198.18.0.${32 * slot}/27`;
+export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promise<NetTestEnv> {
+  const root = await mkdtemp(path.join(os.tmpdir(), `nspod-net-${slot}-`));
+  const { bridge, podSubnet } = slotNetwork(slot);
+  const ipamDataDir = path.join(root, 'network', 'ipam');
   t.teardown(async () => {
     for (const name of await Pod.list({ root })) {
       await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -36,7 +42,7 @@ export async function netTestEnv(t: ExecutionContext, slot: number): Promise<Net
     await execa('ip', ['link', 'del', bridge], { reject: false });
   });
   // defaultNetwork is explicit so that an NSPOD_NETWORK in the environment cannot change what is tested.
-  return { root, bridge, podSubnet, options: { root, bridge, podSubnet, defaultNetwork: 'default' } };
+  return { root, bridge, podSubnet, ipamDataDir, options: { root, bridge, podSubnet, ipamDataDir, defaultNetwork: 'default' } };
 }
 
 /** The per-container iptables chain names the bridge (ipMasq) and portmap plugins derive from network name + container id. */
@@ -58,9 +64,9 @@ export async function bridgePorts(bridge: string): Promise<string[]> {
   return stdout.split('\n').filter(Boolean);
 }
 
-/** host-local lease files (one per address) under the state root's lease dir. */
-export async function leaseFiles(root: string, network = 'nspod'): Promise<string[]> {
-  const dir = path.join(root, 'network', 'ipam', network);
+/** host-local lease files (one per address) under the state root's lease dir (or `ipamDataDir`, when given). */
+export async function leaseFiles(root: string, network = 'nspod', ipamDataDir = path.join(root, 'network', 'ipam')): Promise<string[]> {
+  const dir = path.join(ipamDataDir, network);
   return (await readdir(dir).catch(() => [] as string[])).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f));
 }
 

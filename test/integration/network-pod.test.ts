@@ -13,7 +13,7 @@ function inSubnet(ip: string, cidr: string): boolean {
 }
 
 test('a pod gets an address of the pod subnet; another pod and the host reach its server there; /etc/hosts names it', async (t) => {
-  const env = await netTestEnv(t, 0);
+  const env = await netTestEnv(t, 'podToPod');
   const a = await Pod.create({ name: 'web-a', containers: [webContainer()] }, env.options);
   const b = await Pod.create({ name: 'client-b', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
   const sa = await a.status();
@@ -28,7 +28,7 @@ test('a pod gets an address of the pod subnet; another pod and the host reach it
   t.deepEqual(sa.network.routes.map((r) => r.dst), ['0.0.0.0/0']);
   t.is(sa.network.ips[0]!.interface, 'eth0');
   // The address status reports is the one on the pod's eth0.
-  t.regex((await a.exec('web', ['ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout, new RegExp(`inet ${ipA.replace(/\./g, '\\.')}/27`));
+  t.regex((await a.exec('web', ['ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout, new RegExp(`inet ${ipA.replace(/\./g, '\\.')}/28`));
 
   t.is(await httpGetEventually(`http://${ipA}/`), 'hello from web-a\n');
   const fromB = await b.exec('c', ['timeout', '5', 'wget', '-qO-', `http://${ipA}/`]);
@@ -53,7 +53,7 @@ test('a pod gets an address of the pod subnet; another pod and the host reach it
 });
 
 test('hostNetwork: the containers are in the host netns; network none: only lo', async (t) => {
-  const env = await netTestEnv(t, 1);
+  const env = await netTestEnv(t, 'hostAndNone');
   const host = await Pod.create({ name: 'hostnet', hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
   const hs = await host.status();
   t.is(hs.network.mode, 'host');
@@ -73,23 +73,19 @@ test('hostNetwork: the containers are in the host netns; network none: only lo',
 });
 
 test('a pod on a named network from the config dir; an unknown network name fails and leaves nothing', async (t) => {
-  // Slot 1's own bridge is never made (the other slot-1 test has no CNI pod): this network uses a /28 of its /27.
-  const env = await netTestEnv(t, 1);
+  // The slot's bridge and subnet, in a conflist of the test's own (netTestEnv's teardown deletes the bridge).
+  const env = await netTestEnv(t, 'namedNetwork');
   const confDir = path.join(env.root, 'net.d');
   await mkdir(confDir, { recursive: true });
-  const subnet = '198.18.0.48/28';
+  const subnet = env.podSubnet;
   await writeFile(
     path.join(confDir, '10-named.conflist'),
     JSON.stringify({
       cniVersion: '1.0.0',
       name: 'nspt-named',
-      plugins: [{ type: 'bridge', bridge: 'nspt1n', isGateway: true, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: path.join(env.root, 'named-ipam') } }],
+      plugins: [{ type: 'bridge', bridge: env.bridge, isGateway: true, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: path.join(env.root, 'named-ipam') } }],
     }),
   );
-  t.teardown(async () => {
-    const { execa } = await import('execa');
-    await execa('ip', ['link', 'del', 'nspt1n'], { reject: false });
-  });
   const opts = { ...env.options, cniConfDir: confDir };
   const err = await t.throwsAsync(Pod.create({ name: 'lost', network: 'nowhere', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] }, opts));
   t.is((err as { code?: string }).code, 'INVALID_SPEC');

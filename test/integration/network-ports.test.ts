@@ -21,7 +21,7 @@ async function dummyAddress(t: import('ava').ExecutionContext, name: string, add
 }
 
 test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the pod); after removal the port is free and nothing is left', async (t) => {
-  const env = await netTestEnv(t, 2);
+  const env = await netTestEnv(t, 'portsAnswer');
   const hostAddress = '198.18.1.2';
   await dummyAddress(t, 'nspd2', hostAddress);
   const pod = await Pod.create(
@@ -82,7 +82,7 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
 });
 
 test('a second pod asking for a hostPort another pod holds is refused before anything is made', async (t) => {
-  const env = await netTestEnv(t, 3);
+  const env = await netTestEnv(t, 'portsConflict');
   const holder = await Pod.create({ name: 'holder', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18190 }])] }, env.options);
   const before = { veths: await bridgePorts(env.bridge), leases: await leaseFiles(env.root), attachments: await attachmentFiles(env.root), containers: await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)) };
   for (const [name, port] of [
@@ -110,4 +110,26 @@ test('a second pod asking for a hostPort another pod holds is refused before any
   ids.push((await taker.status()).network.containerId!);
   await taker.remove({ gracePeriodSeconds: 0 });
   t.deepEqual(await iptablesLinesOf('nspod', ids, []), []);
+});
+
+test('two pods of one state root created at once asking for the same hostPort: exactly one gets it, the other leaves nothing', async (t) => {
+  const env = await netTestEnv(t, 'portsRace');
+  const spec = (name: string) => ({ name, containers: [webContainer('web', [{ containerPort: 80, hostPort: 18195 }])] });
+  // Both pass the early check (neither pod has a record yet); the locked re-check before the attachment intent decides.
+  const settled = await Promise.allSettled([Pod.create(spec('racer-a'), env.options), Pod.create(spec('racer-b'), env.options)]);
+  const won = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const lost = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error & { code?: string }] : []));
+  t.is(won.length, 1, lost.map(String).join('\n'));
+  t.is(lost.length, 1);
+  t.is(lost[0]!.code, 'INVALID_SPEC');
+  t.regex(lost[0]!.message, /hostPort 0\.0\.0\.0:18195\/tcp is already published by pod racer-[ab]/);
+  const winner = won[0]!;
+  t.deepEqual(await Pod.list(env.options), [winner.name]);
+  t.is((await attachmentFiles(env.root)).length, 1);
+  t.is((await bridgePorts(env.bridge)).length, 1);
+  t.is((await leaseFiles(env.root)).length, 1);
+  t.is(await httpGetEventually('http://127.0.0.1:18195/'), `hello from ${winner.name}\n`);
+  const s = await winner.status();
+  await winner.remove({ gracePeriodSeconds: 0 });
+  t.deepEqual(await networkLeftovers(env, [s.network.containerId!], [s.network.podIP!]), NO_LEFTOVERS);
 });

@@ -3,7 +3,7 @@ import { Pod } from '../../src/pod/pod.js';
 import { httpGetEventually, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
 
 test('20 pods started at once get 20 distinct addresses, all reachable from the host, all released after teardown', async (t) => {
-  const env = await netTestEnv(t, 7);
+  const env = await netTestEnv(t, 'scale');
   const names = Array.from({ length: 20 }, (_, i) => `many-${i}`);
   const settled = await Promise.allSettled(names.map((name) => Pod.create({ name, containers: [webContainer()] }, env.options)));
   const pods = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));

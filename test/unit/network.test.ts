@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cniAdd, cniArgsString, cniDel, cniPluginError, parseCniResult, pluginStdin, type CniConfList } from '../../src/network/cni.js';
-import { defaultConfList, parseConfList, resolveNetworkOptions } from '../../src/network/config.js';
+import { DEFAULT_IPAM_BASE, defaultConfList, defaultIpamDataDir, parseConfList, resolveNetworkOptions } from '../../src/network/config.js';
 import { findPortConflict, portsCollide, publishedPorts, validatePodNetwork } from '../../src/network/ports.js';
 import { hostsFile, networkStatus, orphanReason, resolvConf, type NetworkAttachment } from '../../src/network/attachment.js';
 import type { PodRecord } from '../../src/pod/store.js';
@@ -68,15 +68,30 @@ test('ADD runs the plugins in order passing each result on; DEL runs them in rev
   await t.throwsAsync(cniAdd({ ...l, plugins: [{ type: 'missing' }] }, inv, {}, { cniPath: [dir] }), { message: /CNI plugin missing not found in/ });
 });
 
-test('the built-in network: bridge as default gateway with masquerade, host-local with its lease dir, portmap with SNAT', (t) => {
-  const o = resolveNetworkOptions({ bridge: 'nspt9', podSubnet: '198.18.0.0/24' }, '/run/x');
+test('the built-in network: bridge as default gateway with masquerade, host-local with its lease dir, portmap with SNAT, firewall last', (t) => {
+  const o = resolveNetworkOptions({ bridge: 'nspt9', podSubnet: '198.18.0.0/24', ipamDataDir: '/run/x/network/ipam' }, '/run/x');
   const l = defaultConfList(o);
   t.is(l.name, 'nspod');
+  t.deepEqual(l.plugins.map((p) => p.type), ['bridge', 'portmap', 'firewall']);
   t.like(l.plugins[0], { type: 'bridge', bridge: 'nspt9', isGateway: true, isDefaultGateway: true, ipMasq: true });
   t.deepEqual(l.plugins[0]!.ipam, { type: 'host-local', ranges: [[{ subnet: '198.18.0.0/24' }]], dataDir: '/run/x/network/ipam' });
   t.like(l.plugins[1], { type: 'portmap', capabilities: { portMappings: true }, snat: true });
+  // firewall adds and removes per-pod ACCEPT rules; it takes no capability args.
+  t.deepEqual(l.plugins[2], { type: 'firewall' });
   t.throws(() => defaultConfList({ ...o, podSubnet: '198.18.0.0' }), { message: /pod subnet "198.18.0.0" must be an IPv4 subnet/ });
   t.throws(() => defaultConfList({ ...o, bridge: 'a-bridge-name-too-long' }), { message: /bridge name .* must be 1-15 characters/ });
+});
+
+test('the default lease dir is host-wide, one per bridge and subnet, whatever the state root', (t) => {
+  t.is(defaultIpamDataDir('nspod0', '10.89.0.0/16'), `${DEFAULT_IPAM_BASE}/nspod0_10.89.0.0-16`);
+  t.is(DEFAULT_IPAM_BASE, '/run/nspod-ipam');
+  const a = resolveNetworkOptions({ bridge: 'br1', podSubnet: '198.18.0.0/28' }, '/run/root-a');
+  const b = resolveNetworkOptions({ bridge: 'br1', podSubnet: '198.18.0.0/28' }, '/tmp/root-b');
+  t.is(a.ipamDataDir, b.ipamDataDir);
+  t.is(a.ipamDataDir, process.env.NSPOD_IPAM_DIR ?? defaultIpamDataDir('br1', '198.18.0.0/28'));
+  t.not(defaultIpamDataDir('br1', '198.18.0.0/28'), defaultIpamDataDir('br2', '198.18.0.0/28'));
+  t.not(defaultIpamDataDir('br1', '198.18.0.0/28'), defaultIpamDataDir('br1', '198.18.0.16/28'));
+  t.is(resolveNetworkOptions({ ipamDataDir: '/x' }).ipamDataDir, '/x');
 });
 
 test('conflists and single-plugin configs parse; bad ones name the file', (t) => {

@@ -1,0 +1,32 @@
+import test from 'ava';
+import { NET_SLOTS, slotNetwork, type NetSlotName } from '../../test/integration/network-slots.js';
+
+const toInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+function range(cidr: string): [number, number] {
+  const [base, bits] = cidr.split('/');
+  const start = toInt(base!);
+  return [start, start + 2 ** (32 - Number(bits)) - 1];
+}
+
+test('the network test slots: each its own aligned subnet inside 198.18.0.0/24 and its own bridge; no two overlap', (t) => {
+  const names = Object.keys(NET_SLOTS) as NetSlotName[];
+  const nets = names.map((n) => ({ n, ...slotNetwork(n) }));
+  const [lo, hi] = range('198.18.0.0/24');
+  for (const { n, podSubnet, bridge } of nets) {
+    const [a, b] = range(podSubnet);
+    t.true(a >= lo && b <= hi, `${n}: ${podSubnet} inside 198.18.0.0/24`);
+    t.is(a % (b - a + 1), 0, `${n}: ${podSubnet} is aligned`);
+    t.true(bridge.length <= 15, bridge);
+  }
+  for (const [i, x] of nets.entries()) {
+    for (const y of nets.slice(i + 1)) {
+      const [a1, b1] = range(x.podSubnet);
+      const [a2, b2] = range(y.podSubnet);
+      t.true(b1 < a2 || b2 < a1, `${x.n} ${x.podSubnet} and ${y.n} ${y.podSubnet} overlap`);
+      t.not(x.bridge, y.bridge);
+    }
+  }
+  t.deepEqual(slotNetwork('podToPod'), { bridge: 'nspt0', podSubnet: '198.18.0.0/28' });
+  t.deepEqual(slotNetwork('scale'), { bridge: 'nspt8', podSubnet: '198.18.0.128/27' });
+  t.deepEqual(slotNetwork('bench'), { bridge: 'nspb0', podSubnet: '198.18.0.240/28' });
+});
