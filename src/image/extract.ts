@@ -4,7 +4,7 @@
  * every entry that could write outside the target and applies OCI whiteouts.
  */
 import { createReadStream } from 'node:fs';
-import { chmod, chown, lchown, lstat, open, readdir, rm, unlink, utimes } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, lutimes, open, readdir, rm, unlink, utimes } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
@@ -12,6 +12,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import tarFs from 'tar-fs';
+import { syncFs } from './syncfs.js';
 import tarStream from 'tar-stream';
 import { NspodError, errorMessage } from '../errors.js';
 
@@ -106,7 +107,7 @@ export async function extractTarball(file: string, root: string, options: Extrac
   let tarFsEntry: EntryHandler | undefined;
   const capture = { on: (event: string, fn: EntryHandler) => { if (event === 'entry') tarFsEntry = fn; return capture; } };
   // chown is ours: files we create as root are root's already, so only other owners cost a syscall.
-  tarFs.extract(root, { extract: capture as unknown as tarStream.Extract, umask: 0, validateSymlinks: false, chown: false } as tarFs.ExtractOptions);
+  tarFs.extract(root, { extract: capture as unknown as tarStream.Extract, umask: 0, validateSymlinks: false, chown: false, fs: syncFs } as tarFs.ExtractOptions);
   if (!tarFsEntry) throw new NspodError('INTERNAL', 'tar-fs did not register an entry handler');
   const writeEntry = tarFsEntry;
 
@@ -242,7 +243,7 @@ export async function extractTarball(file: string, root: string, options: Extrac
     },
   });
   const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [createReadStream(file, { highWaterMark: 1 << 20 }), meter];
-  if (compression === 'gzip') stages.push(createGunzip());
+  if (compression === 'gzip') stages.push(createGunzip({ chunkSize: 1 << 16 })); // 64 KiB: half the gunzip time of the 16 KiB default
   stages.push(extractor as unknown as NodeJS.WritableStream);
   try {
     await pipeline(stages);
@@ -257,7 +258,8 @@ export async function extractTarball(file: string, root: string, options: Extrac
     throw new NspodError('IMAGE_INVALID', `${label}: ${/end of (file|data)/i.test(why) ? `truncated (${why})` : why}`, { hint: 'the archive is incomplete or corrupt: fetch it again', cause: e });
   }
   const digest = `sha256:${hash.digest('hex')}`;
-  for (const [dir, mtime] of dirTimes.reverse()) await utimes(dir, mtime, mtime).catch(() => undefined); // gone by a later whiteout
+  // lutimes: a directory a later entry replaced by a symlink must not pass the change on to the link's target.
+  for (const [dir, mtime] of dirTimes.reverse()) await lutimes(dir, mtime, mtime).catch(() => undefined); // gone by a later whiteout
   if (options.digest && options.digest !== digest) {
     throw new NspodError('IMAGE_INVALID', `${label}: digest mismatch: expected ${options.digest}, the blob hashes to ${digest}`, { hint: 'the blob is corrupt or was tampered with: fetch the image again' });
   }

@@ -211,3 +211,19 @@ test('a truncated OCI layer fails and leaves no cache entry', async (t) => {
   t.regex(err!.message, /truncated/);
   t.deepEqual(await cacheEntries(imageRoot), []);
 });
+
+test('a directory replaced by a symlink to the outside: the final mtime pass does not follow it', async (t) => {
+  const dir = await tempDir(t, 'image-utimes');
+  const c = await canary(dir);
+  const before = (await stat(c.dir)).mtimeMs;
+  const target = path.join(dir, 'target');
+  await mkdir(target);
+  // `etc` first a directory (its mtime is set again at the end), then a symlink to the canary's directory.
+  const tar = await writeTar(path.join(dir, 'swap.tar'), [
+    { name: 'etc', type: 'directory' },
+    { name: 'etc', type: 'symlink', linkname: c.dir },
+  ]);
+  await extractTarball(tar, target, { label: 'tarball swap.tar' }).catch(() => undefined);
+  t.is((await stat(c.dir)).mtimeMs, before, 'the outside directory keeps its mtime');
+  t.true(await c.check());
+});
