@@ -236,12 +236,20 @@ async function ready(ctx: Context, digest: string, rootfs: string, defaults: Ima
   return { reference: ctx.reference, rootfs, defaults: out, digest };
 }
 
-/** A file of the image, only if it is a regular file (a symlink could point at the host's). */
+/**
+ * A file of the image, only if it and every directory on the way to it are
+ * what they claim (no symlink anywhere: `etc -> /etc` would read the host's).
+ */
 async function readImageFile(rootfs: string, rel: string): Promise<string> {
-  const file = path.join(rootfs, rel);
+  let cur = rootfs;
+  const parts = rel.split('/');
   try {
-    if (!(await lstat(file)).isFile()) return '';
-    return await readFile(file, 'utf8');
+    for (const [i, part] of parts.entries()) {
+      cur = path.join(cur, part);
+      const st = await lstat(cur);
+      if (i < parts.length - 1 ? !st.isDirectory() : !st.isFile()) return '';
+    }
+    return await readFile(cur, 'utf8');
   } catch {
     return '';
   }

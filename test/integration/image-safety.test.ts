@@ -1,12 +1,12 @@
 /** Hostile and broken archives: nothing outside the target changes, the error names the entry, no cache entry is left. */
 import test from 'ava';
-import { mkdir, readdir, readFile, writeFile, stat, truncate, lstat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile, stat, truncate, lstat, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { resolveImage } from '../../src/image/resolve.js';
 import { extractTarball } from '../../src/image/extract.js';
 import { isNspodError } from '../../src/errors.js';
-import { buildLayout, tempDir, toolboxTarball, writeTar, type TarEntry } from './image-fixtures.js';
+import { buildLayout, tempDir, toolboxTarball, umoci, writeTar, type TarEntry } from './image-fixtures.js';
 
 /** A canary file in its own temp dir, outside any target. */
 async function canary(dir: string): Promise<{ file: string; dir: string; check: () => Promise<boolean> }> {
@@ -226,4 +226,20 @@ test('a directory replaced by a symlink to the outside: the final mtime pass doe
   await extractTarball(tar, target, { label: 'tarball swap.tar' }).catch(() => undefined);
   t.is((await stat(c.dir)).mtimeMs, before, 'the outside directory keeps its mtime');
   t.true(await c.check());
+});
+
+test('an image whose etc is a symlink to the host\'s /etc: its User is not looked up in the host\'s passwd', async (t) => {
+  const dir = await tempDir(t, 'image-user');
+  const layout = path.join(dir, 'layout');
+  const bundle = path.join(dir, 'bundle');
+  await umoci('init', '--layout', layout);
+  await umoci('new', '--image', `${layout}:base`);
+  await umoci('unpack', '--image', `${layout}:base`, bundle);
+  await symlink('/etc', path.join(bundle, 'rootfs', 'etc'));
+  await umoci('repack', '--image', `${layout}:v1`, bundle);
+  // `daemon` exists in the host's /etc/passwd, not in the image.
+  await umoci('config', '--image', `${layout}:v1`, '--tag', 'v1', '--config.user', 'daemon');
+  const imageRoot = path.join(dir, 'images');
+  const e = await t.throwsAsync(resolveImage(`oci:${layout}:v1`, { imageRoot }));
+  t.regex(e!.message, /no user "daemon"/);
 });
