@@ -564,7 +564,9 @@ export class Pod implements AsyncDisposable {
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    return await this.runtime.exec(c.id, command, options);
+    // As the container's own user (as kubectl exec does): runc defaults to it, crun to root.
+    const user = options.user ?? c.spec?.user;
+    return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 
   /**
