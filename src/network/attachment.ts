@@ -14,7 +14,7 @@ import type { PodRecord } from '../pod/store.js';
 import type { PodSpec } from '../pod/spec.js';
 import { cniAdd, cniCheck, cniDel, type CniConfList, type CniDns, type CniInvocation, type CniPortMapping, type CniResult, type CniRuntimeConfig } from './cni.js';
 import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './config.js';
-import { withDirLock } from './lock.js';
+import { withDirLock } from '../lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
 
 const NSFS_MAGIC = 0x6e736673;

@@ -1,10 +1,12 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { mkdir, readdir, readFile, rename, stat, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { NspodError } from '../errors.js';
+import { NspodError, isNspodError } from '../errors.js';
+import { withDirLock, readLockHolder } from '../lock.js';
+import { existsSync } from 'node:fs';
 import type { ContainerSpec, PodSpec } from './spec.js';
 import type { NetworkAttachment, NetworkMode } from '../network/attachment.js';
-import { currentProcessIdentity, isProcessAlive, readJson, type ProcessIdentity } from './host.js';
+import { readJson, type ProcessIdentity } from './host.js';
 
 export const DEFAULT_STATE_ROOT = '/run/nspod';
 
@@ -133,41 +135,24 @@ export class StateRoot {
   }
 
   /**
-   * Runs `fn` holding the pod's lock (a directory: mkdir is atomic), so that
-   * the supervisor, the CLI and scripts never write pod.json over each other.
-   * A lock whose holder died (pid and start time no longer match), or that
-   * has had no owner for 10 s, is broken by renaming it away: only one of
-   * several breakers can win that rename.
+   * Runs `fn` holding the pod's lock (src/lock.ts: a directory renamed into
+   * place with its holder's pid and start time; a dead holder's lock is
+   * broken), so that the supervisor, the CLI and scripts never write
+   * pod.json over each other.
    */
   async withLock<T>(name: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
     const lock = path.join(this.podDir(name), '.lock');
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        await mkdir(lock);
-        const me = currentProcessIdentity();
-        await writeFile(path.join(lock, 'owner'), `${me.pid} ${me.startTime}`);
-        break;
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw new NspodError('POD_NOT_FOUND', `no pod named ${JSON.stringify(name)} in ${this.root}`);
-        if (code !== 'EEXIST') throw e;
-        const [pid, startTime] = (await readFile(path.join(lock, 'owner'), 'utf8').catch(() => '')).split(' ').map(Number);
-        const age = Date.now() - ((await stat(lock).catch(() => undefined))?.mtimeMs ?? Date.now());
-        const stale = pid ? !isProcessAlive({ pid, startTime: startTime ?? 0 }) : age > 10_000;
-        if (stale) {
-          const away = `${lock}.stale.${process.pid}.${Date.now()}`;
-          if (await rename(lock, away).then(() => true, () => false)) await rm(away, { recursive: true, force: true });
-          continue;
-        }
-        if (Date.now() > end) throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${pid || 'unknown'}`, { hint: `wait for it, or remove ${lock} if that process is gone` });
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }
     try {
-      return await fn();
-    } finally {
-      await rm(lock, { recursive: true, force: true });
+      return await withDirLock(lock, fn, { timeoutMs });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.podDir(name))) {
+        throw new NspodError('POD_NOT_FOUND', `no pod named ${JSON.stringify(name)} in ${this.root}`);
+      }
+      if (isNspodError(e, 'TIMEOUT')) {
+        const holder = await readLockHolder(lock);
+        throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${holder?.pid ?? 'unknown'}`, { hint: `wait for it, or remove ${lock} if that process is gone` });
+      }
+      throw e;
     }
   }
 

@@ -31,13 +31,13 @@ test('a lock left by a dead process is broken; a live holder is waited for, then
   const store = await withRoot(t);
   const lock = path.join(store.podDir('p'), '.lock');
   await mkdir(lock);
-  await writeFile(path.join(lock, 'owner'), '999999999 1');
+  await writeFile(path.join(lock, 'holder.json'), JSON.stringify({ pid: 999999999, startTime: 1 }));
   t.is(await store.withLock('p', async () => 'got it', 2000), 'got it');
   t.deepEqual((await readdir(store.podDir('p'))).filter((f) => f.startsWith('.lock')), [], 'no stale lock dir left');
   await mkdir(lock);
   const { currentProcessIdentity } = await import('../../src/pod/host.js');
   const me = currentProcessIdentity();
-  await writeFile(path.join(lock, 'owner'), `${me.pid} ${me.startTime}`);
+  await writeFile(path.join(lock, 'holder.json'), JSON.stringify(me));
   const e = await t.throwsAsync(store.withLock('p', async () => 'never', 200));
   t.regex(e!.message, new RegExp(`pod p is locked by process ${process.pid}`));
 });

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NspodError } from '../errors.js';
-import { currentProcessIdentity, isProcessAlive, type ProcessIdentity } from '../pod/host.js';
+import { NspodError } from './errors.js';
+import { currentProcessIdentity, isProcessAlive, type ProcessIdentity } from './pod/host.js';
 
 export interface DirLockOptions {
   /** Give up after this long; default 30 s (the holders this lock knows hold it for milliseconds). */
@@ -80,7 +80,7 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
     if (await breakStaleLock(lockDir)) continue;
     if (Date.now() > deadline) {
       const h = await readLockHolder(lockDir);
-      throw new NspodError('INTERNAL', `lock ${lockDir} is still held${h ? ` by pid ${h.pid}` : ''} after ${timeoutMs} ms`, {
+      throw new NspodError('TIMEOUT', `lock ${lockDir} is still held${h ? ` by pid ${h.pid}` : ''} after ${timeoutMs} ms`, {
         hint: 'if no nspod process is running, remove the lock directory',
       });
     }

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { breakStaleLock, readLockHolder, tryLockDir, withDirLock } from '../../src/network/lock.js';
+import { breakStaleLock, readLockHolder, tryLockDir, withDirLock } from '../../src/lock.js';
 import { currentProcessIdentity } from '../../src/pod/host.js';
 
 async function tmp(t: import('ava').ExecutionContext): Promise<string> {
