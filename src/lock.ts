@@ -99,6 +99,12 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
  */
 async function releaseLockDir(lockDir: string): Promise<void> {
   const aside = `${lockDir}.released.${process.pid}.${randomBytes(4).toString('hex')}`;
-  await rename(lockDir, aside);
+  try {
+    await rename(lockDir, aside);
+  } catch (e) {
+    // Gone with its parent (the holder removed the directory it guarded): nothing to release.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
   await rm(aside, { recursive: true, force: true });
 }

@@ -70,7 +70,7 @@ test('kill -9 of nspod run between CNI ADD and the end of create: nspod gc remov
   t.not(cgroupDirsOf(cgroup).length, 0);
 
   const gc = await nspod(env.root, ['gc'], { env: cliEnv });
-  t.is(gc.exitCode, 0, gc.stderr);
+  t.is(gc.exitCode, 0, `${gc.stdout}\n${gc.stderr}`);
   t.log(gc.stdout);
   t.regex(gc.stdout, new RegExp(`^released network attachment ${containerId} of pod crashed \\(half-made\\)$`, 'm'));
   t.regex(gc.stdout, /^removed container crashed of pod crashed \(half-made\)$/m);
