@@ -64,9 +64,10 @@ try {
     console.log(`${url} -> ${res.status} ${(await res.text()).trim()}`);
   }
 
-  step('nspod debug: `ip -o -4 addr` run by the host inside the pod\'s network namespace, entered through the pause');
-  const debug = await execa('nsenter', ['-t', String(status.pause.pid), '-n', '--', 'ip', '-o', '-4', 'addr'], { reject: false });
-  console.log(debug.stdout.trim());
+  step(`nspod debug ${name} -- ip -o -4 addr: a host program in the pod\'s namespaces, entered through the pause`);
+  const nspod = new URL('../bin/nspod.js', import.meta.url).pathname;
+  const debug = await execa(process.execPath, [nspod, '--root', root, 'debug', name, '--', 'ip', '-o', '-4', 'addr'], { reject: false });
+  console.log(debug.stdout.trim() || debug.stderr.trim());
 } finally {
   step('tearing down');
   const t1 = performance.now();
