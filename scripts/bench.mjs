@@ -8,7 +8,7 @@
 //
 // The baseline does by hand what nspod does for a pod of pause + 2 siblings:
 // an overlay rootfs per sibling, `run -d` of the pause, sibling configs that
-// join its namespaces, `run -d` of each; teardown is `delete --force` of each
+// join its namespaces, `run -d` of each; teardown is `kill KILL` + `delete` of each
 // plus the unmounts. It runs under nspod-reaper, so the baseline's detached
 // containers are reaped at once as nspod's shims reap theirs.
 import { execa } from 'execa';

@@ -18,6 +18,7 @@ export const assets = {
   pauseBinary: path.join(packageRoot, 'pause', 'build', 'pause'),
   shimBinary: path.join(packageRoot, 'pause', 'build', 'nspod-shim'),
   reaperBinary: path.join(packageRoot, 'pause', 'build', 'nspod-reaper'),
+  proberBinary: path.join(packageRoot, 'pause', 'build', 'nspod-prober'),
   toolboxRootfs: path.join(packageRoot, 'bundles', 'toolbox', 'rootfs'),
   runtimeSpecSchemas: path.join(packageRoot, 'schemas', 'runtime-spec'),
 };

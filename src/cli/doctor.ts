@@ -72,7 +72,7 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
   const cg = cgroupVersion();
   checks.push({ name: 'cgroups', ok: true, detail: { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'cgroup v1 + v2 (hybrid)' }[cg] });
   const cniDirs = (process.env.CNI_PATH ?? '/usr/lib/cni:/opt/cni/bin').split(':');
-  const plugins = ['bridge', 'host-local', 'portmap', 'loopback'];
+  const plugins = ['bridge', 'host-local', 'portmap', 'firewall', 'loopback'];
   const missing = plugins.filter((p) => !cniDirs.some((d) => existsSync(path.join(d, p))));
   checks.push({
     name: 'CNI plugins',

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { mountsUnder } from '../../src/pod/host.js';
+import { packageRoot } from '../../src/paths.js';
 import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/network/attachment.js';
 import { RUNTIME, eventually, runtimeContainers, stateRoot } from '../helpers/host.js';
@@ -115,7 +116,7 @@ test('logs -f prints lines as they come and ends by itself when the container ex
 // Its own bridge and slot of 198.18.0.0/24 (the table in network-slots.ts).
 const PUBLISH_NET = slotNetwork('cliPublish');
 
-test('run -p 18090:8080 publishes the port: 127.0.0.1:18090 answers; after rm -f no veth, lease or pod is left', async (t) => {
+test('the seeds\' manifest (examples/seeds.yaml) with -p 18090:8080: the host gets web\'s page, client fetches it over localhost, debug sees eth0; after rm -f nothing is left', async (t) => {
   const root = await stateRoot(t, 'cli-pub');
   const env = { NSPOD_BRIDGE: PUBLISH_NET.bridge, NSPOD_POD_SUBNET: PUBLISH_NET.podSubnet, NSPOD_IPAM_DIR: path.join(root, 'network', 'ipam') };
   t.teardown(async () => {
@@ -125,18 +126,21 @@ test('run -p 18090:8080 publishes the port: 127.0.0.1:18090 answers; after rm -f
     await gcNetworks({ root }).catch(() => undefined);
     await execa('ip', ['link', 'del', PUBLISH_NET.bridge], { reject: false });
   });
-  const file = await manifest(root, pod('published', `    - name: web
-      image: busybox
-      command: ["sh", "-c", "mkdir -p /www && echo published > /www/index.html && exec httpd -f -p 8080 -h /www"]
-`));
-  const run = await nspod(root, ['run', '-d', '--network', 'default', '-p', '18090:8080', file], { env });
+  // -p replaces the manifest's hostPort 18080 (the demo's) with one of this test's own.
+  const run = await nspod(root, ['run', '-d', '--wait=30s', '--network', 'default', '-p', '18090:8080', path.join(packageRoot, 'examples', 'seeds.yaml')], { env });
   t.is(run.exitCode, 0, run.stderr);
-  const inspect = JSON.parse((await nspod(root, ['inspect', 'published'])).stdout) as { status: { network: { podIP: string } } };
-  t.regex(inspect.status.network.podIP, /^198\.18\.0\.(17[7-9]|18[0-9]|190)$/);
-  t.is(await httpGetEventually('http://127.0.0.1:18090/'), 'published\n');
+  t.is(run.stdout, 'seeds\n');
+  const inspect = JSON.parse((await nspod(root, ['inspect', 'seeds'])).stdout) as { status: { network: { podIP: string } } };
+  const ip = inspect.status.network.podIP;
+  t.regex(ip, /^198\.18\.0\.(17[7-9]|18[0-9]|190)$/);
+  t.is(await httpGetEventually('http://127.0.0.1:18090/'), 'hello from nspod\n');
   t.is((await bridgePorts(PUBLISH_NET.bridge)).length, 1, 'one veth on the bridge while the pod runs');
+  await eventually(async () => ((await nspod(root, ['logs', 'seeds', 'client'])).stdout.includes('fetch') ? true : undefined), 15_000, 'client to fetch over localhost');
+  t.regex((await nspod(root, ['logs', 'seeds', 'client'])).stdout, /^hello from nspod\nfetch \d+ ok$/m);
+  const debug = await nspod(root, ['debug', 'seeds', '--', 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
+  t.regex(debug.stdout, new RegExp(`eth0\\s+inet ${ip.replace(/\./g, '\\.')}/28`));
 
-  t.is((await nspod(root, ['rm', '-f', 'published'], { env })).exitCode, 0);
+  t.is((await nspod(root, ['rm', '-f', 'seeds'], { env })).exitCode, 0);
   t.deepEqual(await podNames(root), []);
   t.deepEqual(await bridgePorts(PUBLISH_NET.bridge), [], 'no veth left');
   t.deepEqual(await leaseFiles(root), [], 'no lease left');

@@ -31,8 +31,8 @@ test('pause -v prints its version and exits 0', async (t) => {
   t.regex(r.stdout, /^pause \(nspod\) \S+$/);
 });
 
-test('pause, shim and reaper are statically linked (no ELF interpreter)', async (t) => {
-  for (const bin of [assets.pauseBinary, assets.shimBinary, assets.reaperBinary]) t.false(await hasInterpreter(bin), bin);
+test('pause, shim, reaper and prober are statically linked (no ELF interpreter)', async (t) => {
+  for (const bin of [assets.pauseBinary, assets.shimBinary, assets.reaperBinary, assets.proberBinary]) t.false(await hasInterpreter(bin), bin);
   // The check itself can see a dynamic binary.
   t.true(await hasInterpreter(process.execPath));
 });

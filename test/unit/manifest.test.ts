@@ -119,7 +119,7 @@ test('fields that change nothing on one host are accepted, each with a warning n
     `${file}: spec.priority (line 18): ignored: there is no scheduler on a single host`,
     `${file}: spec.serviceAccountName (line 19): ignored: there are no service accounts here`,
     `${file}: spec.enableServiceLinks (line 20): ignored: there are no services here`,
-    `${file}: spec.containers[0].imagePullPolicy (line 26): ignored: images are local here, never pulled`,
+    `${file}: spec.containers[0].imagePullPolicy (line 26): ignored: an image is pulled (skopeo) only when it is not in the cache yet`,
     `${file}: spec.containers[0].terminationMessagePath (line 27): ignored: there are no termination messages here`,
     `${file}: spec.containers[0].terminationMessagePolicy (line 28): ignored: there are no termination messages here`,
     `${file}: spec.containers[0].stdin (line 29): ignored: containers here have no attached stdin`,
