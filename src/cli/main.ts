@@ -61,7 +61,6 @@ function printLine(prefix: string, line: LogLine): void {
 
 async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish?: string[]; dryRun?: boolean; network?: string; wait?: string | boolean }, g: GlobalOptions): Promise<number> {
   const publish = (o.publish ?? []).map(parsePublish);
-  if (o.rm && o.detach && o.wait === undefined) usageError('--rm with -d needs --wait: it removes pods that do not become ready');
   const waitMs = o.wait === undefined || o.wait === false ? undefined : o.wait === true ? 60_000 : parseDuration(o.wait);
   if (waitMs === undefined && o.wait !== undefined && o.wait !== false) usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
   if (waitMs !== undefined && !o.detach) usageError('--wait goes with -d/--detach (a foreground run streams the pod until it ends)');
@@ -71,7 +70,7 @@ async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish
     const withPorts = publish.length > 0 ? applyPublish(p, publish) : p;
     return o.network ? { ...withPorts, network: o.network } : withPorts;
   });
-  const opts: PodOptions = { ...podOptions(g), cwd: manifest.baseDir, progress: process.stderr.isTTY };
+  const opts: PodOptions = { ...podOptions(g), cwd: manifest.baseDir, progress: process.stderr.isTTY, removeWhenDone: o.detach === true && o.rm === true };
   if (o.dryRun) {
     const resolved = resolvePodOptions(opts);
     const runtime = new Runtime({ runtime: resolved.runtime, root: '' });
@@ -378,7 +377,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('create and start the pods of a Kubernetes v1 Pod manifest; in the foreground (the default) stream their output, stop them on Ctrl-C/SIGTERM and exit with the app containers\' code')
     .argument('[file]', 'manifest: one or more `apiVersion: v1, kind: Pod` YAML documents')
     .option('-d, --detach', 'start the pods and print their names')
-    .option('--rm', 'remove the pods when they exit (foreground)')
+    .option('--rm', 'remove the pods when their apps exit for good (with -d: by the supervisor, after the fact; with --wait: also when they do not become ready)')
     .option('-p, --publish <host:container[/udp]>', 'publish a container port on the host, like docker run -p (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .option('--network <name>', 'default, none, or a CNI conflist name (overrides the manifest)')
     .option('--dry-run', 'print each bundle\'s config.json and the runtime commands, in order, without touching the host')

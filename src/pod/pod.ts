@@ -72,6 +72,8 @@ export interface PodOptions extends NetworkOptions {
    * it exits: no process of nspod stays resident for it.
    */
   supervise?: boolean | undefined;
+  /** Remove the pod once every app container has exited for good (`nspod run -d --rm`). */
+  removeWhenDone?: boolean | undefined;
   /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
   imageRoot?: string | undefined;
   /** Show image unpack progress on stderr. Default false: the API is quiet. */
@@ -228,6 +230,7 @@ export class Pod implements AsyncDisposable {
       containers: [],
       networkMode: networkPlan.mode,
       supervised: options.supervise !== false,
+      ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
     };
     const pod = new Pod(record, store, boundRuntime);
     try {
@@ -437,7 +440,7 @@ export class Pod implements AsyncDisposable {
     record.spec = c;
     await rm(record.exitFile, { force: true });
     this.assertPauseIsOurs();
-    const supervise = !init && this.record.supervised === true && restartPolicy(this.spec) !== 'Never';
+    const supervise = !init && this.record.supervised === true && (restartPolicy(this.spec) !== 'Never' || this.record.removeWhenDone === true);
     try {
       record.pid = await this.runtime.runDetached(record.id, bundle, {
         logFile: record.logPath,
@@ -574,12 +577,22 @@ export class Pod implements AsyncDisposable {
    * supervisor that saw no Running pod and did nothing: wake it again now.
    */
   private catchUpExits(): void {
-    if (!this.record.supervised || restartPolicy(this.spec) === 'Never') return;
+    if (!this.record.supervised || (restartPolicy(this.spec) === 'Never' && !this.record.removeWhenDone)) return;
     for (const c of this.record.containers) {
       if (c.init || !existsSync(c.exitFile)) continue;
       const [node, ...args] = this.exitCommand(c.name);
       spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
     }
+  }
+
+  /** Has every app container exited with no restart to come? */
+  private async appsDoneForGood(): Promise<boolean> {
+    const policy = restartPolicy(this.spec);
+    for (const c of this.record.containers.filter((r) => !r.init)) {
+      const exit = await readExitRecord(c.exitFile);
+      if (!exit || shouldRestart(policy, exit.exitCode)) return false;
+    }
+    return true;
   }
 
   /** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
@@ -636,7 +649,7 @@ export class Pod implements AsyncDisposable {
    * back-off that doubles with each restart (base NSPOD_RESTART_BACKOFF_MS,
    * default 1000 ms, at most 5 minutes). Returns what it did.
    */
-  async onContainerExit(name: string): Promise<'restarted' | 'left' | 'ignored'> {
+  async onContainerExit(name: string): Promise<'restarted' | 'left' | 'removed' | 'ignored'> {
     const plan = await this.store.withLock(this.name, async () => {
       await this.reload();
       const c = this.record.containers.find((r) => r.name === name && !r.init);
@@ -652,7 +665,13 @@ export class Pod implements AsyncDisposable {
       return { pid: c.pid, delay };
     });
     if (plan === undefined) return 'ignored';
-    if (plan === 'left') return 'left';
+    if (plan === 'left') {
+      if (this.record.removeWhenDone && (await this.appsDoneForGood())) {
+        await this.remove({ gracePeriodSeconds: 0 });
+        return 'removed';
+      }
+      return 'left';
+    }
     await new Promise((r) => setTimeout(r, plan.delay));
     return await this.store.withLock(this.name, async () => {
       await this.reload();

@@ -66,6 +66,8 @@ export interface PodRecord {
   runtime: { name: string; binary: string; root: string };
   /** Exited app containers are restarted per restartPolicy by the shim's exit command (`nspod internal container-exited`). */
   supervised?: boolean;
+  /** Removed once every app container has exited for good (`nspod run -d --rm`). */
+  removeWhenDone?: boolean;
   pause?: PauseRecord;
   containers: ContainerRecord[];
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */

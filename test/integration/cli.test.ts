@@ -234,3 +234,21 @@ test('usage errors exit 2, failures exit 1 with one line', async (t) => {
   t.is(help.exitCode, 0);
   t.regex(help.stdout, /--dry-run/);
 });
+
+test('run -d --rm: the supervisor removes the pod once its apps have exited for good', async (t) => {
+  const root = await stateRoot(t, 'cli');
+  const file = await manifest(root, 'job', `apiVersion: v1
+kind: Pod
+metadata: { name: oneshot }
+spec:
+  restartPolicy: Never
+  containers:
+    - { name: a, image: busybox, command: ["sh", "-c", "sleep 1; echo done"] }
+    - { name: b, image: busybox, command: ["sh", "-c", "sleep 2; exit 3"] }
+`);
+  const run = await nspod(root, ['run', '-d', '--rm', file]);
+  t.is(run.exitCode, 0, run.stderr);
+  t.regex((await nspod(root, ['ps'])).stdout, /^oneshot\s/m, 'listed while it runs');
+  await eventually(async () => ((await nspod(root, ['ps'])).stdout.includes('oneshot') ? undefined : true), 20_000, 'the pod to be removed');
+  await assertEmpty(t, root);
+});
