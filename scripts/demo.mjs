@@ -6,7 +6,9 @@
 // checks that nothing is left.
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { rm, rmdir } from 'node:fs/promises';
 import { Pod } from '../dist/index.js';
+import { defaultIpamDataDir, DEFAULT_IPAM_BASE } from '../dist/network/config.js';
 
 const network = {
   podSubnet: process.env.NSPOD_POD_SUBNET ?? '198.18.0.0/24',
@@ -75,7 +77,13 @@ try {
   console.log(`down in ${(performance.now() - t1).toFixed(0)} ms`);
 }
 
-if (!bridgeExisted) await execa('ip', ['link', 'delete', network.bridge], { reject: false });
+if (!bridgeExisted) {
+  // The bridge and its (now empty) lease dir were the demo's own.
+  await execa('ip', ['link', 'delete', network.bridge], { reject: false });
+  const leases = defaultIpamDataDir(network.bridge, network.podSubnet);
+  await rm(leases, { recursive: true, force: true });
+  await rmdir(DEFAULT_IPAM_BASE).catch(() => undefined);
+}
 const runtimeRoot = pod.runtime.root;
 const left = (await execa(pod.runtime.binary, ['--root', runtimeRoot, 'list', '-q'], { reject: false })).stdout.split('\n').filter((id) => id === name || id.startsWith(`${name}.`));
 const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(`/pods/${name}/`));
