@@ -19,7 +19,7 @@ import { pauseNamespacePaths, type Mount } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { randomBytes } from 'node:crypto';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
-import { resolveImage, type ImageDefaults } from '../image/resolve.js';
+import { resolveImage, type ImageDefaults, type UnpackEvent } from '../image/resolve.js';
 import { validatePodSpec, type ContainerSpec, type PodSpec, type RestartPolicy } from './spec.js';
 import {
   StateRoot,
@@ -78,6 +78,8 @@ export interface PodOptions extends NetworkOptions {
   imageRoot?: string | undefined;
   /** Show image unpack progress on stderr. Default false: the API is quiet. */
   progress?: boolean | undefined;
+  /** Called when an image is unpacked into the cache (not when the cache already had it). */
+  onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
 }
 
 export interface ExitRecord {
@@ -210,7 +212,7 @@ export class Pod implements AsyncDisposable {
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const images = new Map<string, { rootfs: string; defaults: ImageDefaults }>();
     for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot, progress: options.progress }));
+      if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot, progress: options.progress, onUnpack: options.onImageUnpack }));
     }
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
     const networkPlan = await planPodNetwork(spec, opts.root, options);

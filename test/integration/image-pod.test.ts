@@ -156,3 +156,19 @@ test('skopeo sources: a docker-archive and an oci-archive made by skopeo copy re
   t.is(unpacks.length, 2, 'an unchanged archive is not copied or unpacked again');
   t.deepEqual((await execa('ls', [path.join(imageRoot, 'tmp')])).stdout, '', 'skopeo\'s temp layouts are gone');
 });
+
+test('two pods created at once from the same new image: it is unpacked once, and both run from the one cache entry', async (t) => {
+  const dir = await tempDir(t, 'img-two');
+  const imageRoot = path.join(dir, 'images');
+  const tarball = await toolboxTarball(dir, true);
+  const root = await stateRoot(t);
+  const unpacks: UnpackEvent[] = [];
+  const create = (name: string) =>
+    Pod.create({ name, network: 'none', containers: [{ name: 'app', image: tarball, command: ['sleep', '3600'] }] }, { root, imageRoot, onImageUnpack: (e) => unpacks.push(e) });
+  const pods = await Promise.all([create('twin-a'), create('twin-b')]);
+  t.teardown(() => Promise.all(pods.map((p) => p.remove({ gracePeriodSeconds: 0 }))).then(() => undefined));
+  t.is(unpacks.length, 1, 'one unpack for two pods');
+  for (const pod of pods) t.is((await pod.exec('app', ['sh', '-c', 'busybox | head -1'])).exitCode, 0);
+  const lower = await Promise.all(pods.map(async (p) => JSON.parse(await readFile(path.join(p.dir, 'pod.json'), 'utf8')).containers[0].lowerdir as string));
+  t.is(lower[0], lower[1], 'both overlays sit on the same cache entry');
+});
