@@ -19,7 +19,7 @@ spec:
   containers:
     - name: web
       image: busybox
-      command: ["sh", "-c", "sleep 2; exec httpd -f -p 127.0.0.1:8080 -h /var/www"]
+      command: ["sh", "-c", "sleep 4; exec httpd -f -p 127.0.0.1:8080 -h /var/www"]
       readinessProbe:
         httpGet: { path: /, port: 8080 }
         periodSeconds: 1
@@ -35,7 +35,7 @@ spec:
   const r = await waiting;
   t.is(r.exitCode, 0, r.stderr);
   t.is(r.stdout, 'late\n');
-  t.true(Date.now() - started >= 2000, 'not before the server listens');
+  t.true(Date.now() - started >= 4000, 'not before the server listens');
   const got = await nspod(root, ['exec', 'late', '--', 'wget', '-qO-', 'http://127.0.0.1:8080/']);
   t.is(got.stdout, 'hello from nspod\n', 'a request right after the return is answered');
   t.regex((await nspod(root, ['ps'])).stdout, /^late\s+1\/1\s+Running/m);

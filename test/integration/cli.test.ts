@@ -243,12 +243,15 @@ metadata: { name: oneshot }
 spec:
   restartPolicy: Never
   containers:
-    - { name: a, image: busybox, command: ["sh", "-c", "sleep 1; echo done"] }
-    - { name: b, image: busybox, command: ["sh", "-c", "sleep 2; exit 3"] }
+    - { name: a, image: busybox, command: ["sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.1; done; echo done"] }
+    - { name: b, image: busybox, command: ["sh", "-c", "exit 3"] }
 `);
   const run = await nspod(root, ['run', '-d', '--rm', file]);
   t.is(run.exitCode, 0, run.stderr);
-  t.regex((await nspod(root, ['ps'])).stdout, /^oneshot\s/m, 'listed while it runs');
+  // b has exited for good, a waits for the test: the pod stays until a is done too.
+  await eventually(async () => ((await nspod(root, ['ps'])).stdout.match(/^oneshot\s.*b=3/m) ? true : undefined), 20_000, 'b to exit');
+  t.regex((await nspod(root, ['ps'])).stdout, /^oneshot\s/m, 'still listed while a runs');
+  t.is((await nspod(root, ['exec', 'oneshot', '-c', 'a', '--', 'touch', '/tmp/go'])).exitCode, 0);
   await eventually(async () => ((await nspod(root, ['ps'])).stdout.includes('oneshot') ? undefined : true), 20_000, 'the pod to be removed');
   await assertEmpty(t, root);
 });

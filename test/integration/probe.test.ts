@@ -25,7 +25,7 @@ test('readiness httpGet: waitReady resolves once the server listens (2 s late), 
       {
         name: 'web',
         image: 'busybox',
-        command: ['sh', '-c', 'sleep 2; exec httpd -f -p 127.0.0.1:8080 -h /var/www'],
+        command: ['sh', '-c', 'sleep 4; exec httpd -f -p 127.0.0.1:8080 -h /var/www'],
         ports: [{ name: 'http', containerPort: 8080 }],
         readinessProbe: { httpGet: { path: '/', port: 'http' }, periodSeconds: 1 },
       },
