@@ -1,7 +1,7 @@
 /** Pure formatting for the CLI: tables, ages, pod summaries. */
-import type { PodStatus, ContainerStatus } from '../pod/pod.js';
+import type { PodStatus } from '../pod/pod.js';
 import type { PodSpec } from '../pod/spec.js';
-import { restartPolicy, shouldRestart } from '../pod/pod.js';
+import { exitedForGood } from '../pod/restart.js';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -20,11 +20,6 @@ export function age(fromIso: string, now = Date.now()): string {
   if (s < 7200) return `${Math.floor(s / 60)}m`;
   if (s < 172800) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
-}
-
-/** Has this app container stopped for good (its policy will not start it again)? */
-export function exitedForGood(spec: PodSpec, c: ContainerStatus): boolean {
-  return c.state === 'exited' && !shouldRestart(restartPolicy(spec), c.exitCode ?? 1);
 }
 
 export interface PodSummary {

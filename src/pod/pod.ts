@@ -20,7 +20,9 @@ import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { randomBytes } from 'node:crypto';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
 import { resolveImage, type ImageDefaults, type UnpackEvent } from '../image/resolve.js';
-import { validatePodSpec, type ContainerSpec, type PodSpec, type RestartPolicy } from './spec.js';
+import { validatePodSpec, type ContainerSpec, type PodSpec } from './spec.js';
+import { restartBackoffMs, restartPolicy, shouldRestart } from './restart.js';
+export { restartBackoffMs, restartPolicy, shouldRestart, exitedForGood } from './restart.js';
 import {
   StateRoot,
   DEFAULT_STATE_ROOT,
@@ -826,21 +828,6 @@ export async function readExitRecord(file: string): Promise<ExitRecord | undefin
     if (isNspodError(e, 'STATE_CORRUPT')) return { pid: 0, exitCode: 255, signal: 0, finishedAt: new Date().toISOString() };
     throw e;
   }
-}
-
-/** Kubernetes' default restart policy is Always. */
-export function restartPolicy(spec: PodSpec): RestartPolicy {
-  return spec.restartPolicy ?? 'Always';
-}
-
-/** Does an exit with this code call for a restart under this policy? */
-export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean {
-  return policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0);
-}
-
-/** Back-off before restart number `restarts + 1`: base × 2^restarts, at most 5 minutes. */
-export function restartBackoffMs(restarts: number, base = Number(process.env.NSPOD_RESTART_BACKOFF_MS ?? 1000)): number {
-  return Math.min(300_000, base * 2 ** Math.min(restarts, 20));
 }
 
 /**

@@ -6,6 +6,8 @@ import { open } from 'node:fs/promises';
 import { NspodError } from '../errors.js';
 import type { ContainerStatus, Pod, PodStatus } from '../pod/pod.js';
 import { checkFromNetns } from './prober.js';
+import { exitedForGood, restartPolicy } from '../pod/restart.js';
+import { parseLogLine } from '../pod/logs.js';
 
 export interface WaitOptions {
   /** Milliseconds; default 60 s. */
@@ -59,22 +61,17 @@ export function unreadyReason(c: ContainerStatus): string {
   return `container ${c.name} is ${state}; its ${probe.kind} probe (${probe.type}) ${probe.lastResult === 'failure' ? `failed ${probe.failures} time(s)${output}` : 'has not succeeded yet'}`;
 }
 
-/** An app container that exited for good: restartPolicy Never, or OnFailure and exit 0. */
-function exitedForGood(status: PodStatus, restartPolicy: string): ContainerStatus | undefined {
-  return status.containers.find((c) => !c.init && c.state === 'exited' && (restartPolicy === 'Never' || (restartPolicy === 'OnFailure' && c.exitCode === 0)));
-}
-
 /** Resolves when the pod is Ready (every app container ready); rejects early when it cannot become so. */
 export async function waitReady(pod: Pod, options: WaitOptions = {}): Promise<PodStatus> {
-  const restartPolicy = pod.spec.restartPolicy ?? 'Always';
+  const policy = restartPolicy(pod.spec);
   let last: PodStatus | undefined;
   return await until(
     async () => {
       last = await pod.status();
       if (last.ready) return last;
       if (last.phase === 'Failed' || last.phase === 'Stopped') throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} is ${last.phase} and will not become ready`);
-      const gone = exitedForGood(last, restartPolicy);
-      if (gone) throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} will not become ready: ${unreadyReason(gone)}, and restartPolicy ${restartPolicy} does not restart it`, { hint: `see ${gone.logPath}` });
+      const gone = last.containers.find((c) => !c.init && exitedForGood(pod.spec, c));
+      if (gone) throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} will not become ready: ${unreadyReason(gone)}, and restartPolicy ${policy} does not restart it`, { hint: `see ${gone.logPath}` });
       return undefined;
     },
     () => {
@@ -95,10 +92,10 @@ export function criLogLines(text: string): string[] {
   const lines: string[] = [];
   let partial = '';
   for (const raw of text.split('\n')) {
-    const m = /^\S+ (?:stdout|stderr) ([FP]) ?(.*)$/.exec(raw);
-    if (!m) continue;
-    partial += m[2];
-    if (m[1] === 'F') {
+    const line = parseLogLine(raw);
+    if (!line) continue;
+    partial += line.text;
+    if (!line.partial) {
       lines.push(partial);
       partial = '';
     }
