@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { extractTarball } from '../dist/index.js';
+import { extractTarball } from '../dist/image/extract.js';
 
 const runs = Number(process.argv[2] ?? 5);
 const work = await mkdtemp(path.join(os.tmpdir(), 'bench-image-nspod-'));

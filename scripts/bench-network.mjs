@@ -9,7 +9,9 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Pod, attachPodNetwork, detachPodNetwork, planPodNetwork, pluginStdin, gcNetworks } from '../dist/index.js';
+import { Pod, gcNetworks } from '../dist/index.js';
+import { attachPodNetwork, detachPodNetwork, planPodNetwork } from '../dist/network/attachment.js';
+import { pluginStdin } from '../dist/network/cni.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const root = mkdtempSync(path.join(os.tmpdir(), 'nspod-bench-net-'));

@@ -28,7 +28,9 @@ if (!process.env.NSPOD_BENCH_REAPED) {
   process.exit(r.exitCode ?? 1);
 }
 
-const { Pod, buildPauseSpec, buildSiblingSpec, writePauseBundle, pauseNamespacePaths, assets, Runtime } = await import('../dist/index.js');
+const { Pod, buildPauseSpec, buildSiblingSpec, writePauseBundle, Runtime } = await import('../dist/index.js');
+const { pauseNamespacePaths } = await import('../dist/oci/spec.js');
+const { assets } = await import('../dist/paths.js');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const PODS = Number(process.env.BENCH_PODS ?? 50);

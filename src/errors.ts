@@ -1,21 +1,21 @@
 /** The one error type of nspod: a code for programs, a message and a hint for people. */
 export type ErrorCode =
   | 'INVALID_SPEC'
-  | 'INVALID_NAME'
   | 'POD_EXISTS'
   | 'POD_NOT_FOUND'
+  | 'POD_RUNNING'
   | 'CONTAINER_NOT_FOUND'
   | 'RUNTIME_FAILED'
   | 'RUNTIME_MISSING'
   | 'RUNTIME_UNSUPPORTED_HOST'
   | 'IMAGE_NOT_FOUND'
   | 'IMAGE_INVALID'
+  | 'IMAGE_IN_USE'
   | 'MOUNT_FAILED'
   | 'PAUSE_GONE'
   | 'STATE_CORRUPT'
   | 'TIMEOUT'
   | 'NETWORK_FAILED'
-  | 'NOT_ROOT'
   | 'INTERNAL';
 
 export class NspodError extends Error {
@@ -29,6 +29,15 @@ export class NspodError extends Error {
     this.hint = options.hint;
   }
 
+  /**
+   * `e` as an NspodError whose message starts with what was being done (`pod web: ...`), keeping its code and hint;
+   * `fallback` is the code of an error that was not an NspodError.
+   */
+  static wrap(e: unknown, context: string, fallback: ErrorCode = 'INTERNAL'): NspodError {
+    const hint = e instanceof NspodError ? e.hint : undefined;
+    return new NspodError(e instanceof NspodError ? e.code : fallback, `${context}: ${errorMessage(e, false)}`, { cause: e, ...(hint ? { hint } : {}) });
+  }
+
   /** `<message> (<hint>)`: the one line the CLI prints. */
   oneLine(): string {
     return this.hint ? `${this.message} (${this.hint})` : this.message;
@@ -39,8 +48,9 @@ export function isNspodError(e: unknown, code?: ErrorCode): e is NspodError {
   return e instanceof NspodError && (code === undefined || e.code === code);
 }
 
-export function errorMessage(e: unknown): string {
-  if (e instanceof NspodError) return e.oneLine();
+/** An error's message; an NspodError's with its hint unless `withHint` is false. */
+export function errorMessage(e: unknown, withHint = true): string {
+  if (e instanceof NspodError) return withHint ? e.oneLine() : e.message;
   if (e instanceof Error) return e.message;
   return String(e);
 }

@@ -1,3 +1,4 @@
+/** Where nspod's files are: the package's own (built by setup), and the state root pods live under. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,3 +23,11 @@ export const assets = {
   toolboxRootfs: path.join(packageRoot, 'bundles', 'toolbox', 'rootfs'),
   runtimeSpecSchemas: path.join(packageRoot, 'schemas', 'runtime-spec'),
 };
+
+/** The state root when neither the caller nor NSPOD_ROOT names one. */
+export const DEFAULT_STATE_ROOT = '/run/nspod';
+
+/** The one place the state root is resolved: the option, else env NSPOD_ROOT, else /run/nspod; always absolute. */
+export function resolveStateRoot(root?: string | undefined): string {
+  return path.resolve(root ?? process.env.NSPOD_ROOT ?? DEFAULT_STATE_ROOT);
+}

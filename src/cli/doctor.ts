@@ -4,10 +4,13 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage } from '../errors.js';
 import { assets } from '../paths.js';
-import { cgroupVersion, isProcessAlive } from '../pod/host.js';
+import { isProcessAlive } from '../host/proc.js';
+import { cgroupVersion } from '../host/cgroups.js';
 import { StateRoot } from '../pod/store.js';
 import { checkPodNetwork, podIPv4 } from '../network/attachment.js';
-import { findExecutable, Runtime } from '../runtime/runtime.js';
+import { Runtime } from '../runtime/runtime.js';
+import { findExecutable, findExecutableIn } from '../host/executables.js';
+import { resolveNetworkOptions } from '../network/config.js';
 
 export interface Check {
   name: string;
@@ -17,9 +20,9 @@ export interface Check {
 }
 
 async function runtimeChecks(runtimeName: string | undefined): Promise<Check[]> {
-  let runtime: Runtime;
+  let runtime: { binary: string; name: string };
   try {
-    runtime = new Runtime({ runtime: runtimeName, root: '' });
+    runtime = Runtime.find(runtimeName);
   } catch (e) {
     return [{ name: 'runtime', ok: false, detail: errorMessage(e) }];
   }
@@ -71,9 +74,9 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
   checks.push({ name: 'overlayfs', ok: /\toverlay$/m.test(fs), detail: /\toverlay$/m.test(fs) ? 'overlay is in /proc/filesystems' : 'overlay is not in /proc/filesystems', fix: 'modprobe overlay' });
   const cg = cgroupVersion();
   checks.push({ name: 'cgroups', ok: true, detail: { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'cgroup v1 + v2 (hybrid)' }[cg] });
-  const cniDirs = (process.env.CNI_PATH ?? '/usr/lib/cni:/opt/cni/bin').split(':');
+  const cniDirs = resolveNetworkOptions().cniPath;
   const plugins = ['bridge', 'host-local', 'portmap', 'firewall', 'loopback'];
-  const missing = plugins.filter((p) => !cniDirs.some((d) => existsSync(path.join(d, p))));
+  const missing = plugins.filter((p) => findExecutableIn(cniDirs, p) === undefined);
   checks.push({
     name: 'CNI plugins',
     ok: missing.length === 0 ? true : 'warn',

@@ -1,7 +1,7 @@
 /** Pure formatting for the CLI: tables, ages, pod summaries. */
 import type { PodStatus } from '../pod/pod.js';
-import type { PodSpec } from '../pod/spec.js';
-import { exitedForGood } from '../pod/restart.js';
+import type { PodSpec } from '../spec/spec.js';
+import { exitedForGood } from '../spec/restart.js';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

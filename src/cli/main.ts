@@ -12,16 +12,17 @@ import { packageRoot, assets } from '../paths.js';
 import { Pod, resolvePodOptions, type PodOptions } from '../pod/pod.js';
 import { readLogUpTo, LogFollower, type LogLine } from '../pod/logs.js';
 import { planPod } from '../pod/plan.js';
-import { nofileHardLimit } from '../pod/host.js';
+import { nofileHardLimit } from '../host/proc.js';
 import { Runtime } from '../runtime/runtime.js';
 import { loadManifestFile } from '../manifest/index.js';
 import { gcPods, type PodGcEntry } from '../pod/gc.js';
-import { listImages, importImage, removeImage, pruneImages } from '../image/resolve.js';
+import { listImages, importImage } from '../image/manage.js';
+import { removeImage, pruneImages } from '../pod/images.js';
 import { psTable, summarize, table, age, parseDuration, eventsTable } from './format.js';
-import { exitedForGood } from '../pod/restart.js';
+import { exitedForGood } from '../spec/restart.js';
 import { runDoctor } from './doctor.js';
 import { applyPublish, parsePublish } from './publish.js';
-import type { PodSpec } from '../pod/spec.js';
+import type { PodSpec } from '../spec/spec.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -74,7 +75,7 @@ async function cmdRun(file: string, o: { detach?: boolean; rm?: boolean; publish
   const opts: PodOptions = { ...podOptions(g), cwd: manifest.baseDir, progress: process.stderr.isTTY, removeWhenDone: o.detach === true && o.rm === true };
   if (o.dryRun) {
     const resolved = resolvePodOptions(opts);
-    const runtime = new Runtime({ runtime: resolved.runtime, root: '' });
+    const runtime = Runtime.find(resolved.runtime);
     for (const spec of specs) {
       const plan = planPod(spec, { root: resolved.root, runtime: { name: runtime.name, binary: runtime.binary }, cwd: manifest.baseDir, nofileHardLimit: nofileHardLimit() });
       out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
@@ -245,7 +246,7 @@ async function cmdRm(names: string[], o: { force?: boolean }, g: GlobalOptions):
     const status = await pod.status();
     const running = status.phase !== 'Stopped' && (status.pause?.alive || status.containers.some((c) => c.state === 'running'));
     if (running && !o.force) {
-      throw new NspodError('INVALID_SPEC', `pod ${name} is running`, { hint: `stop it first (nspod stop ${name}) or use nspod rm -f` });
+      throw new NspodError('POD_RUNNING', `pod ${name} is running`, { hint: `stop it first (nspod stop ${name}) or use nspod rm -f` });
     }
     await pod.remove({ gracePeriodSeconds: o.force ? 0 : undefined });
     out(`${name}\n`);
@@ -526,7 +527,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       const pause = await execa(assets.pauseBinary, ['-v'], { reject: false });
       out(`${pause.exitCode === 0 ? pause.stdout.trim() : 'pause: not built (run scripts/setup)'}\n`);
       try {
-        const rt = new Runtime({ runtime: g.runtime, root: '' });
+        const rt = Runtime.find(g.runtime);
         out(`${(await execa(rt.binary, ['--version'])).stdout.split('\n')[0]}\n`);
       } catch (e) {
         out(`runtime: ${errorMessage(e)}\n`);

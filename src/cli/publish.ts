@@ -1,6 +1,6 @@
 /** `-p HOSTPORT:CONTAINERPORT[/udp]`, the way `docker run -p` takes it, added to a manifest's pod. */
 import { CommanderError } from 'commander';
-import type { PodSpec } from '../pod/spec.js';
+import type { PodSpec } from '../spec/spec.js';
 
 export interface Publish {
   hostIP?: string;

@@ -1,19 +1,19 @@
 /**
  * The image cache: one unpacked rootfs per image digest, made in a temp dir and
  * renamed into place when complete, under a per-digest lock that works across
- * processes (a lock dir holding its owner's pid and start time).
+ * processes (src/host/lock.ts).
  *
  *   <imageRoot>/entries/sha256-<hex>/{rootfs/, image.json, last-used}
  *   <imageRoot>/refs/<sha256 of reference>.json   reference → digest (+ a file fingerprint)
- *   <imageRoot>/locks/<key>/owner                 held while a digest is unpacked or removed
+ *   <imageRoot>/locks/<key>/                      held while a digest is unpacked or removed (src/host/lock.ts)
  *   <imageRoot>/tmp/                              unpacks in progress; leftovers of a crash
  */
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { NspodError } from '../errors.js';
-import { isAlive, processStartTime, readJson } from '../pod/host.js';
-import type { ImageDefaults } from './resolve.js';
+import { readJson, writeJsonAtomic } from '../host/files.js';
+import { withDirLock } from '../host/lock.js';
+import type { ImageDefaults } from './config.js';
 
 export const DEFAULT_IMAGE_ROOT = '/var/lib/nspod/images';
 
@@ -38,8 +38,6 @@ export interface RefRecord {
   digest: string;
   fingerprint?: string | undefined;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class ImageCache {
   constructor(readonly root: string) {}
@@ -78,7 +76,7 @@ export class ImageCache {
   }
 
   async saveRef(record: RefRecord): Promise<void> {
-    await writeAtomic(this.refFile(record.reference), JSON.stringify(record));
+    await writeJsonAtomic(this.refFile(record.reference), record, { mode: 0o644, pretty: false, mkdir: true });
   }
 
   async dropRef(reference: string): Promise<void> {
@@ -174,57 +172,10 @@ export class ImageCache {
     });
   }
 
-  /** Runs `fn` holding the lock dir `locks/<key>`; a lock whose owner died is broken. */
-  async withLock<T>(key: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
-    const dir = path.join(this.root, 'locks', key);
-    await mkdir(path.dirname(dir), { recursive: true });
-    const deadline = Date.now() + timeoutMs;
-    const me = JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) ?? 0 });
-    for (;;) {
-      try {
-        await mkdir(dir);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      const owner = await readFile(path.join(dir, 'owner'), 'utf8').catch(() => undefined);
-      if (await lockIsStale(dir, owner)) {
-        // Break it only if it is still the lock we judged stale.
-        const now = await readFile(path.join(dir, 'owner'), 'utf8').catch(() => undefined);
-        if (now === owner) await rm(dir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new NspodError('TIMEOUT', `image cache lock ${dir} still held after ${timeoutMs} ms (owner ${owner ?? 'unknown'})`, { hint: 'another nspod is unpacking this image; remove the lock dir if its owner is gone' });
-      await sleep(50);
-    }
-    try {
-      await writeFile(path.join(dir, 'owner'), me);
-      return await fn();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  /** Runs `fn` holding `locks/<key>` (the project's one cross-process lock: a dead holder's lock is broken). */
+  private async withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    await mkdir(path.join(this.root, 'locks'), { recursive: true });
+    // An unpack of a large image takes minutes: others wait for it rather than give up.
+    return await withDirLock(path.join(this.root, 'locks', key), fn, { timeoutMs: 600_000, retryMs: 50 });
   }
-}
-
-/** A lock is stale when its owner process is gone (pid dead or reused), or it has had no owner for 30 s. */
-async function lockIsStale(dir: string, owner: string | undefined): Promise<boolean> {
-  if (owner === undefined) {
-    const st = await stat(dir).catch(() => undefined);
-    return st !== undefined && Date.now() - st.mtimeMs > 30_000;
-  }
-  try {
-    const { pid, startTime } = JSON.parse(owner) as { pid: number; startTime: number };
-    if (!isAlive(pid)) return true;
-    const actual = processStartTime(pid);
-    return actual !== undefined && startTime !== 0 && actual !== startTime;
-  } catch {
-    return true;
-  }
-}
-
-async function writeAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
 }

@@ -7,8 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
-import { envListToRecord, hostPlatform, platformMatches, type Platform } from './reference.js';
-import type { ImageDefaults } from './resolve.js';
+import { hostPlatform, platformMatches, type Platform } from './reference.js';
+import { imageDefaults, type ImageConfig, type ImageDefaults } from './config.js';
 
 export interface Descriptor {
   mediaType?: string;
@@ -29,10 +29,6 @@ interface Manifest {
   config?: Descriptor;
   layers?: Descriptor[];
   manifests?: Descriptor[];
-}
-
-interface ImageConfig {
-  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string } | null;
 }
 
 export interface ImageManifest {
@@ -123,17 +119,4 @@ export async function readImageManifest(layout: string, tag: string | undefined,
     }
     return { digest: descriptor.digest, layers: doc.layers, defaults: imageDefaults(config), user: config.config?.User || undefined };
   }
-}
-
-/** The image config's fields Kubernetes applies to a container. */
-export function imageDefaults(config: ImageConfig): ImageDefaults {
-  const c = config.config ?? {};
-  const out: ImageDefaults = {};
-  if (c.Entrypoint && c.Entrypoint.length > 0) out.entrypoint = c.Entrypoint;
-  if (c.Cmd && c.Cmd.length > 0) out.cmd = c.Cmd;
-  const env = envListToRecord(c.Env);
-  if (env) out.env = env;
-  if (c.WorkingDir) out.workingDir = c.WorkingDir;
-  if (c.User) out.user = c.User;
-  return out;
 }

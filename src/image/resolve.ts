@@ -9,33 +9,17 @@
  *   docker-archive:PATH, docker.io/library/nginx:1.27, …    │ (skopeo copies them to a
  *                               a layout first               ┘ layout first)
  */
-import { lstat, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
-import tarStream from 'tar-stream';
 import { NspodError, errorMessage } from '../errors.js';
 import { assets } from '../paths.js';
-import { readJson } from '../pod/host.js';
 import { ImageCache, imageRootOf } from './cache.js';
-import { detectCompression, extractTarball, fileDigest } from './extract.js';
+import { extractTarball, fileDigest } from './extract.js';
 import { blobPath, readImageManifest } from './oci.js';
 import { progressReporter, type ProgressReporter } from './progress.js';
-import { numericUser, parseImageReference, TOOLBOX_IMAGE, type ImageSource } from './reference.js';
-
-export { TOOLBOX_IMAGE } from './reference.js';
-
-/** Defaults an image supplies to a container (from an OCI image config, when there is one). */
-export interface ImageDefaults {
-  entrypoint?: string[];
-  cmd?: string[];
-  env?: Record<string, string>;
-  workingDir?: string;
-  /** As resolved: numeric `uid:gid` (names already looked up in the image's /etc/passwd and /etc/group). */
-  user?: string;
-}
+import { parseImageReference, type ImageSource } from './reference.js';
+import { numericUser, type ImageDefaults } from './config.js';
 
 export interface ResolvedImage {
   /** The reference as written. */
@@ -75,7 +59,8 @@ export interface ResolveOptions extends ImageCacheOptions {
   skopeo?: string | undefined;
 }
 
-interface Context {
+/** One resolution under way: the reference as written, the cache, the caller's options, its progress display. */
+export interface Resolution {
   reference: string;
   cache: ImageCache;
   options: ResolveOptions;
@@ -85,11 +70,11 @@ interface Context {
 /** Resolves an `image:` reference to a rootfs directory, unpacking it into the cache the first time. */
 export async function resolveImage(reference: string, options: ResolveOptions = {}): Promise<ResolvedImage> {
   const source = parseImageReference(reference, options.cwd ?? process.cwd());
-  const ctx: Context = { reference, cache: new ImageCache(imageRootOf(options)), options, progress: progressReporter(options.progress) };
+  const ctx: Resolution = { reference, cache: new ImageCache(imageRootOf(options)), options, progress: progressReporter(options.progress) };
   return await resolveSource(source, ctx);
 }
 
-async function resolveSource(source: ImageSource, ctx: Context): Promise<ResolvedImage> {
+export async function resolveSource(source: ImageSource, ctx: Resolution): Promise<ResolvedImage> {
   const { reference } = ctx;
   switch (source.kind) {
     case 'toolbox':
@@ -116,12 +101,12 @@ async function resolveSource(source: ImageSource, ctx: Context): Promise<Resolve
 }
 
 /** A cached reference still valid for the file it names (same fingerprint), else undefined. */
-async function fromRef(ctx: Context, fingerprint: string | undefined): Promise<ResolvedImage | undefined> {
+async function fromRef(ctx: Resolution, fingerprint: string | undefined): Promise<ResolvedImage | undefined> {
   const ref = await ctx.cache.ref(ctx.reference);
   if (!ref || ref.fingerprint !== fingerprint) return undefined;
   const entry = await ctx.cache.entry(ref.digest);
   if (!entry) return undefined;
-  return await ready(ctx, ref.digest, ctx.cache.rootfsOf(ref.digest), entry.defaults);
+  return await cachedImage(ctx, ref.digest, ctx.cache.rootfsOf(ref.digest), entry.defaults);
 }
 
 /** Identity of a local file: a changed file is hashed again. */
@@ -135,7 +120,7 @@ async function fingerprintOf(file: string, reference: string): Promise<string> {
   }
 }
 
-async function resolveTarball(file: string, ctx: Context): Promise<ResolvedImage> {
+async function resolveTarball(file: string, ctx: Resolution): Promise<ResolvedImage> {
   const fingerprint = await fingerprintOf(file, ctx.reference);
   const cached = await fromRef(ctx, fingerprint);
   if (cached) return cached;
@@ -151,13 +136,13 @@ async function resolveTarball(file: string, ctx: Context): Promise<ResolvedImage
       bar.done();
       return { defaults: {}, size: r.contentBytes };
     },
-    () => built(ctx, digest, 1, size, started),
+    () => reportUnpack(ctx, digest, 1, size, started),
   );
   await ctx.cache.saveRef({ reference: ctx.reference, digest, fingerprint });
-  return await ready(ctx, digest, rootfs, record.defaults);
+  return await cachedImage(ctx, digest, rootfs, record.defaults);
 }
 
-async function resolveLayout(layout: string, tag: string | undefined, ctx: Context, fingerprint?: string): Promise<ResolvedImage> {
+async function resolveLayout(layout: string, tag: string | undefined, ctx: Resolution, fingerprint?: string): Promise<ResolvedImage> {
   const manifest = await readImageManifest(layout, tag);
   const started = Date.now();
   let bytes = 0;
@@ -176,13 +161,13 @@ async function resolveLayout(layout: string, tag: string | undefined, ctx: Conte
       }
       return { defaults: manifest.defaults, size: contentBytes };
     },
-    () => built(ctx, manifest.digest, manifest.layers.length, bytes, started),
+    () => reportUnpack(ctx, manifest.digest, manifest.layers.length, bytes, started),
   );
   await ctx.cache.saveRef({ reference: ctx.reference, digest: manifest.digest, fingerprint });
-  return await ready(ctx, manifest.digest, rootfs, record.defaults);
+  return await cachedImage(ctx, manifest.digest, rootfs, record.defaults);
 }
 
-async function resolveOciArchive(file: string, tag: string | undefined, ctx: Context): Promise<ResolvedImage> {
+async function resolveOciArchive(file: string, tag: string | undefined, ctx: Resolution): Promise<ResolvedImage> {
   const fingerprint = await fingerprintOf(file, ctx.reference);
   const cached = await fromRef(ctx, fingerprint);
   if (cached) return cached;
@@ -196,7 +181,7 @@ async function resolveOciArchive(file: string, tag: string | undefined, ctx: Con
 }
 
 /** docker-archive: and registry references: skopeo copies the image into a temp OCI layout, read from there. */
-async function resolveWithSkopeo(sourceArg: string, file: string | undefined, ctx: Context): Promise<ResolvedImage> {
+async function resolveWithSkopeo(sourceArg: string, file: string | undefined, ctx: Resolution): Promise<ResolvedImage> {
   const fingerprint = file ? await fingerprintOf(file, ctx.reference) : undefined;
   if (ctx.options.pull !== 'always' || file) {
     const cached = await fromRef(ctx, fingerprint);
@@ -219,14 +204,14 @@ async function resolveWithSkopeo(sourceArg: string, file: string | undefined, ct
   }
 }
 
-function built(ctx: Context, digest: string, layers: number, bytes: number, started: number): void {
+function reportUnpack(ctx: Resolution, digest: string, layers: number, bytes: number, started: number): void {
   const ms = Date.now() - started;
   ctx.progress.finish(`image ${ctx.reference}: unpacked ${layers} layer${layers === 1 ? '' : 's'}, ${(bytes / 1048576).toFixed(1)} MiB in ${ms} ms (${digest.slice(0, 19)})`);
   ctx.options.onUnpack?.({ reference: ctx.reference, digest, layers, bytes, ms });
 }
 
 /** Marks the entry used and turns the image's User into numbers from its own passwd/group. */
-async function ready(ctx: Context, digest: string, rootfs: string, defaults: ImageDefaults): Promise<ResolvedImage> {
+async function cachedImage(ctx: Resolution, digest: string, rootfs: string, defaults: ImageDefaults): Promise<ResolvedImage> {
   await ctx.cache.touch(digest);
   const out: ImageDefaults = { ...defaults };
   if (defaults.user) {
@@ -265,148 +250,4 @@ async function isDirectory(dir: string): Promise<boolean> {
 
 async function mustBeDirectory(dir: string, reference: string, hint: string): Promise<void> {
   if (!(await isDirectory(dir))) throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)}: no rootfs directory at ${dir}`, { hint });
-}
-
-// ---- the cache, for the CLI: list, import, remove, prune ------------------------------------
-
-export interface CachedImage {
-  /** A reference that resolved to this entry; '' when none is left. */
-  reference: string;
-  digest: string;
-  /** Bytes of regular files in the unpacked rootfs. */
-  size: number;
-  lastUsed: Date | undefined;
-}
-
-/** One row per reference (and one per entry that no reference names any more). */
-export async function listImages(options: ImageCacheOptions = {}): Promise<CachedImage[]> {
-  const cache = new ImageCache(imageRootOf(options));
-  const rows: CachedImage[] = [];
-  const refs = await cache.refs();
-  for (const digest of await cache.digests()) {
-    const entry = await cache.entry(digest);
-    if (!entry) continue;
-    const lastUsed = await cache.lastUsed(digest);
-    const names = refs.filter((r) => r.digest === digest).map((r) => r.reference).sort();
-    for (const reference of names.length > 0 ? names : ['']) rows.push({ reference, digest, size: entry.size, lastUsed });
-  }
-  return rows.sort((a, b) => a.reference.localeCompare(b.reference) || a.digest.localeCompare(b.digest));
-}
-
-/** What kind of archive a file is, from its entries: an OCI layout, a docker save, or a rootfs. */
-export async function archiveKind(file: string): Promise<'oci-archive' | 'docker-archive' | 'tar'> {
-  const names = new Set<string>();
-  const extractor = tarStream.extract();
-  extractor.on('entry', (header, stream, next) => {
-    names.add(header.name.replace(/^\.\//, ''));
-    stream.on('end', () => next());
-    stream.resume();
-  });
-  const gzip = (await detectCompression(file)) === 'gzip';
-  try {
-    await pipeline([createReadStream(file), ...(gzip ? [createGunzip()] : []), extractor as unknown as NodeJS.WritableStream]);
-  } catch (e) {
-    throw new NspodError('IMAGE_INVALID', `${file}: not a readable tarball: ${errorMessage(e)}`, { hint: 'give a rootfs tarball, an oci-archive or a docker-archive' });
-  }
-  if (names.has('oci-layout') && names.has('index.json')) return 'oci-archive';
-  if (names.has('manifest.json') && !names.has('etc/') && !names.has('etc')) return 'docker-archive';
-  return 'tar';
-}
-
-/** Unpacks a local archive (rootfs tarball, oci-archive, docker-archive) into the cache under the name `reference`. */
-export async function importImage(reference: string, file: string, options: ResolveOptions = {}): Promise<ResolvedImage> {
-  const abs = path.resolve(options.cwd ?? process.cwd(), file);
-  const kind = await archiveKind(abs);
-  const source: ImageSource = kind === 'tar' ? { kind: 'tar', path: abs } : kind === 'oci-archive' ? { kind: 'oci-archive', path: abs } : { kind: 'skopeo', source: `docker-archive:${abs}`, file: abs };
-  const cache = new ImageCache(imageRootOf(options));
-  const internal = `${kind}:${abs}`;
-  const hadInternal = (await cache.ref(internal)) !== undefined;
-  const resolved = await resolveSource(source, { reference: internal, cache, options, progress: progressReporter(options.progress) });
-  await cache.saveRef({ reference, digest: resolved.digest! });
-  if (!hadInternal) await cache.dropRef(internal); // the image is known by the name it was imported under
-  return { ...resolved, reference };
-}
-
-export interface RemoveOptions extends ImageCacheOptions {
-  /** Whether a pod uses this rootfs; default: scan `<stateRoot>/pods/*\/pod.json` for it as a container's lowerdir. */
-  inUse?: ((rootfs: string) => boolean | Promise<boolean>) | undefined;
-  /** Pod state root scanned by the default inUse; default env NSPOD_ROOT, else /run/nspod. */
-  stateRoot?: string | undefined;
-}
-
-/** Pods (by name) whose containers use `rootfs` as their lower dir. */
-export async function podsUsing(rootfs: string, stateRoot: string): Promise<string[]> {
-  const podsDir = path.join(stateRoot, 'pods');
-  const names = await readdir(podsDir).catch(() => [] as string[]);
-  const out: string[] = [];
-  for (const name of names) {
-    const record = await readJson<{ containers?: { lowerdir?: string }[] }>(path.join(podsDir, name, 'pod.json')).catch(() => undefined);
-    if (record?.containers?.some((c) => c.lowerdir === rootfs)) out.push(name);
-  }
-  return out;
-}
-
-function inUseCheck(options: RemoveOptions): (rootfs: string) => Promise<string | undefined> {
-  if (options.inUse) {
-    const inUse = options.inUse;
-    return async (rootfs) => ((await inUse(rootfs)) ? 'a pod' : undefined);
-  }
-  const stateRoot = path.resolve(options.stateRoot ?? process.env.NSPOD_ROOT ?? '/run/nspod');
-  return async (rootfs) => {
-    const pods = await podsUsing(rootfs, stateRoot);
-    return pods.length > 0 ? `pod ${pods.join(', pod ')}` : undefined;
-  };
-}
-
-/**
- * Removes a reference (or a `sha256:` digest). The unpacked rootfs goes with the last reference that names it,
- * unless a pod uses it: then nothing is removed and the error names the pod.
- */
-export async function removeImage(reference: string, options: RemoveOptions = {}): Promise<{ removedEntry: boolean; digest: string }> {
-  const cache = new ImageCache(imageRootOf(options));
-  const refs = await cache.refs();
-  const digest = /^sha256:[a-f0-9]{64}$/.test(reference) ? reference : refs.find((r) => r.reference === reference)?.digest;
-  const known = digest !== undefined && ((await cache.entry(digest)) !== undefined || refs.some((r) => r.reference === reference));
-  if (!digest || !known) {
-    throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)} is not in the image cache ${cache.root}`, { hint: 'listImages() shows what is cached' });
-  }
-  const naming = refs.filter((r) => r.digest === digest);
-  const others = naming.filter((r) => r.reference !== reference);
-  if (others.length > 0 && reference !== digest) {
-    await cache.dropRef(reference);
-    return { removedEntry: false, digest };
-  }
-  const user = await inUseCheck(options)(cache.rootfsOf(digest));
-  if (user) throw new NspodError('IMAGE_INVALID', `image ${JSON.stringify(reference)} (${digest.slice(0, 19)}) is in use by ${user}`, { hint: 'remove the pods that use it first' });
-  await cache.removeEntry(digest);
-  for (const r of naming) await cache.dropRef(r.reference);
-  return { removedEntry: true, digest };
-}
-
-export interface PruneOptions extends RemoveOptions {
-  /** Keep entries used within this many milliseconds; default 0: every unused entry goes. */
-  unusedForMs?: number | undefined;
-}
-
-/** Removes every cached image no pod uses (and not used within `unusedForMs`), their references, and crash leftovers. */
-export async function pruneImages(options: PruneOptions = {}): Promise<{ removed: string[]; freedBytes: number }> {
-  const cache = new ImageCache(imageRootOf(options));
-  const check = inUseCheck(options);
-  const cutoff = Date.now() - (options.unusedForMs ?? 0);
-  const refs = await cache.refs();
-  const removed: string[] = [];
-  let freedBytes = 0;
-  for (const digest of await cache.digests()) {
-    const entry = await cache.entry(digest);
-    const lastUsed = await cache.lastUsed(digest);
-    if (lastUsed && lastUsed.getTime() > cutoff) continue;
-    if (await check(cache.rootfsOf(digest))) continue;
-    await cache.removeEntry(digest);
-    for (const r of refs.filter((x) => x.digest === digest)) await cache.dropRef(r.reference);
-    removed.push(digest);
-    freedBytes += entry?.size ?? 0;
-  }
-  for (const r of refs) if (!removed.includes(r.digest) && !(await cache.entry(r.digest))) await cache.dropRef(r.reference);
-  await cache.pruneLeftovers();
-  return { removed, freedBytes };
 }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { isNspodError, NspodError } from '../errors.js';
-import { validatePodSpec, type PodSpec } from '../pod/spec.js';
+import { validatePodSpec, type PodSpec } from '../spec/spec.js';
 import { Field, manifestError, type ManifestContext, type Origin } from './field.js';
 import { podFromDocument } from './pod.js';
 

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import type * as k8s from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { ALL_CAPABILITIES, capabilityName } from '../oci/common.js';
-import { dnsLabelProblem, PROBE_DEFAULTS, type ContainerSpec, type PodSpec, type PortSpec, type Probe, type ProbeKind, type VolumeMount, type VolumeSpec } from '../pod/spec.js';
+import { dnsLabelProblem, PROBE_DEFAULTS, type ContainerSpec, type PodSpec, type PortSpec, type Probe, type ProbeKind, type VolumeMount, type VolumeSpec } from '../spec/spec.js';
 import { Field } from './field.js';
 import { isFractional, isNegative, milliCpuToShares, parseQuantity, quantityBytes, quantityMillis, type Quantity } from './quantity.js';
 

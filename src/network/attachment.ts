@@ -5,16 +5,17 @@
  * plugin path) is cached with it, as libcni does.
  */
 import { closeSync, openSync, statfsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { NspodError, errorMessage } from '../errors.js';
-import { bindMountFile, currentProcessIdentity, isProcessAlive, mountPoints, readJson, type ProcessIdentity } from '../pod/host.js';
-import type { PodRecord } from '../pod/store.js';
-import type { PodSpec } from '../pod/spec.js';
+import { currentProcessIdentity, type ProcessIdentity } from '../host/proc.js';
+import { bindMountFile, mountPoints } from '../host/mounts.js';
+import { readJson, writeJsonAtomic } from '../host/files.js';
+import type { PodSpec } from '../spec/spec.js';
 import { cniAdd, cniCheck, cniDel, type CniConfList, type CniDns, type CniInvocation, type CniPortMapping, type CniResult, type CniRuntimeConfig } from './cni.js';
 import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './config.js';
-import { withDirLock } from '../lock.js';
+import { withDirLock } from '../host/lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
 
 const NSFS_MAGIC = 0x6e736673;
@@ -49,6 +50,8 @@ export interface NetworkPlan {
   config?: CniConfList;
   ports: CniPortMapping[];
   options: ResolvedNetworkOptions;
+  /** Asked again under the port lock, right before the attachment intent claims the ports. */
+  byPods: PortsHeldByPods;
 }
 
 export interface PodNetworkStatus {
@@ -85,39 +88,44 @@ function attachmentFile(root: string, containerId: string): string {
 }
 
 async function saveAttachment(root: string, a: NetworkAttachment): Promise<void> {
-  const file = attachmentFile(root, a.containerId);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(a, null, 2));
-  await rename(tmp, file);
+  await writeJsonAtomic(attachmentFile(root, a.containerId), a, { mkdir: true });
+}
+
+/** The hostPorts one pod holds. */
+export interface HeldPorts {
+  pod: string;
+  ports: CniPortMapping[];
 }
 
 /**
- * hostPorts other pods of this state root hold: live pod records, and
- * attachments not yet released. `attachedOnly` leaves out CNI pods still
- * Creating that have no attachment yet: under the port lock, the attachment
- * intent is what claims a port, so of two racing creates the first to write one wins.
+ * The hostPorts other pods hold, as their records say: the pod layer reads those, network never opens a pod's
+ * state. `attachedOnly` leaves out CNI pods still Creating that have no attachment yet: under the port lock, the
+ * attachment intent is what claims a port, so of two racing creates the first to write one wins.
  */
-export async function heldPorts(root: string, exceptPod?: string, attachedOnly = false): Promise<{ pod: string; ports: CniPortMapping[] }[]> {
-  const held: { pod: string; ports: CniPortMapping[] }[] = [];
-  const podsDir = path.join(root, 'pods');
-  const names = await readdir(podsDir).catch(() => [] as string[]);
-  for (const name of names) {
-    if (name === exceptPod) continue;
-    const record = await readJson<PodRecord>(path.join(podsDir, name, 'pod.json')).catch(() => undefined);
-    if (!record || record.phase === 'Stopped') continue;
-    if (attachedOnly && record.phase === 'Creating' && record.networkMode === 'cni') continue;
-    held.push({ pod: name, ports: publishedPorts(record.spec) });
-  }
-  const files = await readdir(attachmentsDir(root)).catch(() => [] as string[]);
-  for (const f of files.filter((f) => f.endsWith('.json'))) {
-    const a = await readJson<NetworkAttachment>(path.join(attachmentsDir(root), f)).catch(() => undefined);
-    if (a && a.pod !== exceptPod) held.push({ pod: a.pod, ports: a.runtimeConfig.portMappings ?? [] });
+export type PortsHeldByPods = (attachedOnly: boolean) => Promise<HeldPorts[]>;
+
+/** hostPorts held under this state root by other pods (their records) and by attachments not yet released. */
+async function heldPorts(root: string, exceptPod: string, byPods: PortsHeldByPods, attachedOnly: boolean): Promise<HeldPorts[]> {
+  const held = (await byPods(attachedOnly)).filter((h) => h.pod !== exceptPod);
+  for (const a of await listAttachments(root)) {
+    if (a.pod !== exceptPod) held.push({ pod: a.pod, ports: a.runtimeConfig.portMappings ?? [] });
   }
   return held;
 }
 
-function assertPortsFree(ports: CniPortMapping[], held: { pod: string; ports: CniPortMapping[] }[]): void {
+/** Every attachment record of the state root (a torn or foreign file is skipped). */
+export async function listAttachments(root: string): Promise<NetworkAttachment[]> {
+  const dir = attachmentsDir(root);
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  const out: NetworkAttachment[] = [];
+  for (const f of files) {
+    const a = await readJson<NetworkAttachment>(path.join(dir, f)).catch(() => undefined);
+    if (a) out.push(a);
+  }
+  return out;
+}
+
+function assertPortsFree(ports: CniPortMapping[], held: HeldPorts[]): void {
   const conflict = findPortConflict(ports, held);
   if (conflict) {
     throw new NspodError('INVALID_SPEC', `hostPort ${describePort(conflict.port)} is already published by pod ${conflict.pod}`, {
@@ -135,15 +143,15 @@ export function portLockDir(root: string): string {
  * Checks the pod's network before anything is made: the mode, the conflist
  * it names, and that no other pod of the state root holds one of its hostPorts.
  */
-export async function planPodNetwork(spec: PodSpec, root: string, options: NetworkOptions = {}): Promise<NetworkPlan> {
+export async function planPodNetwork(spec: PodSpec, root: string, options: NetworkOptions = {}, byPods: PortsHeldByPods = async () => []): Promise<NetworkPlan> {
   validatePodNetwork(spec);
-  const resolved = resolveNetworkOptions(options, root);
+  const resolved = resolveNetworkOptions(options);
   const mode = networkMode(spec, resolved.defaultNetwork);
   const ports = mode === 'cni' ? publishedPorts(spec).map(({ container: _c, ...p }) => p) : [];
   if (mode === 'none' && publishedPorts(spec).length > 0) throw new NspodError('INVALID_SPEC', 'ports: a pod with network "none" cannot publish hostPorts');
-  if (ports.length > 0) assertPortsFree(ports, await heldPorts(root, spec.name));
-  if (mode !== 'cni') return { mode, ports, options: resolved };
-  return { mode, config: await resolveConfList(spec.network ?? resolved.defaultNetwork, resolved), ports, options: resolved };
+  if (ports.length > 0) assertPortsFree(ports, await heldPorts(root, spec.name, byPods, false));
+  if (mode !== 'cni') return { mode, ports, options: resolved, byPods };
+  return { mode, config: await resolveConfList(spec.network ?? resolved.defaultNetwork, resolved), ports, options: resolved, byPods };
 }
 
 /** Is `file` a mounted nsfs file (a live pin)? */
@@ -219,7 +227,7 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
   // Under the lock, the check again and the intent that claims the ports are one step.
   await mkdir(path.join(input.root, 'network'), { recursive: true, mode: 0o700 });
   await withDirLock(portLockDir(input.root), async () => {
-    if (plan.ports.length > 0) assertPortsFree(plan.ports, await heldPorts(input.root, input.pod, true));
+    if (plan.ports.length > 0) assertPortsFree(plan.ports, await heldPorts(input.root, input.pod, plan.byPods, true));
     await saveAttachment(input.root, attachment);
   });
   input.onUndo?.('network attachment', () => detachPodNetwork(input.root, containerId).then(() => undefined));
@@ -332,44 +340,27 @@ export function resolvConf(dns: CniDns | undefined): string | undefined {
   return `${lines.join('\n')}\n`;
 }
 
-export interface GcOptions {
-  /** State root; default env NSPOD_ROOT, else /run/nspod. */
-  root?: string | undefined;
-}
+/** Why an attachment may be released: its pod is gone, stopped, or was left half-made by a crashed create. */
+export type OrphanReason = 'pod-gone' | 'pod-stopped' | 'half-made';
 
-export interface GcEntry {
+export interface ReleasedAttachment {
   containerId: string;
   pod: string;
-  reason: 'pod-gone' | 'pod-stopped' | 'half-made';
+  reason: OrphanReason;
   /** Set when the release failed; the attachment stays for the next gc. */
   error?: string;
 }
 
-/** Why an attachment is an orphan, or undefined while its pod holds it. */
-export function orphanReason(a: NetworkAttachment, record: PodRecord | undefined, creatorAlive: boolean): GcEntry['reason'] | undefined {
-  if (!record || record.uid !== a.podUid) return 'pod-gone';
-  if (record.phase === 'Stopped') return 'pod-stopped';
-  if (!record.network?.result && !creatorAlive) return 'half-made';
-  return undefined;
-}
-
 /**
- * Releases the attachments of pods that are gone, stopped, or were left
- * half-made by a crashed create: CNI DEL by recorded container id (IPAM lease,
- * veth, per-pod iptables chains), then the pin. Idempotent; returns what it released.
+ * Releases every attachment `orphan` judges (the pod layer decides from its records): CNI DEL by recorded
+ * container id (IPAM lease, veth, per-pod iptables chains), then the pin. Idempotent; returns what it released.
  */
-export async function gcNetworks(options: GcOptions = {}): Promise<GcEntry[]> {
-  const root = path.resolve(options.root ?? process.env.NSPOD_ROOT ?? '/run/nspod');
-  const dir = attachmentsDir(root);
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
-  const released: GcEntry[] = [];
-  for (const f of files) {
-    const a = await readJson<NetworkAttachment>(path.join(dir, f)).catch(() => undefined);
-    if (!a) continue;
-    const record = await readJson<PodRecord>(path.join(root, 'pods', a.pod, 'pod.json')).catch(() => undefined);
-    const reason = orphanReason(a, record, isProcessAlive(a.creator));
+export async function releaseOrphanAttachments(root: string, orphan: (a: NetworkAttachment) => OrphanReason | undefined | Promise<OrphanReason | undefined>): Promise<ReleasedAttachment[]> {
+  const released: ReleasedAttachment[] = [];
+  for (const a of await listAttachments(root)) {
+    const reason = await orphan(a);
     if (!reason) continue;
-    const entry: GcEntry = { containerId: a.containerId, pod: a.pod, reason };
+    const entry: ReleasedAttachment = { containerId: a.containerId, pod: a.pod, reason };
     try {
       await detachPodNetwork(root, a.containerId);
     } catch (e) {

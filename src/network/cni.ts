@@ -4,8 +4,7 @@
  * (each gets the previous result) and in reverse for DEL.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import path from 'node:path';
+import { findExecutableIn } from '../host/executables.js';
 import { NspodError } from '../errors.js';
 
 export const CNI_VERSION = '1.0.0';
@@ -143,15 +142,8 @@ export function cniPluginError(plugin: string, command: CniCommand, exitCode: nu
 /** The plugin binary for `type`, searched in the CNI path. */
 export function findPlugin(type: string, cniPath: string[]): string {
   if (!/^[A-Za-z0-9._-]+$/.test(type)) throw new NspodError('NETWORK_FAILED', `CNI plugin type ${JSON.stringify(type)} is not a plain binary name`);
-  for (const dir of cniPath) {
-    const file = path.join(dir, type);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // next directory
-    }
-  }
+  const found = findExecutableIn(cniPath, type);
+  if (found) return found;
   throw new NspodError('NETWORK_FAILED', `CNI plugin ${type} not found in ${cniPath.join(':')}`, {
     hint: 'install containernetworking-plugins (scripts/setup does) or set CNI_PATH / the cniPath option',
   });

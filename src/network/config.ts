@@ -48,8 +48,8 @@ export function defaultIpamDataDir(bridge: string, podSubnet: string, base = DEF
   return path.join(base, `${bridge}_${podSubnet.replace('/', '-')}`);
 }
 
-/** `_stateRoot` is kept for callers; nothing of the network options depends on it any more (leases are host-wide). */
-export function resolveNetworkOptions(options: NetworkOptions, _stateRoot?: string): ResolvedNetworkOptions {
+/** The network options with their env fallbacks and defaults: the one place they are resolved. */
+export function resolveNetworkOptions(options: NetworkOptions = {}): ResolvedNetworkOptions {
   const cniPath = options.cniPath ?? process.env.CNI_PATH?.split(':').filter(Boolean) ?? DEFAULT_CNI_PATH;
   const podSubnet = options.podSubnet ?? process.env.NSPOD_POD_SUBNET ?? DEFAULT_POD_SUBNET;
   const bridge = options.bridge ?? process.env.NSPOD_BRIDGE ?? DEFAULT_BRIDGE;

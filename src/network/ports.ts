@@ -1,6 +1,6 @@
 /** hostPorts: the pod's published ports as CNI port mappings, and the checks that keep two pods off one port. */
 import { NspodError } from '../errors.js';
-import type { PodSpec } from '../pod/spec.js';
+import type { PodSpec } from '../spec/spec.js';
 import type { CniPortMapping } from './cni.js';
 
 export interface PublishedPort extends CniPortMapping {

@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../pod/spec.js';
+import type { ContainerSpec } from '../spec/spec.js';
 import {
   ALL_CAPABILITIES,
   baseMounts,

@@ -4,6 +4,7 @@
  */
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ExitRecord } from './status.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -57,21 +58,12 @@ export async function readEvents(podDir: string, limit = EVENTS_KEPT): Promise<P
   return events.slice(-limit);
 }
 
-/** What the shim writes when a container ends (see pause/shim.c). */
-export interface ExitRecordLike {
-  pid: number;
-  exitCode: number;
-  signal: number;
-  finishedAt: string;
-  oomKilled?: boolean;
-}
-
 /**
  * Records `Exited` (and `OOMKilled` before it when the kernel killed for memory) once per exit
  * record, however many readers see it: a marker file named after the run is created exclusively.
  * Returns whether this call recorded it.
  */
-export async function recordExitEvent(podDir: string, container: string, exit: ExitRecordLike): Promise<boolean> {
+export async function recordExitEvent(podDir: string, container: string, exit: ExitRecord): Promise<boolean> {
   const seen = path.join(podDir, 'events.seen');
   // Not recursive: a pod dir removed meanwhile must not come back because a reader saw an exit.
   await mkdir(seen).catch((e: NodeJS.ErrnoException) => {

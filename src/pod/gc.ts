@@ -11,10 +11,13 @@ import { errorMessage } from '../errors.js';
 import { podCgroupName } from '../oci/common.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { RuntimeState } from '../oci/spec.js';
-import { cniContainerId, detachPodNetwork, gcNetworks } from '../network/attachment.js';
+import { cniContainerId, detachPodNetwork, releaseOrphanAttachments, type NetworkAttachment, type OrphanReason, type ReleasedAttachment } from '../network/attachment.js';
 import { stopProber } from '../probe/prober.js';
-import { cgroupMounts, isProcessAlive, mountsUnder, removeCgroupTree, unmountAll } from './host.js';
-import { DEFAULT_STATE_ROOT, StateRoot, type PodRecord } from './store.js';
+import { isProcessAlive } from '../host/proc.js';
+import { mountsUnder, unmountAll } from '../host/mounts.js';
+import { cgroupMounts, removeCgroupTree } from '../host/cgroups.js';
+import { resolveStateRoot } from '../paths.js';
+import { StateRoot, type PodRecord } from './store.js';
 
 export interface PodGcOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
@@ -102,7 +105,7 @@ async function runtimeContainers(root: string, runtimeOption: string | undefined
   for (const dirName of await readdir(path.join(root, 'runtime')).catch(() => [] as string[])) {
     let runtime: Runtime;
     try {
-      const preferred = runtimeOption ? new Runtime({ runtime: runtimeOption, root: '' }) : undefined;
+      const preferred = runtimeOption ? Runtime.find(runtimeOption) : undefined;
       runtime = new Runtime({ runtime: preferred?.name === dirName ? preferred.binary : dirName, root: path.join(root, 'runtime', dirName) });
     } catch {
       continue;
@@ -174,6 +177,23 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
   await c.step({ kind: 'state-dir', what: record.dir, pod, reason }, () => store.release(pod));
 }
 
+/** Why an attachment is an orphan, or undefined while its pod holds it. */
+export function orphanReason(a: NetworkAttachment, record: PodRecord | undefined, creatorAlive: boolean): OrphanReason | undefined {
+  if (!record || record.uid !== a.podUid) return 'pod-gone';
+  if (record.phase === 'Stopped') return 'pod-stopped';
+  if (!record.network?.result && !creatorAlive) return 'half-made';
+  return undefined;
+}
+
+/**
+ * Releases the CNI attachments of pods that are gone, stopped, or were left half-made by a crashed create
+ * (CNI DEL by recorded container id, then the pin). Idempotent; returns what it released.
+ */
+export async function gcNetworks(options: { root?: string | undefined } = {}): Promise<ReleasedAttachment[]> {
+  const store = new StateRoot(resolveStateRoot(options.root));
+  return await releaseOrphanAttachments(store.root, async (a) => orphanReason(a, await store.load(a.pod).catch(() => undefined), isProcessAlive(a.creator)));
+}
+
 /**
  * Finds and releases what belongs to no live pod under a state root:
  * - CNI attachments of pods that are gone, stopped or half-made (gcNetworks);
@@ -184,7 +204,7 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
  * Pods whose pause died are reported, never removed. Idempotent.
  */
 export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
-  const root = path.resolve(options.root ?? process.env.NSPOD_ROOT ?? DEFAULT_STATE_ROOT);
+  const root = resolveStateRoot(options.root);
   const minAgeMs = options.minAgeMs ?? 60_000;
   const store = new StateRoot(root);
   const c = new Collector();

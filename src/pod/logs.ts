@@ -37,6 +37,28 @@ export async function readLogUpTo(file: string, options: { tail?: number } = {})
   return { lines: options.tail === undefined ? lines : lines.slice(Math.max(0, lines.length - options.tail)), end };
 }
 
+/** The text of the complete lines of a CRI log (`<time> <stream> <F|P> <text>`), partial lines joined. */
+export function criLogLines(text: string): string[] {
+  const lines: string[] = [];
+  let partial = '';
+  for (const raw of text.split('\n')) {
+    const line = parseLogLine(raw);
+    if (!line) continue;
+    partial += line.text;
+    if (!line.partial) {
+      lines.push(partial);
+      partial = '';
+    }
+  }
+  return lines;
+}
+
+/** The last `n` lines of a log, their text only, joined by ' | ' (for an error message); '' when there is no log. */
+export async function logTail(file: string, n: number): Promise<string> {
+  const lines = await readLog(file, { tail: n }).catch(() => []);
+  return lines.map((l) => l.text).join(' | ');
+}
+
 /**
  * Follows a log file as it grows (the shim appends; a restarted container
  * appends to the same file). Calls `onLine` for each whole line.

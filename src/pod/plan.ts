@@ -5,9 +5,9 @@ import { buildSiblingSpec, bindMount } from '../oci/sibling.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { NAMESPACE_FILES, type JoinableNamespace, type PauseNamespaces, type Spec } from '../oci/spec.js';
 import { assets } from '../paths.js';
-import { validatePodSpec, type ContainerSpec, type PodSpec } from './spec.js';
+import { validatePodSpec, type ContainerSpec, type PodSpec } from '../spec/spec.js';
 import { StateRoot } from './store.js';
-import { restartPolicy } from './pod.js';
+import { restartPolicy } from '../spec/restart.js';
 
 export const PAUSE_PID_PLACEHOLDER = '<pause-pid>';
 

@@ -10,8 +10,8 @@ import { chmod, mkdir, writeFile, readFile, rm, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { NspodError, errorMessage, isNspodError } from '../errors.js';
-import { assets, packageRoot } from '../paths.js';
+import { NspodError, errorMessage } from '../errors.js';
+import { assets, packageRoot, resolveStateRoot } from '../paths.js';
 import { writePauseBundle } from '../oci/pause.js';
 import { bindMount, buildSiblingSpec } from '../oci/sibling.js';
 import { assertValidSpec } from '../oci/validate.js';
@@ -19,17 +19,15 @@ import { pauseNamespacePaths, type Mount } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { randomBytes } from 'node:crypto';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
-import { resolveImage, type ImageDefaults, type UnpackEvent } from '../image/resolve.js';
-import { validatePodSpec, type ContainerSpec, type PodSpec } from './spec.js';
-import { restartBackoffMs, restartPolicy, shouldRestart } from './restart.js';
-export { restartBackoffMs, restartPolicy, shouldRestart, exitedForGood } from './restart.js';
+import { resolveImage, type UnpackEvent } from '../image/resolve.js';
+import { withImageDefaults, type ImageDefaults } from '../image/config.js';
+import { validatePodSpec, type ContainerSpec, type PodSpec } from '../spec/spec.js';
+import { restartBackoffMs, restartPolicy, shouldRestart } from '../spec/restart.js';
 import {
   StateRoot,
-  DEFAULT_STATE_ROOT,
   type ContainerRecord,
   type NamespaceName,
   type PauseRecord,
-  type PodPhase,
   type PodRecord,
 } from './store.js';
 import {
@@ -41,25 +39,19 @@ import {
   planPodNetwork,
   resolvConf,
   type NetworkPlan,
-  type PodNetworkStatus,
 } from '../network/attachment.js';
 import type { NetworkOptions } from '../network/config.js';
-import {
-  currentProcessIdentity,
-  isAlive,
-  mountOverlay,
-  namespaceInode,
-  nofileHardLimit,
-  processStartTime,
-  readJson,
-  removeCgroupDirs,
-  unmountAll,
-  waitForFile,
-} from './host.js';
+import { currentProcessIdentity, isAlive, isProcessAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
+import { mountOverlay, unmountAll } from '../host/mounts.js';
+import { removeCgroupDirs } from '../host/cgroups.js';
+import { waitForFile } from '../host/files.js';
 import { appendEvent, readEvents, recordExitEvent, type PodEvent } from './events.js';
+import { logTail } from './logs.js';
 import { hasProbes } from '../probe/config.js';
-import { readProbeStatus, startProber, stopProber, type ProbeResult } from '../probe/prober.js';
-import { waitReady, type WaitOptions } from '../probe/wait.js';
+import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
+import { waitReady, type WaitOptions } from './wait.js';
+import { readExitRecord, type ContainerStatus, type PodStatus } from './status.js';
+export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
 export interface PodOptions extends NetworkOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
@@ -82,59 +74,6 @@ export interface PodOptions extends NetworkOptions {
   progress?: boolean | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
   onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
-}
-
-export interface ExitRecord {
-  pid: number;
-  exitCode: number;
-  signal: number;
-  finishedAt: string;
-  /** The kernel's OOM killer struck in the container's memory cgroup. */
-  oomKilled?: boolean;
-}
-
-export type ContainerState = 'running' | 'exited' | 'unknown';
-
-export interface ContainerStatus {
-  name: string;
-  id: string;
-  init: boolean;
-  state: ContainerState;
-  pid?: number | undefined;
-  exitCode?: number | undefined;
-  signal?: number | undefined;
-  startedAt?: string | undefined;
-  finishedAt?: string | undefined;
-  restartCount: number;
-  bundle: string;
-  logPath: string;
-  /** Running, and its startup probe (if any) succeeded. */
-  started: boolean;
-  /** Running, and its readiness probe (if any) succeeded: Kubernetes' container Ready. */
-  ready: boolean;
-  oomKilled?: boolean | undefined;
-  /** The prober's last results for this run of the container. */
-  probes?: ProbeResult[] | undefined;
-}
-
-export interface PodStatus {
-  name: string;
-  phase: PodPhase;
-  createdAt: string;
-  runtime: string;
-  dir: string;
-  pause: {
-    id: string;
-    pid: number;
-    alive: boolean;
-    bundle: string;
-    namespaces: Record<NamespaceName, { path: string; inode: number }>;
-  } | undefined;
-  containers: ContainerStatus[];
-  /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
-  network: PodNetworkStatus;
-  /** Kubernetes' pod Ready: running, and every app container ready. */
-  ready: boolean;
 }
 
 export interface StopOptions {
@@ -166,7 +105,7 @@ class Rollback {
 
 export function resolvePodOptions(options: PodOptions = {}): { root: string; runtime: string | undefined; cwd: string } {
   return {
-    root: path.resolve(options.root ?? process.env.NSPOD_ROOT ?? DEFAULT_STATE_ROOT),
+    root: resolveStateRoot(options.root),
     runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
     cwd: options.cwd ?? process.cwd(),
   };
@@ -207,7 +146,7 @@ export class Pod implements AsyncDisposable {
   static async create(spec: PodSpec, options: PodOptions = {}): Promise<Pod> {
     const opts = resolvePodOptions(options);
     validatePodSpec(spec);
-    const runtime = new Runtime({ runtime: opts.runtime, root: '' });
+    const runtime = Runtime.find(opts.runtime);
     const store = new StateRoot(opts.root);
     const runtimeRoot = store.runtimeRoot(runtime.name);
     const boundRuntime = new Runtime({ runtime: runtime.binary, root: runtimeRoot });
@@ -217,7 +156,7 @@ export class Pod implements AsyncDisposable {
       if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, { cwd: opts.cwd, imageRoot: options.imageRoot, progress: options.progress, onUnpack: options.onImageUnpack }));
     }
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
-    const networkPlan = await planPodNetwork(spec, opts.root, options);
+    const networkPlan = await planPodNetwork(spec, opts.root, options, store.portsHeldByPods());
     const rollback = new Rollback();
     const dir = await store.claim(spec.name);
     rollback.add('state dir', () => store.release(spec.name));
@@ -265,10 +204,9 @@ export class Pod implements AsyncDisposable {
     } catch (e) {
       const failures = await rollback.run();
       await removeCgroupDirs(`nspod/${podCgroupName(spec.name, record.uid)}`).catch(() => undefined);
-      const message = `pod ${spec.name}: ${errorMessage(e)}`;
-      const code = e instanceof NspodError ? e.code : 'INTERNAL';
-      const hint = e instanceof NspodError ? e.hint : undefined;
-      throw new NspodError(code, failures.length > 0 ? `${message}; rollback also failed: ${failures.join('; ')}` : message, { cause: e, ...(hint ? { hint } : {}) });
+      const error = NspodError.wrap(e, `pod ${spec.name}`);
+      if (failures.length > 0) error.message += `; rollback also failed: ${failures.join('; ')}`;
+      throw error;
     }
   }
 
@@ -454,8 +392,7 @@ export class Pod implements AsyncDisposable {
       });
     } catch (e) {
       await this.runtime.delete(record.id, { force: true }).catch(() => undefined);
-      const hint = e instanceof NspodError ? e.hint : undefined;
-      throw new NspodError(e instanceof NspodError ? e.code : 'RUNTIME_FAILED', `container ${c.name} failed to start: ${e instanceof Error ? e.message : String(e)}`, { cause: e, ...(hint ? { hint } : {}) });
+      throw NspodError.wrap(e, `container ${c.name} failed to start`, 'RUNTIME_FAILED');
     }
     record.startedAt = new Date().toISOString();
     await appendEvent(this.dir, { type: 'Normal', reason: 'Started', container: c.name, message: `started container ${c.name} (pid ${record.pid})` });
@@ -503,7 +440,7 @@ export class Pod implements AsyncDisposable {
     if (fresh) this.record = fresh;
     const r = this.record;
     const pause = r.pause;
-    const pauseAlive = pause !== undefined && isAlive(pause.pid) && processStartTime(pause.pid) === pause.startTime;
+    const pauseAlive = pause !== undefined && isProcessAlive(pause);
     const containers: ContainerStatus[] = [];
     for (const c of r.containers) {
       const exit = await readExitRecord(c.exitFile);
@@ -817,45 +754,5 @@ export async function prepareHostPath(volume: string, hostPath: string, type: st
       return;
     default:
       bad(`has an unknown type ${JSON.stringify(type)}`);
-  }
-}
-
-/** A shim's exit record; one cut short (a full disk) still says the container exited, with code 255. */
-export async function readExitRecord(file: string): Promise<ExitRecord | undefined> {
-  try {
-    return await readJson<ExitRecord>(file);
-  } catch (e) {
-    if (isNspodError(e, 'STATE_CORRUPT')) return { pid: 0, exitCode: 255, signal: 0, finishedAt: new Date().toISOString() };
-    throw e;
-  }
-}
-
-/**
- * Kubernetes' rules: the image's Entrypoint when there is no command, its Cmd when there are no args either;
- * image Env under the container's; WorkingDir and User (numeric `uid[:gid]`, as resolveImage gives it) when unset.
- */
-export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): ContainerSpec {
-  const out: ContainerSpec = { ...c };
-  if (!c.command || c.command.length === 0) {
-    if (d.entrypoint) out.command = d.entrypoint;
-    if (!c.args && d.cmd) out.args = d.cmd;
-  }
-  if (d.env) out.env = { ...d.env, ...(c.env ?? {}) };
-  if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
-  if (!c.user && d.user) {
-    const m = /^(\d+)(?::(\d+))?$/.exec(d.user);
-    if (!m) throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, { hint: 'resolveImage looks user and group names up in the image' });
-    out.user = m[2] === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid: Number(m[2]) };
-  }
-  return out;
-}
-
-/** The last `n` lines of a CRI log, without their prefixes, joined by ' | '. */
-export async function logTail(file: string, n: number): Promise<string> {
-  try {
-    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean).slice(-n);
-    return lines.map((l) => l.split(' ').slice(3).join(' ')).join(' | ');
-  } catch {
-    return '';
   }
 }

@@ -1,14 +1,14 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { mkdir, readdir, rename, writeFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError, isNspodError } from '../errors.js';
-import { withDirLock, readLockHolder } from '../lock.js';
+import { withDirLock, readLockHolder } from '../host/lock.js';
 import { existsSync } from 'node:fs';
-import type { ContainerSpec, PodSpec } from './spec.js';
-import type { NetworkAttachment, NetworkMode } from '../network/attachment.js';
-import { readJson, type ProcessIdentity } from './host.js';
-
-export const DEFAULT_STATE_ROOT = '/run/nspod';
+import type { ContainerSpec, PodSpec } from '../spec/spec.js';
+import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attachment.js';
+import { publishedPorts } from '../network/ports.js';
+import { type ProcessIdentity } from '../host/proc.js';
+import { readJson, writeJsonAtomic } from '../host/files.js';
 
 export type NamespaceName = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
@@ -116,11 +116,8 @@ export class StateRoot {
   }
 
   async save(record: PodRecord): Promise<void> {
-    const file = this.recordPath(record.name);
-    const tmp = `${file}.${process.pid}.tmp`;
     // 0600: a pod's env (and whatever secrets it holds) is nobody else's business.
-    await writeFile(tmp, JSON.stringify(record, null, 2), { mode: 0o600 });
-    await rename(tmp, file);
+    await writeJsonAtomic(this.recordPath(record.name), record, { mode: 0o600 });
   }
 
   async load(name: string): Promise<PodRecord | undefined> {
@@ -156,6 +153,23 @@ export class StateRoot {
       }
       throw e;
     }
+  }
+
+  /**
+   * The hostPorts the pods of this root hold by their records (Stopped pods hold none), for the network's
+   * conflict check; with `attachedOnly`, CNI pods still Creating are left out (their attachment intent claims them).
+   */
+  portsHeldByPods(): (attachedOnly: boolean) => Promise<HeldPorts[]> {
+    return async (attachedOnly) => {
+      const held: HeldPorts[] = [];
+      for (const name of await this.names()) {
+        const record = await this.load(name).catch(() => undefined);
+        if (!record || record.phase === 'Stopped') continue;
+        if (attachedOnly && record.phase === 'Creating' && record.networkMode === 'cni') continue;
+        held.push({ pod: name, ports: publishedPorts(record.spec) });
+      }
+      return held;
+    };
   }
 
   async release(name: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** The prober's config file: pure text from the pod's records (see pause/prober.c for the format). */
-import { PROBE_DEFAULTS, resolveProbePort, type ContainerSpec, type Probe, type ProbeKind } from '../pod/spec.js';
+import { PROBE_DEFAULTS, resolveProbePort, type ContainerSpec, type Probe, type ProbeKind } from '../spec/spec.js';
 
 export interface ProberContainer {
   spec: ContainerSpec;

@@ -3,12 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { NspodError } from '../errors.js';
-import { packageRoot } from '../paths.js';
-import { isAlive, processStartTime } from '../pod/host.js';
+import { assets } from '../paths.js';
+import { isProcessAlive, processStartTime } from '../host/proc.js';
 import { proberConfig, type ProberConfigInput } from './config.js';
 
-/** Built by scripts/setup next to the pause and the shim. */
-export const proberBinary = path.join(packageRoot, 'pause', 'build', 'nspod-prober');
 
 /** The running prober of a pod, as pod.json records it. */
 export interface ProberRecord {
@@ -46,7 +44,7 @@ export function probesDir(podDir: string): string {
 }
 
 /** Writes the config and starts the daemon; resolves once it runs (a bad config is refused before it forks). */
-export async function startProber(input: ProberConfigInput, binary = proberBinary): Promise<ProberRecord> {
+export async function startProber(input: ProberConfigInput, binary = assets.proberBinary): Promise<ProberRecord> {
   const dir = probesDir(input.podDir);
   await mkdir(dir, { recursive: true });
   const config = path.join(dir, 'prober.conf');
@@ -63,8 +61,8 @@ export async function startProber(input: ProberConfigInput, binary = proberBinar
 
 /** TERM, then KILL after `graceMs`; only if the pid is still the prober that was started. */
 export async function stopProber(record: ProberRecord | undefined, graceMs = 2000): Promise<void> {
-  if (!record || processStartTime(record.pid) !== record.startTime) return;
-  const ours = () => isAlive(record.pid) && processStartTime(record.pid) === record.startTime;
+  if (!record || !isProcessAlive(record)) return;
+  const ours = () => isProcessAlive(record);
   const gone = async (ms: number) => {
     for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) if (!ours()) return true;
     return !ours();
@@ -98,7 +96,7 @@ export async function checkFromNetns(
   netns: string,
   check: { kind: 'tcp'; port: number } | { kind: 'http'; port: number; path: string },
   timeoutSeconds = 1,
-  binary = proberBinary,
+  binary = assets.proberBinary,
 ): Promise<{ ok: boolean; output: string; status?: number | undefined }> {
   const args = check.kind === 'tcp' ? ['--check', 'tcp', netns, String(check.port), String(timeoutSeconds)] : ['--check', 'http', netns, String(check.port), check.path, String(timeoutSeconds)];
   const r = await execa(binary, args, { reject: false, stdin: 'ignore', all: true });

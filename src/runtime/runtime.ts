@@ -1,10 +1,11 @@
-import { accessSync, closeSync, constants, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { execa, type Options } from 'execa';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
+import { findExecutable } from '../host/executables.js';
 import type { RuntimeState } from '../oci/spec.js';
 
 export interface RuntimeOptions {
@@ -50,22 +51,6 @@ export interface ProcessInfo {
 
 const CRUN_HYBRID = 'cgroups in hybrid mode not supported';
 
-/** Finds an executable by name on PATH (or checks a path). */
-export function findExecutable(name: string): string | undefined {
-  const candidates = name.includes('/')
-    ? [name]
-    : (process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':').map((d) => path.join(d, name));
-  for (const file of candidates) {
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
 /**
  * The OCI runtime (runc, or crun: the same CLI) under its own `--root`.
  * Every error names the command and carries the runtime's stderr.
@@ -76,16 +61,22 @@ export class Runtime {
   readonly root: string;
 
   constructor(options: RuntimeOptions) {
-    const wanted = options.runtime ?? process.env.NSPOD_RUNTIME ?? 'runc';
-    const found = findExecutable(wanted);
-    if (!found) {
+    const found = Runtime.find(options.runtime);
+    this.binary = found.binary;
+    this.name = found.name;
+    this.root = options.root;
+  }
+
+  /** The runtime's binary and name (`runc`, `crun`): the option, else env NSPOD_RUNTIME, else runc; RUNTIME_MISSING when absent. */
+  static find(runtime?: string | undefined): { binary: string; name: string } {
+    const wanted = runtime ?? process.env.NSPOD_RUNTIME ?? 'runc';
+    const binary = findExecutable(wanted);
+    if (!binary) {
       throw new NspodError('RUNTIME_MISSING', `container runtime ${JSON.stringify(wanted)} not found`, {
         hint: wanted.includes('/') ? 'check the path given as the runtime' : `install it (apt-get install ${path.basename(wanted)}) or choose another with --runtime / NSPOD_RUNTIME`,
       });
     }
-    this.binary = found;
-    this.name = path.basename(found);
-    this.root = options.root;
+    return { binary, name: path.basename(binary) };
   }
 
   private args(args: string[]): string[] {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { ExecutionContext } from 'ava';
-import { mountsUnder } from '../../src/pod/host.js';
+import { mountsUnder } from '../../src/host/mounts.js';
 
 export const RUNTIME = process.env.NSPOD_RUNTIME ?? 'runc';
 
@@ -101,7 +101,7 @@ export async function processesMentioning(needle: string): Promise<number[]> {
 
 /** Cgroup directories of a pod (`/nspod/<name>-<uid>`) left in any hierarchy. */
 export async function podCgroupDirs(name: string): Promise<string[]> {
-  const { cgroupMounts } = await import('../../src/pod/host.js');
+  const { cgroupMounts } = await import('../../src/host/cgroups.js');
   const found: string[] = [];
   for (const mount of cgroupMounts()) {
     const entries = await readdir(path.join(mount, 'nspod')).catch(() => [] as string[]);

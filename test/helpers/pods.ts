@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava';
 import { Pod, type PodOptions } from '../../src/pod/pod.js';
-import type { PodSpec } from '../../src/pod/spec.js';
+import type { PodSpec } from '../../src/spec/spec.js';
 import { RUNTIME, stateRoot } from './host.js';
 
 let counter = 0;

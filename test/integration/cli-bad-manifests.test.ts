@@ -2,7 +2,7 @@ import test from 'ava';
 import { writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { mountsUnder } from '../../src/pod/host.js';
+import { mountsUnder } from '../../src/host/mounts.js';
 import { RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { nspod } from '../helpers/cli.js';
 

@@ -2,7 +2,8 @@ import test from 'ava';
 import { writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { mountsUnder, isAlive } from '../../src/pod/host.js';
+import { isAlive } from '../../src/host/proc.js';
+import { mountsUnder } from '../../src/host/mounts.js';
 import { RUNTIME, eventually, nsInode, runtimeContainers, stateRoot, processesMentioning } from '../helpers/host.js';
 import { nspod, nspodSpawn } from '../helpers/cli.js';
 

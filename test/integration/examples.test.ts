@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { packageRoot } from '../../src/paths.js';
 import { stateRoot, runtimeContainers, RUNTIME } from '../helpers/host.js';
-import { mountsUnder } from '../../src/pod/host.js';
+import { mountsUnder } from '../../src/host/mounts.js';
 
 test('the README\'s API example runs as written and leaves nothing behind', async (t) => {
   const root = await stateRoot(t, 'example');

@@ -3,7 +3,9 @@ import test from 'ava';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { importImage, listImages, pruneImages, removeImage, resolveImage, type UnpackEvent } from '../../src/image/resolve.js';
+import { resolveImage, type UnpackEvent } from '../../src/image/resolve.js';
+import { importImage, listImages } from '../../src/image/manage.js';
+import { pruneImages, removeImage } from '../../src/pod/images.js';
 import { ImageCache } from '../../src/image/cache.js';
 import { isNspodError } from '../../src/errors.js';
 import { packageRoot } from '../../src/paths.js';
@@ -55,7 +57,7 @@ test('a lock left by a dead process is broken; a crashed unpack\'s temp dir neve
   const dead = execa('true');
   await dead;
   await mkdir(path.join(imageRoot, 'locks', key), { recursive: true });
-  await writeFile(path.join(imageRoot, 'locks', key, 'owner'), JSON.stringify({ pid: dead.pid, startTime: 1 }));
+  await writeFile(path.join(imageRoot, 'locks', key, 'holder.json'), JSON.stringify({ pid: dead.pid, startTime: 1 })); // src/host/lock.ts's holder record
   await mkdir(path.join(imageRoot, 'tmp', `${key}.deadbeef`, 'rootfs'), { recursive: true });
   t.is((await listImages({ imageRoot })).length, 0, 'a temp dir is not an entry');
   const unpacks: UnpackEvent[] = [];

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { Pod } from '../../src/pod/pod.js';
-import { detachPodNetwork, gcNetworks, isPinned } from '../../src/network/attachment.js';
-import { isAlive } from '../../src/pod/host.js';
+import { detachPodNetwork, isPinned } from '../../src/network/attachment.js';
+import { gcNetworks } from '../../src/pod/gc.js';
+import { isAlive } from '../../src/host/proc.js';
 import { eventually, RUNTIME, runtimeContainers } from '../helpers/host.js';
 import { attachmentFiles, bridgePorts, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
 
@@ -20,7 +21,7 @@ test('kill -9 of the pause after ADD, then remove: everything is released; a sec
   t.is((await pod.status()).phase, 'Failed');
   // The pin keeps the netns (and so the pod's eth0) alive for DEL.
   t.true(isPinned(path.join(s.dir, 'netns')));
-  const attachment = (await (await import('../../src/pod/host.js')).readJson<{ network?: import('../../src/network/attachment.js').NetworkAttachment }>(path.join(s.dir, 'pod.json')))!.network!;
+  const attachment = (await (await import('../../src/host/files.js')).readJson<{ network?: import('../../src/network/attachment.js').NetworkAttachment }>(path.join(s.dir, 'pod.json')))!.network!;
   await pod.remove({ gracePeriodSeconds: 0 });
   t.deepEqual(await networkLeftovers(env, [s.network.containerId!], [s.network.podIP!]), NO_LEFTOVERS);
   // DEL again, from the cached attachment, with the netns gone: plugins find nothing and say so without failing.

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { ExecutionContext } from 'ava';
 import { Pod } from '../../src/pod/pod.js';
-import { gcNetworks } from '../../src/network/attachment.js';
-import { mountsUnder } from '../../src/pod/host.js';
+import { gcNetworks } from '../../src/pod/gc.js';
+import { mountsUnder } from '../../src/host/mounts.js';
 import { forceClean, runtimeContainers, RUNTIME } from '../helpers/host.js';
 import { slotNetwork, type NetSlotName } from './network-slots.js';
 

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { readJson } from '../../src/pod/host.js';
+import { readJson } from '../../src/host/files.js';
 import type { ExitRecord } from '../../src/pod/pod.js';
 import type { Pod } from '../../src/pod/pod.js';
 import { testPod } from '../helpers/pods.js';

@@ -6,7 +6,9 @@ import { execa } from 'execa';
 import { writePauseBundle } from '../../src/oci/pause.js';
 import { specErrors } from '../../src/oci/validate.js';
 import { assets } from '../../src/paths.js';
-import { mountsUnder, isAlive, removeCgroupDirs } from '../../src/pod/host.js';
+import { isAlive } from '../../src/host/proc.js';
+import { mountsUnder } from '../../src/host/mounts.js';
+import { removeCgroupDirs } from '../../src/host/cgroups.js';
 import { RUNTIME, eventually, nsInode, runtimeContainers, stateRoot } from '../helpers/host.js';
 
 // Drives the runtime by hand, as a user would; the suite runs under nspod-reaper, which reaps the pause.

@@ -2,7 +2,8 @@ import test from 'ava';
 import { existsSync } from 'node:fs';
 import { Pod } from '../../src/pod/pod.js';
 import { isNspodError } from '../../src/errors.js';
-import { isAlive, mountsUnder } from '../../src/pod/host.js';
+import { isAlive } from '../../src/host/proc.js';
+import { mountsUnder } from '../../src/host/mounts.js';
 import { RUNTIME, podCgroupDirs, eventually, nsInode, processesInPidNamespace, processesMentioning, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { podName, sleeper, testPod, webServer } from '../helpers/pods.js';
 

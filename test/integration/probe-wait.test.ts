@@ -1,6 +1,6 @@
 import test from 'ava';
 import { isNspodError } from '../../src/errors.js';
-import { waitAll, waitForHttp, waitForLogLine, waitForPort } from '../../src/probe/wait.js';
+import { waitAll, waitForHttp, waitForLogLine, waitForPort } from '../../src/pod/wait.js';
 import { testPod } from '../helpers/pods.js';
 
 test('waitForLogLine waits for N matching lines of the CRI log, and times out saying how many it saw', async (t) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { isNspodError } from '../../src/errors.js';
-import { readJson } from '../../src/pod/host.js';
+import { readJson } from '../../src/host/files.js';
 import type { ExitRecord, PodStatus } from '../../src/pod/pod.js';
 import { testPod } from '../helpers/pods.js';
 import { checkFromNetns } from '../../src/probe/prober.js';

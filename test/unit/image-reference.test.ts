@@ -1,8 +1,8 @@
 import test from 'ava';
-import { numericUser, ociArchitecture, parseImageReference, platformMatches, splitPathTag, envListToRecord } from '../../src/image/reference.js';
+import { ociArchitecture, parseImageReference, platformMatches, splitPathTag } from '../../src/image/reference.js';
+import { envListToRecord, numericUser, withImageDefaults } from '../../src/image/config.js';
 import { entryPath } from '../../src/image/extract.js';
 import { selectFromIndex } from '../../src/image/oci.js';
-import { withImageDefaults } from '../../src/pod/pod.js';
 
 test('reference kinds', (t) => {
   const cwd = '/m';

@@ -2,8 +2,8 @@ import test from 'ava';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { breakStaleLock, readLockHolder, tryLockDir, withDirLock } from '../../src/lock.js';
-import { currentProcessIdentity } from '../../src/pod/host.js';
+import { breakStaleLock, readLockHolder, tryLockDir, withDirLock } from '../../src/host/lock.js';
+import { currentProcessIdentity } from '../../src/host/proc.js';
 
 async function tmp(t: import('ava').ExecutionContext): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nspod-lock-'));

@@ -2,7 +2,7 @@ import test from 'ava';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifestFile, parseManifest } from '../../src/manifest/index.js';
-import type { PodSpec } from '../../src/pod/spec.js';
+import type { PodSpec } from '../../src/spec/spec.js';
 
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string) => path.join(top, 'test/fixtures/manifests', name);

@@ -5,9 +5,10 @@ import path from 'node:path';
 import { cniAdd, cniArgsString, cniDel, cniPluginError, parseCniResult, pluginStdin, type CniConfList } from '../../src/network/cni.js';
 import { DEFAULT_IPAM_BASE, defaultConfList, defaultIpamDataDir, parseConfList, resolveNetworkOptions } from '../../src/network/config.js';
 import { findPortConflict, portsCollide, publishedPorts, validatePodNetwork } from '../../src/network/ports.js';
-import { hostsFile, networkStatus, orphanReason, resolvConf, type NetworkAttachment } from '../../src/network/attachment.js';
+import { hostsFile, networkStatus, resolvConf, type NetworkAttachment } from '../../src/network/attachment.js';
+import { orphanReason } from '../../src/pod/gc.js';
 import type { PodRecord } from '../../src/pod/store.js';
-import type { PodSpec } from '../../src/pod/spec.js';
+import type { PodSpec } from '../../src/spec/spec.js';
 
 const list: CniConfList = {
   cniVersion: '1.0.0',
@@ -69,7 +70,7 @@ test('ADD runs the plugins in order passing each result on; DEL runs them in rev
 });
 
 test('the built-in network: bridge as default gateway with masquerade, host-local with its lease dir, portmap with SNAT, firewall last', (t) => {
-  const o = resolveNetworkOptions({ bridge: 'nspt9', podSubnet: '198.18.0.0/24', ipamDataDir: '/run/x/network/ipam' }, '/run/x');
+  const o = resolveNetworkOptions({ bridge: 'nspt9', podSubnet: '198.18.0.0/24', ipamDataDir: '/run/x/network/ipam' });
   const l = defaultConfList(o);
   t.is(l.name, 'nspod');
   t.deepEqual(l.plugins.map((p) => p.type), ['bridge', 'portmap', 'firewall']);
@@ -85,8 +86,8 @@ test('the built-in network: bridge as default gateway with masquerade, host-loca
 test('the default lease dir is host-wide, one per bridge and subnet, whatever the state root', (t) => {
   t.is(defaultIpamDataDir('nspod0', '10.89.0.0/16'), `${DEFAULT_IPAM_BASE}/nspod0_10.89.0.0-16`);
   t.is(DEFAULT_IPAM_BASE, '/run/nspod-ipam');
-  const a = resolveNetworkOptions({ bridge: 'br1', podSubnet: '198.18.0.0/28' }, '/run/root-a');
-  const b = resolveNetworkOptions({ bridge: 'br1', podSubnet: '198.18.0.0/28' }, '/tmp/root-b');
+  const a = resolveNetworkOptions({ bridge: 'br1', podSubnet: '198.18.0.0/28' });
+  const b = resolveNetworkOptions({ bridge: 'br1', podSubnet: '198.18.0.0/28' }); // the options take no state root: leases are host-wide
   t.is(a.ipamDataDir, b.ipamDataDir);
   t.is(a.ipamDataDir, process.env.NSPOD_IPAM_DIR ?? defaultIpamDataDir('br1', '198.18.0.0/28'));
   t.not(defaultIpamDataDir('br1', '198.18.0.0/28'), defaultIpamDataDir('br2', '198.18.0.0/28'));

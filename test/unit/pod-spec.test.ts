@@ -1,5 +1,5 @@
 import test from 'ava';
-import { validatePodSpec, dnsLabelProblem, type PodSpec } from '../../src/pod/spec.js';
+import { validatePodSpec, dnsLabelProblem, type PodSpec } from '../../src/spec/spec.js';
 
 const ok: PodSpec = { name: 'web', containers: [{ name: 'a', image: 'busybox', command: ['true'] }] };
 const bad = (t: import('ava').ExecutionContext, spec: unknown, field: RegExp) => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm, appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { escapeField, proberConfig } from '../../src/probe/config.js';
-import { criLogLines } from '../../src/probe/wait.js';
+import { criLogLines } from '../../src/pod/logs.js';
 import { appendEvent, readEvents, recordExitEvent } from '../../src/pod/events.js';
 
 test('config fields escape %, spaces and control bytes; the empty string is %00; UTF-8 passes through', (t) => {

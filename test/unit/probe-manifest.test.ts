@@ -1,7 +1,7 @@
 import test from 'ava';
 import { isNspodError } from '../../src/errors.js';
 import { parseManifest } from '../../src/manifest/index.js';
-import { validatePodSpec, type PodSpec } from '../../src/pod/spec.js';
+import { validatePodSpec, type PodSpec } from '../../src/spec/spec.js';
 
 const HEAD = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', 'spec:', '  containers:', '  - name: web', '    image: busybox', '    command: [httpd, -f]'];
 

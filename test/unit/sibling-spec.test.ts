@@ -2,7 +2,7 @@ import test from 'ava';
 import { buildSiblingSpec, containerCapabilities, containerEnv } from '../../src/oci/sibling.js';
 import { pauseNamespacePaths } from '../../src/oci/spec.js';
 import { specErrors } from '../../src/oci/validate.js';
-import type { ContainerSpec } from '../../src/pod/spec.js';
+import type { ContainerSpec } from '../../src/spec/spec.js';
 
 const pause = pauseNamespacePaths(4242);
 const pod = { name: 'web', hostname: 'web', cgroup: 'web-0a1b2c3d' };

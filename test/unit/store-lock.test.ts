@@ -35,7 +35,7 @@ test('a lock left by a dead process is broken; a live holder is waited for, then
   t.is(await store.withLock('p', async () => 'got it', 2000), 'got it');
   t.deepEqual((await readdir(store.podDir('p'))).filter((f) => f.startsWith('.lock')), [], 'no stale lock dir left');
   await mkdir(lock);
-  const { currentProcessIdentity } = await import('../../src/pod/host.js');
+  const { currentProcessIdentity } = await import('../../src/host/proc.js');
   const me = currentProcessIdentity();
   await writeFile(path.join(lock, 'holder.json'), JSON.stringify(me));
   const e = await t.throwsAsync(store.withLock('p', async () => 'never', 200));

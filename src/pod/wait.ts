@@ -2,12 +2,21 @@
  * Waiting for a pod, for test suites: Ready (the probes), a log line, a port, an HTTP answer.
  * Each honours a timeout and an AbortSignal; waitAll composes them under one deadline.
  */
-import { open } from 'node:fs/promises';
 import { NspodError } from '../errors.js';
-import type { ContainerStatus, Pod, PodStatus } from '../pod/pod.js';
-import { checkFromNetns } from './prober.js';
-import { exitedForGood, restartPolicy } from '../pod/restart.js';
-import { parseLogLine } from '../pod/logs.js';
+import type { PodSpec } from '../spec/spec.js';
+import { exitedForGood, restartPolicy } from '../spec/restart.js';
+import { checkFromNetns } from '../probe/prober.js';
+import { LogFollower } from './logs.js';
+import type { ContainerStatus, PodStatus } from './status.js';
+
+/** What a wait needs of a pod, and nothing more (testcontainers' waits get a container handle, never the builder). */
+export interface Waitable {
+  readonly name: string;
+  readonly spec: PodSpec;
+  /** The pause's pid: its /proc/<pid>/ns/net is the pod's network namespace. */
+  readonly pausePid: number;
+  status(): Promise<PodStatus>;
+}
 
 export interface WaitOptions {
   /** Milliseconds; default 60 s. */
@@ -62,7 +71,7 @@ export function unreadyReason(c: ContainerStatus): string {
 }
 
 /** Resolves when the pod is Ready (every app container ready); rejects early when it cannot become so. */
-export async function waitReady(pod: Pod, options: WaitOptions = {}): Promise<PodStatus> {
+export async function waitReady(pod: Waitable, options: WaitOptions = {}): Promise<PodStatus> {
   const policy = restartPolicy(pod.spec);
   let last: PodStatus | undefined;
   return await until(
@@ -87,67 +96,40 @@ export interface LogLineOptions extends WaitOptions {
   times?: number | undefined;
 }
 
-/** The text of the complete lines of a CRI log (`<time> <stream> <F|P> <text>`), partial lines joined. */
-export function criLogLines(text: string): string[] {
-  const lines: string[] = [];
-  let partial = '';
-  for (const raw of text.split('\n')) {
-    const line = parseLogLine(raw);
-    if (!line) continue;
-    partial += line.text;
-    if (!line.partial) {
-      lines.push(partial);
-      partial = '';
-    }
-  }
-  return lines;
-}
-
-/** Resolves when `times` lines of the container's log match `pattern`. */
-export async function waitForLogLine(pod: Pod, container: string, pattern: RegExp, options: LogLineOptions = {}): Promise<void> {
+/** Resolves when `times` lines of the container's log match `pattern` (a line split by the shim counts once, whole). */
+export async function waitForLogLine(pod: Waitable, container: string, pattern: RegExp, options: LogLineOptions = {}): Promise<void> {
   const times = options.times ?? 1;
   const status = await pod.status();
   const c = status.containers.find((s) => s.name === container);
   if (!c) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${pod.name} has no container ${JSON.stringify(container)}`);
-  let offset = 0;
-  let carry = '';
   let seen = 0;
-  const matches = (line: string) => {
+  let partial = '';
+  const follower = new LogFollower(c.logPath, (line) => {
+    partial += line.text;
+    if (line.partial) return;
     pattern.lastIndex = 0;
-    return pattern.test(line);
-  };
-  await until(
-    async () => {
-      const file = await open(c.logPath, 'r').catch(() => undefined);
-      if (!file) return undefined;
-      try {
-        const { size } = await file.stat();
-        if (size < offset) (offset = 0), (carry = '');
-        if (size === offset) return undefined;
-        const buf = Buffer.alloc(size - offset);
-        const { bytesRead } = await file.read(buf, 0, buf.length, offset);
-        offset += bytesRead;
-        const text = carry + buf.subarray(0, bytesRead).toString('utf8');
-        const end = text.lastIndexOf('\n') + 1;
-        carry = text.slice(end);
-        seen += criLogLines(text.slice(0, end)).filter(matches).length;
-      } finally {
-        await file.close();
-      }
-      return seen >= times ? true : undefined;
-    },
-    () => `${seen} of ${times} line(s) matching ${String(pattern)} in the log of ${pod.name}/${container} (${c.logPath})`,
-    options,
-  );
+    if (pattern.test(partial)) seen += 1;
+    partial = '';
+  });
+  await follower.start(0);
+  try {
+    await until(
+      async () => (seen >= times ? true : undefined),
+      () => `${seen} of ${times} line(s) matching ${String(pattern)} in the log of ${pod.name}/${container} (${c.logPath})`,
+      options,
+    );
+  } finally {
+    await follower.stop();
+  }
 }
 
 /** The file of the pod's network namespace: the pause's (it lives as long as the pod). */
-function podNetns(pod: Pod): string {
+function podNetns(pod: Waitable): string {
   return `/proc/${pod.pausePid}/ns/net`;
 }
 
 /** Resolves when something accepts TCP connections on 127.0.0.1:port inside the pod's network namespace. */
-export async function waitForPort(pod: Pod, port: number, options: WaitOptions = {}): Promise<void> {
+export async function waitForPort(pod: Waitable, port: number, options: WaitOptions = {}): Promise<void> {
   let output = '';
   await until(
     async () => {
@@ -169,7 +151,7 @@ export interface HttpWaitOptions extends WaitOptions {
 }
 
 /** Resolves when GET http://127.0.0.1:port/path, from inside the pod's network namespace, answers with the status. */
-export async function waitForHttp(pod: Pod, options: HttpWaitOptions): Promise<void> {
+export async function waitForHttp(pod: Waitable, options: HttpWaitOptions): Promise<void> {
   const path = options.path ?? '/';
   let output = '';
   await until(

@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NspodError } from './errors.js';
-import { currentProcessIdentity, isProcessAlive, type ProcessIdentity } from './pod/host.js';
+import { NspodError } from '../errors.js';
+import { currentProcessIdentity, isProcessAlive, type ProcessIdentity } from './proc.js';
 
 export interface DirLockOptions {
   /** Give up after this long; default 30 s (the holders this lock knows hold it for milliseconds). */

@@ -1,0 +1,47 @@
+/** Mounts: what is mounted where (/proc/self/mountinfo), and the overlay, bind and unmount calls nspod makes. */
+import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { NspodError } from '../errors.js';
+
+/** Every mount point of this mount namespace (from /proc/self/mountinfo). */
+export function mountPoints(): Set<string> {
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+  const points = new Set<string>();
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (field) points.add(field.replace(/\\040/g, ' '));
+  }
+  return points;
+}
+
+/** Mount points at or below `dir`, deepest first (the order to unmount them). */
+export function mountsUnder(dir: string): string[] {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return [...mountPoints()].filter((m) => m === dir || m.startsWith(prefix)).sort((a, b) => b.length - a.length);
+}
+
+export async function mountOverlay(lower: string, upper: string, work: string, target: string): Promise<void> {
+  const options = `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
+  const result = await execa('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0) {
+    throw new NspodError('MOUNT_FAILED', `overlay mount of ${lower} on ${target} failed: ${String(result.stderr).trim()}`, {
+      hint: 'check that the kernel has overlayfs and that the image directory is not itself on an overlay upper dir',
+    });
+  }
+}
+
+export async function bindMountFile(source: string, target: string, options: string[] = []): Promise<void> {
+  const result = await execa('mount', ['--bind', ...options, source, target], { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0) throw new NspodError('MOUNT_FAILED', `bind mount of ${source} on ${target} failed: ${String(result.stderr).trim()}`);
+}
+
+/** Unmounts every mount at or below `dir`; lazily when busy, so teardown never hangs on it. */
+export async function unmountAll(dir: string): Promise<void> {
+  const points = mountsUnder(dir);
+  if (points.length === 0) return;
+  const result = await execa('umount', points, { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0) {
+    const left = mountsUnder(dir);
+    if (left.length > 0) await execa('umount', ['--lazy', ...left], { reject: false, stdin: 'ignore' });
+  }
+}

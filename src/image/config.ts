@@ -1,0 +1,110 @@
+/**
+ * The image config's rules: what an OCI image config supplies to a container (Entrypoint, Cmd, Env,
+ * WorkingDir, User), how a `User` becomes numbers from the image's own passwd and group files, and how
+ * Kubernetes applies those defaults to a container spec.
+ */
+import { NspodError } from '../errors.js';
+import type { ContainerSpec } from '../spec/spec.js';
+
+/** The part of an OCI image config (application/vnd.oci.image.config.v1+json) nspod reads. */
+export interface ImageConfig {
+  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string } | null;
+}
+
+/** Defaults an image supplies to a container (from an OCI image config, when there is one). */
+export interface ImageDefaults {
+  entrypoint?: string[];
+  cmd?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  /** As resolved: numeric `uid:gid` (names already looked up in the image's /etc/passwd and /etc/group). */
+  user?: string;
+}
+
+/** The image config's fields Kubernetes applies to a container. */
+export function imageDefaults(config: ImageConfig): ImageDefaults {
+  const c = config.config ?? {};
+  const out: ImageDefaults = {};
+  if (c.Entrypoint && c.Entrypoint.length > 0) out.entrypoint = c.Entrypoint;
+  if (c.Cmd && c.Cmd.length > 0) out.cmd = c.Cmd;
+  const env = envListToRecord(c.Env);
+  if (env) out.env = env;
+  if (c.WorkingDir) out.workingDir = c.WorkingDir;
+  if (c.User) out.user = c.User;
+  return out;
+}
+
+/** `["K=V", ...]` → `{K: V}`; a later duplicate wins, as in a process environment. */
+export function envListToRecord(env: readonly string[] | undefined | null): Record<string, string> | undefined {
+  if (!env || env.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of env) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) continue;
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return out;
+}
+
+/** One line of /etc/passwd or /etc/group: name → [id, primary gid]. */
+export function parseIdFile(text: string): Map<string, { id: number; gid: number }> {
+  const out = new Map<string, { id: number; gid: number }>();
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 3 || !f[0] || line.startsWith('#')) continue;
+    const id = Number(f[2]);
+    const gid = Number(f[3] ?? f[2]);
+    if (Number.isInteger(id)) out.set(f[0], { id, gid: Number.isInteger(gid) ? gid : id });
+  }
+  return out;
+}
+
+/**
+ * An image config's `User` (`uid`, `uid:gid`, `name`, `name:group`, ...) → numeric `uid:gid`.
+ * Names are looked up in the image's own passwd/group text; a bare uid takes its passwd gid, else 0.
+ */
+export function numericUser(user: string, passwd: string, group: string): { uid: number; gid: number } {
+  const [u = '', g] = user.split(':', 2);
+  const users = parseIdFile(passwd);
+  const numeric = /^\d+$/;
+  let uid: number;
+  let gid: number;
+  if (numeric.test(u)) {
+    uid = Number(u);
+    gid = [...users.values()].find((e) => e.id === uid)?.gid ?? 0;
+  } else {
+    const entry = users.get(u);
+    if (!entry) throw new NspodError('IMAGE_INVALID', `image user ${JSON.stringify(user)}: no user ${JSON.stringify(u)} in the image's /etc/passwd`, { hint: 'use a numeric uid[:gid], or add the user to the image' });
+    uid = entry.id;
+    gid = entry.gid;
+  }
+  if (g !== undefined && g !== '') {
+    if (numeric.test(g)) gid = Number(g);
+    else {
+      const entry = parseIdFile(group).get(g);
+      if (!entry) throw new NspodError('IMAGE_INVALID', `image user ${JSON.stringify(user)}: no group ${JSON.stringify(g)} in the image's /etc/group`, { hint: 'use a numeric gid, or add the group to the image' });
+      gid = entry.id;
+    }
+  }
+  return { uid, gid };
+}
+
+/**
+ * Kubernetes' rules: the image's Entrypoint when there is no command, its Cmd when there are no args either;
+ * image Env under the container's; WorkingDir and User (numeric `uid[:gid]`, as resolveImage gives it) when unset.
+ */
+export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): ContainerSpec {
+  const out: ContainerSpec = { ...c };
+  if (!c.command || c.command.length === 0) {
+    if (d.entrypoint) out.command = d.entrypoint;
+    if (!c.args && d.cmd) out.args = d.cmd;
+  }
+  if (d.env) out.env = { ...d.env, ...(c.env ?? {}) };
+  if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
+  if (!c.user && d.user) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(d.user);
+    if (!m) throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, { hint: 'resolveImage looks user and group names up in the image' });
+    out.user = m[2] === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid: Number(m[2]) };
+  }
+  return out;
+}

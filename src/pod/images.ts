@@ -1,0 +1,51 @@
+/** The image cache seen from the pods: an image a pod of the state root uses is never removed. */
+import { resolveStateRoot } from '../paths.js';
+import { pruneCache, removeFromCache, type CachePruneOptions } from '../image/manage.js';
+import type { ImageCacheOptions } from '../image/resolve.js';
+import { StateRoot } from './store.js';
+
+export interface RemoveOptions extends ImageCacheOptions {
+  /** Whether a pod uses this rootfs; default: a pod of `stateRoot` has it as a container's lower dir. */
+  inUse?: ((rootfs: string) => boolean | Promise<boolean>) | undefined;
+  /** The pods' state root for the default check; default env NSPOD_ROOT, else /run/nspod. */
+  stateRoot?: string | undefined;
+}
+
+export interface PruneOptions extends RemoveOptions {
+  /** Keep entries used within this many milliseconds; default 0: every unused entry goes. */
+  unusedForMs?: number | undefined;
+}
+
+/** Pods (by name) whose containers use `rootfs` as their lower dir. */
+export async function podsUsing(rootfs: string, stateRoot?: string): Promise<string[]> {
+  const store = new StateRoot(resolveStateRoot(stateRoot));
+  const out: string[] = [];
+  for (const name of await store.names()) {
+    const record = await store.load(name).catch(() => undefined);
+    if (record?.containers?.some((c) => c.lowerdir === rootfs)) out.push(name);
+  }
+  return out;
+}
+
+function inUse(options: RemoveOptions): (rootfs: string) => Promise<string | undefined> {
+  const given = options.inUse;
+  if (given) return async (rootfs) => ((await given(rootfs)) ? 'a pod' : undefined);
+  return async (rootfs) => {
+    const pods = await podsUsing(rootfs, options.stateRoot);
+    return pods.length > 0 ? `pod ${pods.join(', pod ')}` : undefined;
+  };
+}
+
+/**
+ * Removes a reference (or a `sha256:` digest). The unpacked rootfs goes with the last reference that names it,
+ * unless a pod uses it: then nothing is removed and the error (IMAGE_IN_USE) names the pod.
+ */
+export async function removeImage(reference: string, options: RemoveOptions = {}): Promise<{ removedEntry: boolean; digest: string }> {
+  return await removeFromCache(reference, { imageRoot: options.imageRoot, inUse: inUse(options) });
+}
+
+/** Removes every cached image no pod uses (and not used within `unusedForMs`), their references, and crash leftovers. */
+export async function pruneImages(options: PruneOptions = {}): Promise<{ removed: string[]; freedBytes: number }> {
+  const prune: CachePruneOptions = { imageRoot: options.imageRoot, inUse: inUse(options), unusedForMs: options.unusedForMs };
+  return await pruneCache(prune);
+}
