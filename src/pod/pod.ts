@@ -485,15 +485,23 @@ export class Pod implements AsyncDisposable {
     };
   }
 
+  /** The container `name` means: that one, else the pod's first app container (as kubectl takes it: the spec's first). */
   private containerRecord(name?: string): ContainerRecord {
-    const apps = this.record.containers.filter((c) => !c.init);
-    const found = name === undefined ? apps[0] : this.record.containers.find((c) => c.name === name);
+    const meant = name ?? this.spec.containers[0]?.name;
+    const found = this.record.containers.find((c) => c.name === meant);
     if (!found) {
-      throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no container ${JSON.stringify(name)}`, {
-        hint: `its containers: ${apps.map((c) => c.name).join(', ')}`,
+      throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no container ${JSON.stringify(meant)}`, {
+        hint: `its containers: ${this.record.containers.map((c) => c.name).join(', ')}`,
       });
     }
     return found;
+  }
+
+  /** The status of the container `name` means (default: the first app container); CONTAINER_NOT_FOUND lists the pod's. */
+  async container(name?: string): Promise<ContainerStatus> {
+    const status = await this.status();
+    const meant = this.containerRecord(name).name;
+    return status.containers.find((c) => c.name === meant)!;
   }
 
   /**

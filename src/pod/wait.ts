@@ -16,10 +16,12 @@ export interface Waitable {
   /** The pause's pid: its /proc/<pid>/ns/net is the pod's network namespace. */
   readonly pausePid: number;
   status(): Promise<PodStatus>;
+  /** The container `name` means (default: the first app container), or CONTAINER_NOT_FOUND. */
+  container(name?: string): Promise<ContainerStatus>;
 }
 
 export interface WaitOptions {
-  /** Milliseconds; default 60 s. */
+  /** Milliseconds; default 60 s; Infinity waits until the signal aborts. */
   timeout?: number | undefined;
   signal?: AbortSignal | undefined;
   /** Milliseconds between two looks; default 100. */
@@ -47,7 +49,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
  * Calls `look` until it returns a value, then resolves with it; `look` may throw to give up.
  * At the deadline rejects with TIMEOUT and `why()`; on abort with the signal's reason.
  */
-async function until<T>(look: () => Promise<T | undefined>, why: () => Promise<string> | string, options: WaitOptions): Promise<T> {
+export async function until<T>(look: () => Promise<T | undefined>, why: () => Promise<string> | string, options: WaitOptions): Promise<T> {
   const timeout = options.timeout ?? DEFAULT_TIMEOUT;
   const deadline = Date.now() + timeout;
   for (;;) {
@@ -99,9 +101,7 @@ export interface LogLineOptions extends WaitOptions {
 /** Resolves when `times` lines of the container's log match `pattern` (a line split by the shim counts once, whole). */
 export async function waitForLogLine(pod: Waitable, container: string, pattern: RegExp, options: LogLineOptions = {}): Promise<void> {
   const times = options.times ?? 1;
-  const status = await pod.status();
-  const c = status.containers.find((s) => s.name === container);
-  if (!c) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${pod.name} has no container ${JSON.stringify(container)}`);
+  const c = await pod.container(container);
   let seen = 0;
   let partial = '';
   const follower = new LogFollower(c.logPath, (line) => {

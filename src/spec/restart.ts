@@ -20,3 +20,20 @@ export function restartBackoffMs(restarts: number, base = Number(process.env.NSP
 export function exitedForGood(spec: PodSpec, c: { state: string; exitCode?: number | undefined }): boolean {
   return c.state === 'exited' && !shouldRestart(restartPolicy(spec), c.exitCode ?? 1);
 }
+
+/** How a pod's apps came to an end: they exited for good, the pod was stopped, or it failed (its pause died). */
+export interface PodOutcome {
+  how: 'exited' | 'stopped' | 'failed';
+  /** The first non-zero exit code among the app containers, else 0. */
+  exitCode: number;
+}
+
+/** Are the pod's app containers done for good, and with which exit code? undefined while one of them may still run. */
+export function podOutcome(
+  spec: PodSpec,
+  status: { phase: string; containers: readonly { init: boolean; state: string; exitCode?: number | undefined }[] },
+): PodOutcome | undefined {
+  const apps = status.containers.filter((c) => !c.init);
+  const how = status.phase === 'Stopped' ? 'stopped' : status.phase === 'Failed' ? 'failed' : apps.every((c) => exitedForGood(spec, c)) ? 'exited' : undefined;
+  return how && { how, exitCode: apps.find((c) => (c.exitCode ?? 0) !== 0)?.exitCode ?? 0 };
+}
