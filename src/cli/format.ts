@@ -1,7 +1,7 @@
 /** Pure formatting for the CLI: tables, ages, pod summaries. */
-import type { PodStatus } from '../pod/pod.js';
+import type { PodStatus } from '../pod/status.js';
 import type { PodSpec } from '../spec/spec.js';
-import { exitedForGood } from '../spec/restart.js';
+import { podOutcome } from '../spec/restart.js';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -38,7 +38,8 @@ export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSum
   const ready = apps.filter((c) => c.ready).length;
   let status: string = s.phase;
   if (s.phase === 'Running') {
-    if (apps.length > 0 && apps.every((c) => exitedForGood(spec, c))) status = apps.every((c) => c.exitCode === 0) ? 'Completed' : 'Error';
+    const outcome = podOutcome(spec, s);
+    if (apps.length > 0 && outcome) status = outcome.exitCode === 0 ? 'Completed' : 'Error';
     else if (apps.some((c) => c.state !== 'running' && c.restartCount > 0)) status = 'CrashLoopBackOff';
     else if (apps.some((c) => c.state !== 'running')) status = 'NotReady';
   }
@@ -63,7 +64,16 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * unit);
 }
 
-export function eventsTable(events: { pod: string; time: string; type: string; reason: string; container?: string | undefined; message: string }[], now = Date.now()): string {
+export interface EventRow {
+  pod: string;
+  time: string;
+  type: string;
+  reason: string;
+  container?: string | undefined;
+  message: string;
+}
+
+export function eventsTable(events: EventRow[], now = Date.now()): string {
   return table(
     ['AGE', 'POD', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
     events.map((e) => [age(e.time, now), e.pod, e.type, e.reason, e.container ? `container/${e.container}` : 'pod', e.message.replace(/\s+/g, ' ')]),

@@ -1,5 +1,5 @@
 /** `-p HOSTPORT:CONTAINERPORT[/udp]`, the way `docker run -p` takes it, added to a manifest's pod. */
-import { CommanderError } from 'commander';
+import { usageError } from './options.js';
 import type { PodSpec } from '../spec/spec.js';
 
 export interface Publish {
@@ -18,7 +18,7 @@ export function parsePublish(value: string): Publish {
   const hostPort = port(m?.[2]);
   const containerPort = port(m?.[3]);
   if (!m || hostPort === undefined || containerPort === undefined) {
-    throw new CommanderError(2, 'nspod.usage', `--publish ${JSON.stringify(value)}: expected HOSTPORT:CONTAINERPORT[/udp] or IP:HOSTPORT:CONTAINERPORT, ports 1-65535`);
+    usageError(`--publish ${JSON.stringify(value)}: expected HOSTPORT:CONTAINERPORT[/udp] or IP:HOSTPORT:CONTAINERPORT, ports 1-65535`);
   }
   return { ...(m[1] ? { hostIP: m[1] } : {}), hostPort, containerPort, protocol: (m[4] ?? 'tcp').toUpperCase() as 'TCP' | 'UDP' };
 }

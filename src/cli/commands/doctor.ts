@@ -2,15 +2,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { errorMessage } from '../errors.js';
-import { assets } from '../paths.js';
-import { isProcessAlive } from '../host/proc.js';
-import { cgroupVersion } from '../host/cgroups.js';
-import { StateRoot } from '../pod/store.js';
-import { checkPodNetwork, podIPv4 } from '../network/attachment.js';
-import { Runtime } from '../runtime/runtime.js';
-import { findExecutable, findExecutableIn } from '../host/executables.js';
-import { resolveNetworkOptions } from '../network/config.js';
+import { errorMessage } from '../../errors.js';
+import { assets } from '../../paths.js';
+import { isProcessAlive } from '../../host/proc.js';
+import { cgroupVersion } from '../../host/cgroups.js';
+import { StateRoot } from '../../pod/store.js';
+import { checkPodNetwork, podIPv4 } from '../../network/attachment.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { findExecutable, findExecutableIn } from '../../host/executables.js';
+import { resolveNetworkOptions } from '../../network/config.js';
 
 export interface Check {
   name: string;
@@ -30,13 +30,16 @@ async function runtimeChecks(runtimeName: string | undefined): Promise<Check[]> 
   const checks: Check[] = [{ name: 'runtime', ok: v.exitCode === 0, detail: `${String(v.stdout).split('\n')[0] ?? runtime.name} (${runtime.binary})` }];
   if (runtime.name === 'crun' && cgroupVersion() === 'hybrid') {
     const offered = readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim();
+    const first = offered.split(' ')[0];
     checks.push(
       offered
         ? {
             name: 'crun on a hybrid cgroup host',
             ok: false,
             detail: `the cgroup2 mount offers ${offered}: crun refuses to run ("cgroups in hybrid mode not supported")`,
-            fix: `mount ${offered.split(' ')[0]} on its own v1 hierarchy (mkdir -p /sys/fs/cgroup/${offered.split(' ')[0]} && mount -t cgroup -o ${offered.split(' ')[0]} none /sys/fs/cgroup/${offered.split(' ')[0]}), or use --runtime runc`,
+            fix:
+              `mount ${first} on its own v1 hierarchy (mkdir -p /sys/fs/cgroup/${first} && ` +
+              `mount -t cgroup -o ${first} none /sys/fs/cgroup/${first}), or use --runtime runc`,
           }
         : { name: 'crun on a hybrid cgroup host', ok: true, detail: 'the cgroup2 mount offers no controller: crun runs' },
     );
@@ -57,7 +60,12 @@ export async function podNetworkChecks(root: string): Promise<Check[]> {
       await checkPodNetwork(a);
       checks.push({ name: `pod ${name}`, ok: true, detail: `CNI CHECK ok (${what})` });
     } catch (e) {
-      checks.push({ name: `pod ${name}`, ok: false, detail: `CNI CHECK failed (${what}): ${errorMessage(e)}`, fix: `recreate the pod (nspod rm -f ${name}, then run it again)` });
+      checks.push({
+        name: `pod ${name}`,
+        ok: false,
+        detail: `CNI CHECK failed (${what}): ${errorMessage(e)}`,
+        fix: `recreate the pod (nspod rm -f ${name}, then run it again)`,
+      });
     }
   }
   return checks;
@@ -69,9 +77,15 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
   checks.push({ name: 'root', ok: root, detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`, fix: 'run nspod as root (sudo)' });
   checks.push(...(await runtimeChecks(options.runtime)));
   const ns = await execa('unshare', ['--net', '--ipc', '--uts', '--pid', '--mount', '--fork', 'true'], { reject: false });
-  checks.push({ name: 'namespaces', ok: ns.exitCode === 0, detail: ns.exitCode === 0 ? 'net, ipc, uts, pid and mount namespaces can be made' : String(ns.stderr || ns.message).trim(), fix: 'run as root on a kernel with namespaces (and outside a restricted container)' });
+  checks.push({
+    name: 'namespaces',
+    ok: ns.exitCode === 0,
+    detail: ns.exitCode === 0 ? 'net, ipc, uts, pid and mount namespaces can be made' : String(ns.stderr || ns.message).trim(),
+    fix: 'run as root on a kernel with namespaces (and outside a restricted container)',
+  });
   const fs = existsSync('/proc/filesystems') ? readFileSync('/proc/filesystems', 'utf8') : '';
-  checks.push({ name: 'overlayfs', ok: /\toverlay$/m.test(fs), detail: /\toverlay$/m.test(fs) ? 'overlay is in /proc/filesystems' : 'overlay is not in /proc/filesystems', fix: 'modprobe overlay' });
+  const overlay = /\toverlay$/m.test(fs);
+  checks.push({ name: 'overlayfs', ok: overlay, detail: `overlay is ${overlay ? '' : 'not '}in /proc/filesystems`, fix: 'modprobe overlay' });
   const cg = cgroupVersion();
   checks.push({ name: 'cgroups', ok: true, detail: { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'cgroup v1 + v2 (hybrid)' }[cg] });
   const cniDirs = resolveNetworkOptions().cniPath;
@@ -80,17 +94,27 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
   checks.push({
     name: 'CNI plugins',
     ok: missing.length === 0 ? true : 'warn',
-    detail: missing.length === 0 ? `${plugins.join(', ')} in ${cniDirs.join(':')}` : `missing ${missing.join(', ')} in ${cniDirs.join(':')}: pods can only use hostNetwork or network none`,
+    detail:
+      missing.length === 0
+        ? `${plugins.join(', ')} in ${cniDirs.join(':')}`
+        : `missing ${missing.join(', ')} in ${cniDirs.join(':')}: pods can only use hostNetwork or network none`,
     fix: 'apt-get install containernetworking-plugins',
   });
   for (const tool of ['iptables', 'nsenter', 'mount']) {
     const found = findExecutable(tool);
-    checks.push({ name: tool, ok: found ? true : 'warn', detail: found ?? 'not found', fix: `apt-get install ${tool === 'iptables' ? 'iptables' : 'util-linux'}` });
+    const fix = `apt-get install ${tool === 'iptables' ? 'iptables' : 'util-linux'}`;
+    checks.push({ name: tool, ok: found ? true : 'warn', detail: found ?? 'not found', fix });
   }
   const built = [assets.pauseBinary, assets.shimBinary].every((f) => existsSync(f));
-  checks.push({ name: 'nspod binaries', ok: built, detail: built ? `${assets.pauseBinary}, ${assets.shimBinary}` : 'pause/build is missing', fix: 'run scripts/setup' });
+  const binaries = `${assets.pauseBinary}, ${assets.shimBinary}`;
+  checks.push({ name: 'nspod binaries', ok: built, detail: built ? binaries : 'pause/build is missing', fix: 'run scripts/setup' });
   const schemas = existsSync(path.join(assets.runtimeSpecSchemas, 'config-schema.json'));
-  checks.push({ name: 'runtime-spec schemas', ok: schemas, detail: schemas ? assets.runtimeSpecSchemas : 'not installed', fix: 'run scripts/setup (apt-get install golang-github-opencontainers-specs-dev)' });
+  checks.push({
+    name: 'runtime-spec schemas',
+    ok: schemas,
+    detail: schemas ? assets.runtimeSpecSchemas : 'not installed',
+    fix: 'run scripts/setup (apt-get install golang-github-opencontainers-specs-dev)',
+  });
   if (options.root) checks.push(...(await podNetworkChecks(options.root)));
   return checks;
 }

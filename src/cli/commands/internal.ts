@@ -1,0 +1,9 @@
+/** `nspod internal ...`: what nspod's own processes run; `container-exited` is the exit command a shim execs. */
+import { Pod } from '../../pod/pod.js';
+import { podOptions, type GlobalOptions } from '../options.js';
+
+export async function containerExited(name: string, container: string, g: GlobalOptions): Promise<number> {
+  const pod = await Pod.load(name, podOptions(g));
+  await pod.onContainerExit(container);
+  return 0;
+}

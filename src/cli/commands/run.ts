@@ -1,0 +1,114 @@
+/** `nspod run`: create the pods of a manifest, then print their names (-d), or stream them until they end (foreground). */
+import { errorMessage } from '../../errors.js';
+import { Pod, resolvePodOptions, type PodOptions } from '../../pod/pod.js';
+import { LogFollower } from '../../pod/logs.js';
+import { planPod } from '../../pod/plan.js';
+import { nofileHardLimit } from '../../host/proc.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { loadManifestFile } from '../../manifest/index.js';
+import { podOutcome } from '../../spec/restart.js';
+import type { PodSpec } from '../../spec/spec.js';
+import { parseDuration } from '../format.js';
+import { applyPublish, parsePublish } from '../publish.js';
+import { podOptions, usageError, type GlobalOptions } from '../options.js';
+import { err, out, printLine } from '../output.js';
+import { onStopSignal, pollUntilStopped } from '../signals.js';
+
+export interface RunOptions {
+  detach?: boolean;
+  rm?: boolean;
+  publish?: string[];
+  dryRun?: boolean;
+  network?: string;
+  wait?: string | boolean;
+}
+
+export async function run(file: string, o: RunOptions, g: GlobalOptions): Promise<number> {
+  const publish = (o.publish ?? []).map(parsePublish);
+  const waitMs = o.wait === undefined || o.wait === false ? undefined : o.wait === true ? 60_000 : parseDuration(o.wait);
+  if (waitMs === undefined && o.wait !== undefined && o.wait !== false) usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
+  if (waitMs !== undefined && !o.detach) usageError('--wait goes with -d/--detach (a foreground run streams the pod until it ends)');
+  const manifest = await loadManifestFile(file);
+  for (const w of manifest.warnings) err(`nspod: warning: ${w}\n`);
+  const specs: PodSpec[] = manifest.pods.map((p) => {
+    const withPorts = publish.length > 0 ? applyPublish(p, publish) : p;
+    return o.network ? { ...withPorts, network: o.network } : withPorts;
+  });
+  const opts: PodOptions = { ...podOptions(g), cwd: manifest.baseDir, progress: process.stderr.isTTY, removeWhenDone: o.detach === true && o.rm === true };
+  if (o.dryRun) return dryRun(specs, opts, manifest.baseDir);
+  const pods: Pod[] = [];
+  try {
+    for (const spec of specs) pods.push(await Pod.create(spec, opts));
+  } catch (e) {
+    // One manifest, one outcome: pods created before the failing one go too.
+    await removeNow(pods);
+    throw e;
+  }
+  if (!o.detach) return await foreground(pods, o.rm === true);
+  if (waitMs !== undefined) {
+    const waited = await Promise.allSettled(pods.map((p) => p.waitReady({ timeout: waitMs })));
+    const failed = waited.map((w, i) => ({ w, pod: pods[i]! })).filter((x) => x.w.status === 'rejected');
+    for (const { w, pod } of failed) err(`nspod: pod ${pod.name} did not become ready: ${errorMessage((w as PromiseRejectedResult).reason)}\n`);
+    if (failed.length > 0) {
+      if (o.rm) await removeNow(pods);
+      else err(`nspod: left for inspection: nspod logs / nspod events ${failed.map((f) => f.pod.name).join(' ')}; remove with nspod rm -f\n`);
+      return 1;
+    }
+  }
+  for (const p of pods) out(`${p.name}\n`);
+  return 0;
+}
+
+async function removeNow(pods: Pod[]): Promise<void> {
+  await Promise.all(pods.map((p) => p.remove({ gracePeriodSeconds: 0 }).catch(() => undefined)));
+}
+
+/** --dry-run: each bundle's config.json and the runtime commands, from the same builders Pod.create uses. */
+function dryRun(specs: PodSpec[], opts: PodOptions, cwd: string): number {
+  const resolved = resolvePodOptions(opts);
+  const runtime = Runtime.find(resolved.runtime);
+  for (const spec of specs) {
+    const plan = planPod(spec, { root: resolved.root, runtime: { name: runtime.name, binary: runtime.binary }, cwd, nofileHardLimit: nofileHardLimit() });
+    out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
+    for (const b of plan.bundles) out(`\n# ${b.path}/config.json (${b.container})\n${JSON.stringify(b.config, null, 2)}\n`);
+    out(`\n# runtime commands, in order\n${plan.commands.join('\n')}\n\n`);
+  }
+  return 0;
+}
+
+/** Streams the pods' output with a [container] prefix until their apps are done for good, or SIGINT/SIGTERM. */
+async function foreground(pods: Pod[], removeAtExit: boolean): Promise<number> {
+  const followers: LogFollower[] = [];
+  const many = pods.length > 1;
+  for (const pod of pods) {
+    for (const c of (await pod.status()).containers) {
+      const prefix = many ? `[${pod.name}/${c.name}] ` : `[${c.name}] `;
+      const f = new LogFollower(c.logPath, (line) => printLine(prefix, line));
+      await f.start(false);
+      followers.push(f);
+    }
+  }
+  let signalled: NodeJS.Signals | undefined;
+  // Listens until the pods are stopped: a second Ctrl-C does not cut their stop short.
+  const unlisten = onStopSignal((s) => {
+    signalled = s;
+    err(`nspod: ${s}: stopping ${pods.map((p) => p.name).join(', ')}\n`);
+  });
+  try {
+    const code = await pollUntilStopped(async () => {
+      const outcomes = await Promise.all(pods.map(async (pod) => ({ pod, outcome: podOutcome(pod.spec, await pod.status()) })));
+      const ended = outcomes.find(({ outcome }) => outcome !== undefined && outcome.how !== 'exited');
+      if (ended) {
+        err(`nspod: pod ${ended.pod.name}: ${ended.outcome!.how === 'failed' ? 'its pause container died' : 'was stopped by another process'}\n`);
+        return 1;
+      }
+      if (!outcomes.every(({ outcome }) => outcome !== undefined)) return undefined;
+      return outcomes.find(({ outcome }) => outcome!.exitCode !== 0)?.outcome!.exitCode ?? 0;
+    }, 200);
+    return code ?? (signalled === 'SIGINT' ? 130 : 143);
+  } finally {
+    await Promise.all(pods.map((p) => (removeAtExit ? p.remove() : p.stop()).catch((e) => err(`nspod: stopping ${p.name}: ${errorMessage(e)}\n`))));
+    await Promise.all(followers.map((f) => f.stop()));
+    unlisten();
+  }
+}
