@@ -66,10 +66,12 @@ export async function until<T>(look: () => Promise<T | undefined>, why: () => Pr
 export function unreadyReason(c: ContainerStatus): string {
   const failed = (c.probes ?? []).filter((p) => p.lastResult === 'failure' || (p.kind === 'startup' && !c.started));
   const probe = failed.find((p) => p.lastResult === 'failure') ?? failed[0];
-  const state = c.state === 'exited' ? `exited with code ${c.exitCode}${c.oomKilled ? ' (OOMKilled)' : ''}` : c.state === 'running' ? (c.started ? 'running, not ready' : 'running, not started') : c.state;
+  const running = c.started ? 'running, not ready' : 'running, not started';
+  const state = c.state === 'exited' ? `exited with code ${c.exitCode}${c.oomKilled ? ' (OOMKilled)' : ''}` : c.state === 'running' ? running : c.state;
   if (!probe) return `container ${c.name} is ${state}`;
   const output = probe.lastOutput ? `: ${probe.lastOutput}` : '';
-  return `container ${c.name} is ${state}; its ${probe.kind} probe (${probe.type}) ${probe.lastResult === 'failure' ? `failed ${probe.failures} time(s)${output}` : 'has not succeeded yet'}`;
+  const result = probe.lastResult === 'failure' ? `failed ${probe.failures} time(s)${output}` : 'has not succeeded yet';
+  return `container ${c.name} is ${state}; its ${probe.kind} probe (${probe.type}) ${result}`;
 }
 
 /** Resolves when the pod is Ready (every app container ready); rejects early when it cannot become so. */
@@ -80,9 +82,14 @@ export async function waitReady(pod: Waitable, options: WaitOptions = {}): Promi
     async () => {
       last = await pod.status();
       if (last.ready) return last;
-      if (last.phase === 'Failed' || last.phase === 'Stopped') throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} is ${last.phase} and will not become ready`);
+      if (last.phase === 'Failed' || last.phase === 'Stopped') {
+        throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} is ${last.phase} and will not become ready`);
+      }
       const gone = last.containers.find((c) => !c.init && exitedForGood(pod.spec, c));
-      if (gone) throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} will not become ready: ${unreadyReason(gone)}, and restartPolicy ${policy} does not restart it`, { hint: `see ${gone.logPath}` });
+      if (gone) {
+        const why = `${unreadyReason(gone)}, and restartPolicy ${policy} does not restart it`;
+        throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} will not become ready: ${why}`, { hint: `see ${gone.logPath}` });
+      }
       return undefined;
     },
     () => {
@@ -173,7 +180,8 @@ export type Wait = (signal: AbortSignal) => Promise<unknown>;
 export async function waitAll(waits: Wait[], options: Omit<WaitOptions, 'interval'> = {}): Promise<void> {
   const controller = new AbortController();
   const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-  const timer = setTimeout(() => controller.abort(new NspodError('TIMEOUT', `timed out after ${timeout} ms waiting for ${waits.length} condition(s)`)), timeout);
+  const timedOut = () => new NspodError('TIMEOUT', `timed out after ${timeout} ms waiting for ${waits.length} condition(s)`);
+  const timer = setTimeout(() => controller.abort(timedOut()), timeout);
   const onAbort = () => controller.abort(options.signal!.reason);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
