@@ -15,7 +15,7 @@ import { pluginStdin } from '../dist/network/cni.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const root = mkdtempSync(path.join(os.tmpdir(), 'nspod-bench-net-'));
-// Its own lease dir under its state root (the host-wide default would outlive the bench). Slot 15 of the table in test/integration/network-slots.ts.
+// Its own lease dir under its state root (the host-wide default would outlive the bench). Slot 15 of the table in test/helpers/net-slots.ts.
 const netOpts = { bridge: 'nspb0', podSubnet: '198.18.0.240/28', ipamDataDir: path.join(root, 'network', 'ipam') };
 const netnsName = `nspbench${process.pid}`;
 const netns = `/run/netns/${netnsName}`;

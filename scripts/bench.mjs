@@ -140,27 +140,10 @@ const vmRss = (pid) => procField(pid, 'VmRSS');
 
 /** A detached pod whose probes run every second: what it costs the host while they run (pause + shims + prober). */
 async function probedPodMemory() {
+  // The pod test/integration/probe-memory.test.ts measures too (one fixture, so both measure the same thing).
+  const fixture = JSON.parse(await readFile(path.join(top, 'test/fixtures/probed-pod.json'), 'utf8'));
   const pod = await Pod.create(
-    {
-      name: 'probed',
-      network: 'none',
-      containers: [
-        {
-          name: 'web',
-          image: 'busybox',
-          command: ['httpd', '-f', '-p', '127.0.0.1:8080', '-h', '/var/www'],
-          readinessProbe: { httpGet: { port: 8080, path: '/' }, periodSeconds: 1 },
-          livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
-        },
-        {
-          name: 'worker',
-          image: 'busybox',
-          command: ['sleep', '3600'],
-          readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
-          livenessProbe: { httpGet: { port: 8080, path: '/' }, periodSeconds: 1 },
-        },
-      ],
-    },
+    { name: 'probed', ...fixture },
     { root: nspodRoot, runtime: runtimeName },
   );
   try {

@@ -1,9 +1,17 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { packageRoot } from '../../src/paths.js';
 import { RUNTIME } from './host.js';
 
 export const NSPOD_BIN = path.join(packageRoot, 'bin', 'nspod.js');
+
+/** Writes a manifest's text to `dir/name` for the CLI to read; returns its path. */
+export async function writeManifest(dir: string, text: string, name = 'pod.yaml'): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, text);
+  return file;
+}
 
 /** Runs the real CLI as a user would (node bin/nspod.js), under a test's state root. */
 export function nspod(root: string, args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) {

@@ -110,8 +110,15 @@ export async function podCgroupDirs(name: string): Promise<string[]> {
   return found;
 }
 
-/** Polls `check` every 20 ms until it returns a value other than undefined, or throws after `ms`. */
+/**
+ * How much slower than this host the tests' host is: NSPOD_TEST_TIME_FACTOR (default 1) scales every wait of the
+ * suite (a VM under emulation sets it), so the tests are not loosened for everyone.
+ */
+export const TIME_FACTOR = Math.max(1, Number(process.env.NSPOD_TEST_TIME_FACTOR ?? 1) || 1);
+
+/** The suite's one poller: calls `check` every 20 ms until it returns a value other than undefined; throws after `ms` × TIME_FACTOR. */
 export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, ms = 5000, what = 'condition'): Promise<T> {
+  ms *= TIME_FACTOR;
   const end = Date.now() + ms;
   for (;;) {
     const v = await check();

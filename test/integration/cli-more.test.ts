@@ -1,5 +1,5 @@
 import test from 'ava';
-import { writeFile, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -8,14 +8,9 @@ import { packageRoot } from '../../src/paths.js';
 import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { RUNTIME, eventually, runtimeContainers, stateRoot } from '../helpers/host.js';
-import { nspod, NSPOD_BIN } from '../helpers/cli.js';
-import { bridgePorts, httpGetEventually, leaseFiles, slotNetwork } from './network-helpers.js';
+import { nspod, NSPOD_BIN, writeManifest } from '../helpers/cli.js';
+import { bridgePorts, httpGetEventually, leaseFiles, slotNetwork } from '../helpers/network.js';
 
-async function manifest(dir: string, text: string, name = 'pod.yaml'): Promise<string> {
-  const file = path.join(dir, name);
-  await writeFile(file, text);
-  return file;
-}
 
 const pod = (name: string, containers: string, extra = '') => `apiVersion: v1
 kind: Pod
@@ -37,7 +32,7 @@ async function podNames(root: string): Promise<string[]> {
 
 test('one file with two Pod documents: run -d starts both and prints both names', async (t) => {
   const root = await stateRoot(t, 'cli-more');
-  const file = await manifest(root, `${pod('first', sleeper)}---\n${pod('second', sleeper)}`);
+  const file = await writeManifest(root, `${pod('first', sleeper)}---\n${pod('second', sleeper)}`);
   t.teardown(() => nspod(root, ['rm', '-f', 'first', 'second']).then(() => undefined));
   const run = await nspod(root, ['run', '-d', file]);
   t.is(run.exitCode, 0, run.stderr);
@@ -50,7 +45,7 @@ test('one file with two Pod documents: run -d starts both and prints both names'
 
 test('a bad second document creates neither pod: invalid YAML field, and an image that cannot be found at create time', async (t) => {
   const root = await stateRoot(t, 'cli-more');
-  const invalid = await manifest(root, `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: busybox\n      command: ["sleep", 3600]\n')}`, 'invalid.yaml');
+  const invalid = await writeManifest(root, `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: busybox\n      command: ["sleep", 3600]\n')}`, 'invalid.yaml');
   const r1 = await nspod(root, ['run', '-d', invalid]);
   t.is(r1.exitCode, 1);
   t.is(r1.stderr.split('\n').filter(Boolean).length, 1, r1.stderr);
@@ -59,7 +54,7 @@ test('a bad second document creates neither pod: invalid YAML field, and an imag
   t.deepEqual(await podNames(root), []);
 
   // Valid YAML, but the second pod fails only once its creation starts: the first, already made, is undone.
-  const missing = await manifest(root, `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: ./no-such-rootfs\n      command: ["true"]\n')}`, 'missing.yaml');
+  const missing = await writeManifest(root, `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: ./no-such-rootfs\n      command: ["true"]\n')}`, 'missing.yaml');
   const r2 = await nspod(root, ['run', '-d', missing]);
   t.is(r2.exitCode, 1);
   t.regex(r2.stderr, /no-such-rootfs/);
@@ -71,7 +66,7 @@ test('a bad second document creates neither pod: invalid YAML field, and an imag
 
 test('exec -t gives the command a terminal (/dev/pts/N); without -t it has none', async (t) => {
   const root = await stateRoot(t, 'cli-more');
-  const file = await manifest(root, pod('term', sleeper));
+  const file = await writeManifest(root, pod('term', sleeper));
   t.teardown(() => nspod(root, ['rm', '-f', 'term']).then(() => undefined));
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
   // util-linux script(1) runs the CLI on a pty, as a user's terminal would be. Its stdin stays an open pipe:
@@ -88,7 +83,7 @@ test('exec -t gives the command a terminal (/dev/pts/N); without -t it has none'
 test('logs -f prints lines as they come and ends by itself when the container exits for good', async (t) => {
   const root = await stateRoot(t, 'cli-more');
   // The container prints one line, then waits for the test to let it go on: what follows is written while logs -f runs.
-  const file = await manifest(root, pod('ticker', `    - name: tick
+  const file = await writeManifest(root, pod('ticker', `    - name: tick
       image: busybox
       command: ["sh", "-c", "echo before; while [ ! -f /tmp/go ]; do sleep 0.1; done; for i in 1 2 3 4 5; do echo tick $i; sleep 0.1; done"]
 `, '  restartPolicy: Never\n'));
@@ -113,7 +108,7 @@ test('logs -f prints lines as they come and ends by itself when the container ex
   t.regex((await nspod(root, ['ps'])).stdout, /^ticker\s+0\/1\s+Completed/m);
 });
 
-// Its own bridge and slot of 198.18.0.0/24 (the table in network-slots.ts).
+// Its own bridge and slot of 198.18.0.0/24 (the table in test/helpers/net-slots.ts).
 const PUBLISH_NET = slotNetwork('cliPublish');
 
 test('the seeds\' manifest (examples/seeds.yaml) with -p 18090:8080: the host gets web\'s page, client fetches it over localhost, debug sees eth0; after rm -f nothing is left', async (t) => {

@@ -1,18 +1,10 @@
 import test from 'ava';
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { eventually, stateRoot } from '../helpers/host.js';
-import { nspod } from '../helpers/cli.js';
-
-async function manifest(dir: string, text: string): Promise<string> {
-  const file = path.join(dir, 'pod.yaml');
-  await writeFile(file, text);
-  return file;
-}
+import { nspod, writeManifest } from '../helpers/cli.js';
 
 test('run -d --wait returns once the readiness probe passes, not before; READY goes 0/1 to 1/1', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await manifest(root, `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata: { name: late }
 spec:
@@ -43,7 +35,7 @@ spec:
 
 test('a liveness probe that starts failing: the container is restarted, RESTARTS grows, the events say why', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await manifest(root, `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata: { name: alive }
 spec:
@@ -74,7 +66,7 @@ spec:
 
 test('a startup probe that never succeeds: killed after its failureThreshold, and --wait fails naming the probe and its output', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await manifest(root, `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata: { name: never }
 spec:
@@ -100,7 +92,7 @@ spec:
 
 test('wait --for=exit returns the apps\' exit code; wait --for=delete returns once the pod is gone', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await manifest(root, `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata: { name: job }
 spec:

@@ -1,24 +1,10 @@
 import test from 'ava';
-import { writeFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive } from '../../src/host/proc.js';
-import { mountsUnder } from '../../src/host/mounts.js';
-import { RUNTIME, eventually, nsInode, runtimeContainers, stateRoot, processesMentioning } from '../helpers/host.js';
-import { nspod, nspodSpawn } from '../helpers/cli.js';
-
-async function manifest(dir: string, name: string, text: string): Promise<string> {
-  const file = path.join(dir, `${name}.yaml`);
-  await writeFile(file, text);
-  return file;
-}
-
-async function assertEmpty(t: import('ava').ExecutionContext, root: string) {
-  t.deepEqual(await runtimeContainers(path.join(root, 'runtime', RUNTIME)), [], 'no runtime container');
-  t.deepEqual(mountsUnder(root), [], 'no mount');
-  t.deepEqual(existsSync(path.join(root, 'pods')) ? await readdir(path.join(root, 'pods')) : [], [], 'no pod state');
-  t.deepEqual(await processesMentioning(`${root}/`), [], 'no shim or container process');
-}
+import { eventually, nsInode, stateRoot } from '../helpers/host.js';
+import { nspod, nspodSpawn, writeManifest } from '../helpers/cli.js';
+import { assertNoLeftovers } from '../helpers/leftovers.js';
 
 const twoContainers = (name: string) => `apiVersion: v1
 kind: Pod
@@ -37,7 +23,7 @@ spec:
 
 test('run -d, ps, inspect, exec, logs, stop, rm: what each prints, and nothing left after', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'pod', twoContainers('duo'));
+  const file = await writeManifest(root, twoContainers('duo'));
   const run = await nspod(root, ['run', '-d', file]);
   t.is(run.exitCode, 0, run.stderr);
   t.is(run.stdout.trim(), 'duo');
@@ -77,27 +63,29 @@ test('run -d, ps, inspect, exec, logs, stop, rm: what each prints, and nothing l
   t.regex((await nspod(root, ['ps'])).stdout, /^duo\s+0\/2\s+Stopped/m);
   t.is((await nspod(root, ['logs', 'duo', 'web'])).stdout, 'web says hello\n', 'logs outlive the container');
   t.is((await nspod(root, ['rm', 'duo'])).exitCode, 0);
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });
 
 test('a foreground run streams [container] output and SIGTERM tears everything down', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'pod', twoContainers('fg'));
+  const file = await writeManifest(root, twoContainers('fg'));
   const child = nspodSpawn(root, ['run', '--rm', file]);
   t.teardown(() => child.kill('SIGKILL'));
-  await eventually(async () => ((await nspod(root, ['ps'])).stdout.includes('Running') ? true : undefined), 10000, 'the pod to run');
-  await new Promise((r) => setTimeout(r, 300));
+  let seen = '';
+  child.stdout?.on('data', (d: Buffer) => (seen += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (seen += d.toString()));
+  await eventually(() => (seen.includes('[web] web says hello') && seen.includes('[web] web warns') ? true : undefined), 10000, 'the pod\'s output to stream');
   child.kill('SIGTERM');
   const r = await child;
   t.is(r.exitCode, 143);
   t.regex(String(r.stdout), /^\[web\] web says hello$/m);
   t.regex(String(r.stderr), /^\[web\] web warns$/m);
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });
 
 test('restartPolicy OnFailure: a container that fails twice then succeeds is restarted twice', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'flaky', `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata:
   name: flaky
@@ -109,7 +97,7 @@ spec:
       image: busybox
       command: ["sh", "-c", "n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo attempt $n; [ $n -ge 3 ]"]
       volumeMounts: [{ name: state, mountPath: /state }]
-`);
+`, 'flaky.yaml');
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
   const line = await eventually(async () => {
     const ps = (await nspod(root, ['ps'])).stdout;
@@ -119,12 +107,12 @@ spec:
   t.regex(line, /app=0/);
   t.is((await nspod(root, ['logs', 'flaky'])).stdout, 'attempt 1\nattempt 2\nattempt 3\n');
   t.is((await nspod(root, ['rm', '-f', 'flaky'])).exitCode, 0);
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });
 
 test('init containers run first and in order; an emptyDir written by one container is read by another', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'init', `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata:
   name: init
@@ -149,7 +137,7 @@ spec:
       image: busybox
       command: ["sleep", "3600"]
       volumeMounts: [{ name: shared, mountPath: /data, readOnly: true }]
-`);
+`, 'init.yaml');
   const run = await nspod(root, ['run', '-d', file]);
   t.is(run.exitCode, 0, run.stderr);
   t.is((await nspod(root, ['exec', 'init', '-c', 'reader', '--', 'cat', '/data/order'])).stdout, 'first\nsecond\n');
@@ -161,12 +149,12 @@ spec:
   const ro = await nspod(root, ['exec', 'init', '-c', 'reader', '--', 'touch', '/data/x']);
   t.not(ro.exitCode, 0, 'a readOnly mount is read-only');
   t.is((await nspod(root, ['rm', '-f', 'init'])).exitCode, 0);
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });
 
 test('a failing init container fails the run naming it, and leaves nothing', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'badinit', `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata: { name: badinit }
 spec:
@@ -174,16 +162,16 @@ spec:
     - { name: setup, image: busybox, command: ["sh", "-c", "echo cannot set up >&2; exit 3"] }
   containers:
     - { name: app, image: busybox, command: ["sleep", "3600"] }
-`);
+`, 'badinit.yaml');
   const r = await nspod(root, ['run', '-d', file]);
   t.is(r.exitCode, 1);
   t.regex(r.stderr, /^nspod: pod badinit: init container setup exited with code 3: cannot set up$/m);
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });
 
 test('debug runs a host program in the pod\'s network namespace, entered through the pause', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'pod', twoContainers('dbg'));
+  const file = await writeManifest(root, twoContainers('dbg'));
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
   t.teardown(() => nspod(root, ['rm', '-f', 'dbg']).then(() => undefined));
   const inspect = JSON.parse((await nspod(root, ['inspect', 'dbg'])).stdout);
@@ -197,7 +185,7 @@ test('debug runs a host program in the pod\'s network namespace, entered through
 
 test('--dry-run prints each config.json and the runtime commands, and creates nothing', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'pod', twoContainers('dry'));
+  const file = await writeManifest(root, twoContainers('dry'));
   const r = await nspod(root, ['run', '--dry-run', file]);
   t.is(r.exitCode, 0, r.stderr);
   t.regex(r.stdout, /# .*\/pods\/dry\/pause\/config\.json \(pause\)/);
@@ -205,7 +193,7 @@ test('--dry-run prints each config.json and the runtime commands, and creates no
   t.regex(r.stdout, / run -d --pid-file \S+ --bundle \S+\/pods\/dry\/pause dry$/m);
   t.regex(r.stdout, / run -d --pid-file \S+ --bundle \S+\/containers\/web\/bundle dry\.web$/m);
   t.false(existsSync(path.join(root, 'pods')));
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });
 
 test('doctor passes here, and names a runtime that is not installed', async (t) => {
@@ -238,7 +226,7 @@ test('usage errors exit 2, failures exit 1 with one line', async (t) => {
 
 test('run -d --rm: the supervisor removes the pod once its apps have exited for good', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await manifest(root, 'job', `apiVersion: v1
+  const file = await writeManifest(root, `apiVersion: v1
 kind: Pod
 metadata: { name: oneshot }
 spec:
@@ -246,7 +234,7 @@ spec:
   containers:
     - { name: a, image: busybox, command: ["sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.1; done; echo done"] }
     - { name: b, image: busybox, command: ["sh", "-c", "exit 3"] }
-`);
+`, 'job.yaml');
   const run = await nspod(root, ['run', '-d', '--rm', file]);
   t.is(run.exitCode, 0, run.stderr);
   // b has exited for good, a waits for the test: the pod stays until a is done too.
@@ -254,5 +242,5 @@ spec:
   t.regex((await nspod(root, ['ps'])).stdout, /^oneshot\s/m, 'still listed while a runs');
   t.is((await nspod(root, ['exec', 'oneshot', '-c', 'a', '--', 'touch', '/tmp/go'])).exitCode, 0);
   await eventually(async () => ((await nspod(root, ['ps'])).stdout.includes('oneshot') ? undefined : true), 20_000, 'the pod to be removed');
-  await assertEmpty(t, root);
+  await assertNoLeftovers(t, root);
 });

@@ -13,7 +13,7 @@ import type { PodRecord } from '../../src/pod/store.js';
 import { isPinned } from '../../src/network/attachment.js';
 import { eventually, RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { nspod } from '../helpers/cli.js';
-import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv, slotNetwork } from './network-helpers.js';
+import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv, slotNetwork } from '../helpers/network.js';
 
 /** Hierarchies in which /nspod/<cgroup> exists. */
 function cgroupDirsOf(cgroup: string): string[] {
@@ -35,7 +35,7 @@ spec:
 ${extra}`;
 
 test('kill -9 of nspod run between CNI ADD and the end of create: nspod gc removes the half-made pod, keeps the healthy one; doctor CHECKs it', async (t) => {
-  // This test's slot of 198.18.0.0/24 (network-slots.ts). Registered first, so it runs after the pods are gone.
+  // This test's slot of 198.18.0.0/24 (test/helpers/net-slots.ts). Registered first, so it runs after the pods are gone.
   const bridge = slotNetwork('gcCli').bridge;
   t.teardown(async () => {
     await execa('ip', ['link', 'del', bridge], { reject: false });

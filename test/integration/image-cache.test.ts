@@ -9,7 +9,7 @@ import { pruneImages, removeImage } from '../../src/pod/images.js';
 import { ImageCache } from '../../src/image/cache.js';
 import { isNspodError } from '../../src/errors.js';
 import { packageRoot } from '../../src/paths.js';
-import { buildLayout, tempDir, toolboxTarball } from './image-fixtures.js';
+import { buildLayout, tempDir, toolboxTarball } from '../helpers/images.js';
 
 test('two resolves of one new image started together unpack it once and share the entry', async (t) => {
   const dir = await tempDir(t, 'img-conc');

@@ -9,7 +9,7 @@ import { Pod } from '../../src/pod/pod.js';
 import { resolveImage, type UnpackEvent } from '../../src/image/resolve.js';
 import { readImageManifest } from '../../src/image/oci.js';
 import { stateRoot } from '../helpers/host.js';
-import { buildLayout, tempDir, toolboxTarball } from './image-fixtures.js';
+import { buildLayout, tempDir, toolboxTarball } from '../helpers/images.js';
 
 const IMAGE_CONFIG = [
   '--config.entrypoint', '/bin/sh',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { resolveImage } from '../../src/image/resolve.js';
 import { extractTarball } from '../../src/image/extract.js';
 import { isNspodError } from '../../src/errors.js';
-import { buildLayout, tempDir, toolboxTarball, umoci, writeTar, type TarEntry } from './image-fixtures.js';
+import { buildLayout, tempDir, toolboxTarball, umoci, writeTar, type TarEntry } from '../helpers/images.js';
 
 /** A canary file in its own temp dir, outside any target. */
 async function canary(dir: string): Promise<{ file: string; dir: string; check: () => Promise<boolean> }> {

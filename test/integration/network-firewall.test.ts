@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { Pod } from '../../src/pod/pod.js';
 import { DEFAULT_CNI_PATH } from '../../src/network/config.js';
 import { findPlugin } from '../../src/network/cni.js';
-import { attachmentFiles, leaseFiles, netTestEnv, webContainer } from './network-helpers.js';
+import { attachmentFiles, leaseFiles, netTestEnv, webContainer } from '../helpers/network.js';
 
 /**
  * The whole scenario runs in a network namespace of the test's own making:

@@ -7,7 +7,7 @@ import { detachPodNetwork, isPinned } from '../../src/network/attachment.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { isAlive } from '../../src/host/proc.js';
 import { eventually, RUNTIME, runtimeContainers } from '../helpers/host.js';
-import { attachmentFiles, bridgePorts, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
+import { attachmentFiles, bridgePorts, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
 
 const podModule = fileURLToPath(new URL('../../src/pod/pod.ts', import.meta.url));
 

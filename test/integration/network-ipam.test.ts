@@ -3,7 +3,7 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Pod } from '../../src/pod/pod.js';
 import { defaultIpamDataDir } from '../../src/network/config.js';
-import { leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, slotNetwork } from './network-helpers.js';
+import { leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, slotNetwork } from '../helpers/network.js';
 
 test('two state roots on the built-in network share its host-wide lease dir: their pods never get the same address', async (t) => {
   // The real default lease dir for this slot's bridge and subnet (only NSPOD_IPAM_DIR in the environment would move it).

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Pod } from '../../src/pod/pod.js';
 import { nsInode } from '../helpers/host.js';
-import { attachmentFiles, httpGetEventually, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
+import { attachmentFiles, httpGetEventually, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
 
 function inSubnet(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');

@@ -4,8 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Pod } from '../../src/pod/pod.js';
-import { RUNTIME, runtimeContainers } from '../helpers/host.js';
-import { attachmentFiles, bridgePorts, httpGet, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
+import { RUNTIME, eventually, runtimeContainers } from '../helpers/host.js';
+import { attachmentFiles, bridgePorts, httpGet, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
 
 /**
  * A stand-in for the host's own address: one address of 198.18.1.0/24 on an
@@ -61,8 +61,11 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
   for (let i = 0; i < 20; i++) {
     await new Promise<void>((resolve, reject) => socket.send('udp-ping\n', 18183, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
   }
-  await new Promise((r) => setTimeout(r, 200));
-  const udpAfter = await udpCounters();
+  // The datagrams are counted as they are dropped: wait for the count instead of a fixed time.
+  const udpAfter = await eventually(async () => {
+    const c = await udpCounters();
+    return c.NoPorts! - udpBefore.NoPorts! >= 20 ? c : undefined;
+  }, 2000, 'the 20 datagrams to be counted').catch(async () => await udpCounters());
   t.true(udpAfter.NoPorts! - udpBefore.NoPorts! >= 20, `NoPorts ${udpBefore.NoPorts} -> ${udpAfter.NoPorts}`);
 
   const ids = [s.network.containerId!];

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Pod } from '../../src/pod/pod.js';
-import { httpGetEventually, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from './network-helpers.js';
+import { httpGetEventually, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
 
 test('20 pods started at once get 20 distinct addresses, all reachable from the host, all released after teardown', async (t) => {
   const env = await netTestEnv(t, 'scale');

@@ -3,12 +3,10 @@ import { readJson } from '../../src/host/files.js';
 import type { ExitRecord } from '../../src/pod/pod.js';
 import type { Pod } from '../../src/pod/pod.js';
 import { testPod } from '../helpers/pods.js';
+import { eventually } from '../helpers/host.js';
 
 async function exited(pod: Pod): Promise<void> {
-  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    if ((await pod.status()).containers[0]!.state === 'exited') return;
-  }
-  throw new Error('the container did not exit within 30 s');
+  await eventually(async () => ((await pod.status()).containers[0]!.state === 'exited' ? true : undefined), 30_000, 'the container to exit');
 }
 
 test('a container over its 32Mi memory limit: exit record oomKilled with code 137, an OOMKilled event', async (t) => {

@@ -4,8 +4,9 @@ import { Pod } from '../../src/pod/pod.js';
 import { isNspodError } from '../../src/errors.js';
 import { isAlive } from '../../src/host/proc.js';
 import { mountsUnder } from '../../src/host/mounts.js';
-import { RUNTIME, podCgroupDirs, eventually, nsInode, processesInPidNamespace, processesMentioning, runtimeContainers, stateRoot } from '../helpers/host.js';
+import { RUNTIME, eventually, nsInode, processesInPidNamespace, stateRoot } from '../helpers/host.js';
 import { podName, sleeper, testPod, webServer } from '../helpers/pods.js';
+import { assertNoLeftovers } from '../helpers/leftovers.js';
 
 for (const share of [false, true]) {
   test(`every container joins the pause's net, ipc and uts namespaces; pid ${share ? 'shared' : 'private'}; mnt its own`, async (t) => {
@@ -94,14 +95,6 @@ test('killing an app leaves the pause and its namespaces; the restarted app join
   t.is(got.stdout.trim(), 'hello from nspod');
 });
 
-async function assertNothingLeft(t: import('ava').ExecutionContext, root: string, name: string, pids: number[]) {
-  t.deepEqual(await runtimeContainers(`${root}/runtime/${RUNTIME}`), [], 'runtime containers');
-  t.deepEqual(mountsUnder(root), [], 'mounts under the state root');
-  t.false(existsSync(`${root}/pods/${name}`), 'state dir');
-  t.deepEqual(pids.filter(isAlive), [], 'pod processes');
-  t.deepEqual(await processesMentioning(`${root}/`), [], 'processes of this state root (shims)');
-  t.deepEqual(await podCgroupDirs(name), [], 'cgroups of the pod');
-}
 
 test('stop + remove leave no container, mount, process or state dir', async (t) => {
   const root = await stateRoot(t);
@@ -114,7 +107,7 @@ test('stop + remove leave no container, mount, process or state dir', async (t) 
   await pod.stop({ gracePeriodSeconds: 5 });
   t.is((await pod.status()).phase, 'Stopped');
   await pod.remove();
-  await assertNothingLeft(t, root, name, pids);
+  await assertNoLeftovers(t, root, { pod: name, pids: pids });
 });
 
 test('a pod whose second container cannot start fails naming it, and leaves nothing behind', async (t) => {
@@ -126,11 +119,11 @@ test('a pod whose second container cannot start fails naming it, and leaves noth
   t.true(isNspodError(error));
   t.regex(error!.message, /container broken failed to start/);
   t.regex(error!.message, /\/no\/such\/program/);
-  await assertNothingLeft(t, root, name, []);
+  await assertNoLeftovers(t, root, { pod: name, pids: [] });
   // The name is free again.
   const pod = await Pod.create({ name, containers: [sleeper('good')] }, { root, runtime: RUNTIME });
   await pod.remove({ gracePeriodSeconds: 0 });
-  await assertNothingLeft(t, root, name, []);
+  await assertNoLeftovers(t, root, { pod: name, pids: [] });
 });
 
 test('a missing rootfs or a duplicate name is refused before anything is created', async (t) => {
@@ -163,7 +156,7 @@ test('a second process can load, inspect and stop a pod; await using removes it 
   }
   t.false(isAlive(pausePid));
   t.deepEqual(await Pod.list({ root }), []);
-  await assertNothingLeft(t, root, name, [pausePid]);
+  await assertNoLeftovers(t, root, { pod: name, pids: [pausePid] });
 });
 
 test('the pid-reuse guard refuses to join the namespaces of a pause that died', async (t) => {
@@ -212,7 +205,7 @@ test('an old handle never touches a newer pod of the same name; stop and remove 
   t.true(status.pause!.alive, 'the newer pod is untouched');
   await fresh.remove({ gracePeriodSeconds: 0 });
   await fresh.remove({ gracePeriodSeconds: 0 });
-  await assertNothingLeft(t, root, name, [status.pause!.pid]);
+  await assertNoLeftovers(t, root, { pod: name, pids: [status.pause!.pid] });
 });
 
 test('volumes: an emptyDir is writable by a non-root user; hostPath types are checked or created before anything starts', async (t) => {

@@ -6,9 +6,11 @@ import { testPod } from '../helpers/pods.js';
 test('waitForLogLine waits for N matching lines of the CRI log, and times out saying how many it saw', async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
-    containers: [{ name: 'ticker', image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2; sleep 3600'] }],
+    // It ticks once the test says go, so the clock below starts before the first tick, however slow the create was.
+    containers: [{ name: 'ticker', image: 'busybox', command: ['sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.05; done; for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2; sleep 3600'] }],
   });
   const start = Date.now();
+  t.is((await pod.exec('ticker', ['touch', '/tmp/go'])).exitCode, 0);
   await waitForLogLine(pod, 'ticker', /^tick \d$/, { times: 3, timeout: 10_000 });
   t.true(Date.now() - start >= 500, 'the third tick comes after two sleeps');
   await waitForLogLine(pod, 'ticker', /^done$/, { timeout: 5_000 });
@@ -20,9 +22,10 @@ test('waitForLogLine waits for N matching lines of the CRI log, and times out sa
 test('waitForPort and waitForHttp connect inside the pod\'s netns (network none), once the server is up', async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
-    containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'sleep 1; exec httpd -f -p 127.0.0.1:8080 -h /var/www'] }],
+    containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.05; done; sleep 1; exec httpd -f -p 127.0.0.1:8080 -h /var/www'] }],
   });
   const start = Date.now();
+  t.is((await pod.exec('web', ['touch', '/tmp/go'])).exitCode, 0);
   await waitForPort(pod, 8080, { timeout: 10_000 });
   t.true(Date.now() - start >= 800);
   await waitForHttp(pod, { port: 8080, path: '/', timeout: 5_000 });

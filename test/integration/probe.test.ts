@@ -5,17 +5,11 @@ import { isNspodError } from '../../src/errors.js';
 import { readJson } from '../../src/host/files.js';
 import type { ExitRecord, PodStatus } from '../../src/pod/pod.js';
 import { testPod } from '../helpers/pods.js';
+import { eventually } from '../helpers/host.js';
 import { checkFromNetns } from '../../src/probe/prober.js';
 
 const fast = { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 };
 
-async function until<T>(look: () => Promise<T | undefined>, ms: number): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    const v = await look();
-    if (v !== undefined) return v;
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}
 
 test('readiness httpGet: waitReady resolves once the server listens (2 s late), not before; Ready goes false → true', async (t) => {
   const start = Date.now();
@@ -71,9 +65,9 @@ test('liveness exec fails once a file is gone: the prober kills the container (s
     ],
   });
   await pod.waitReady({ timeout: 10_000 });
-  await until(async () => ((await pod.status()).containers[0]!.probes?.[0]?.lastResult === 'success' ? true : undefined), 10_000);
+  await eventually(async () => ((await pod.status()).containers[0]!.probes?.[0]?.lastResult === 'success' ? true : undefined), 10_000);
   t.is((await pod.exec('app', ['rm', '/tmp/healthy'])).exitCode, 0);
-  const status = await until(async () => {
+  const status = await eventually(async () => {
     const s = await pod.status();
     return s.containers[0]!.state === 'exited' ? s : undefined;
   }, 15_000);
@@ -152,7 +146,7 @@ test('an exec probe that hangs is killed at timeoutSeconds, with the process it 
     network: 'none',
     containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'], readinessProbe: { exec: { command: ['sleep', '30'] }, periodSeconds: 2, timeoutSeconds: 1 } }],
   });
-  const probe = await until(async () => (await pod.status()).containers[0]!.probes?.find((p) => p.failures >= 3), 15_000);
+  const probe = await eventually(async () => (await pod.status()).containers[0]!.probes?.find((p) => p.failures >= 3), 15_000);
   t.is(probe.lastOutput, 'timed out after 1s');
   const ps = await pod.exec('app', ['ps', '-o', 'args']);
   const sleepers = ps.stdout.split('\n').filter((l) => l.trim() === 'sleep 30');

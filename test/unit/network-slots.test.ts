@@ -1,5 +1,5 @@
 import test from 'ava';
-import { NET_SLOTS, slotNetwork, type NetSlotName } from '../../test/integration/network-slots.js';
+import { NET_SLOTS, slotNetwork, type NetSlotName } from '../helpers/net-slots.js';
 
 const toInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
 function range(cidr: string): [number, number] {

@@ -9,15 +9,15 @@ import type { ExecutionContext } from 'ava';
 import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { mountsUnder } from '../../src/host/mounts.js';
-import { forceClean, runtimeContainers, RUNTIME } from '../helpers/host.js';
-import { slotNetwork, type NetSlotName } from './network-slots.js';
+import { eventually, forceClean, runtimeContainers, RUNTIME } from './host.js';
+import { slotNetwork, type NetSlotName } from './net-slots.js';
 
-export { NET_SLOTS, slotNetwork, type NetSlotName } from './network-slots.js';
+export { NET_SLOTS, slotNetwork, type NetSlotName } from './net-slots.js';
 
 export interface NetTestEnv {
   root: string;
   bridge: string;
-  /** The test's slot of 198.18.0.0/24 (network-slots.ts): tests running side by side never share a bridge, a subnet or a lease dir. */
+  /** The test's slot of 198.18.0.0/24 (test/helpers/net-slots.ts): tests running side by side never share a bridge, a subnet or a lease dir. */
   podSubnet: string;
   /** host-local's lease dir: the test's own, under its state root (not the host-wide default). */
   ipamDataDir: string;
@@ -25,7 +25,7 @@ export interface NetTestEnv {
 }
 
 /**
- * The slot's bridge and subnet (see the table in network-slots.ts), a fresh
+ * The slot's bridge and subnet (see the table in test/helpers/net-slots.ts), a fresh
  * state root with its own lease dir. Teardown, pass or fail: remove every
  * pod, gc, force-clean the root, delete the bridge.
  */
@@ -102,18 +102,22 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<string> {
   });
 }
 
-/** GETs until it answers (a server just started), at most `attempts` times, 100 ms apart. */
+/** GETs until it answers (a server just started), for about `attempts` × 100 ms (scaled by TIME_FACTOR); bounded in count by the poller. */
 export async function httpGetEventually(url: string, attempts = 40): Promise<string> {
   let last: unknown;
-  for (let i = 0; i < attempts; i++) {
-    try {
-      return await httpGet(url, 1000);
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+  try {
+    return await eventually(async () => {
+      try {
+        return await httpGet(url, 1000);
+      } catch (e) {
+        last = e;
+        await new Promise((r) => setTimeout(r, 100));
+        return undefined;
+      }
+    }, attempts * 100, `GET ${url}`);
+  } catch (e) {
+    throw last ?? e;
   }
-  throw last;
 }
 
 /** A busybox container serving `hello from <hostname>` on port 80. */
