@@ -17,15 +17,23 @@ export function onStopSignal(handler: (signal: NodeJS.Signals) => void): () => v
   };
 }
 
+/** Calls `look` every `interval` ms until it returns a value (resolves with it) or `signal` aborts (resolves undefined). */
+export async function pollUntil<T>(signal: AbortSignal, look: () => Promise<T | undefined>, interval: number): Promise<T | undefined> {
+  if (signal.aborted) return undefined;
+  try {
+    return await until(look, () => 'a stop signal', { timeout: Infinity, interval, signal });
+  } catch (e) {
+    if (signal.aborted && e === signal.reason) return undefined;
+    throw e;
+  }
+}
+
 /** Calls `look` every `interval` ms until it returns a value (resolves with it) or SIGINT/SIGTERM comes (resolves undefined). */
 export async function pollUntilStopped<T>(look: () => Promise<T | undefined>, interval: number): Promise<T | undefined> {
   const stopped = new AbortController();
   const unlisten = onStopSignal((signal) => stopped.abort(signal));
   try {
-    return await until(look, () => 'a stop signal', { timeout: Infinity, interval, signal: stopped.signal });
-  } catch (e) {
-    if (stopped.signal.aborted && e === stopped.signal.reason) return undefined;
-    throw e;
+    return await pollUntil(stopped.signal, look, interval);
   } finally {
     unlisten();
   }

@@ -12,7 +12,7 @@ import { parseDuration } from '../format.js';
 import { applyPublish, parsePublish } from '../publish.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 import { err, out, printLine } from '../output.js';
-import { onStopSignal, pollUntilStopped } from '../signals.js';
+import { onStopSignal, pollUntil } from '../signals.js';
 
 export interface RunOptions {
   detach?: boolean;
@@ -37,14 +37,17 @@ export async function run(file: string, o: RunOptions, g: GlobalOptions): Promis
   const opts: PodOptions = { ...podOptions(g), cwd: manifest.baseDir, progress: process.stderr.isTTY, removeWhenDone: o.detach === true && o.rm === true };
   if (o.dryRun) return dryRun(specs, opts, manifest.baseDir);
   const pods: Pod[] = [];
+  // A foreground run owns its pods from the first create: a stop signal from here on stops them, never kills nspod.
+  const stop = o.detach ? undefined : stopRequests();
   try {
     for (const spec of specs) pods.push(await Pod.create(spec, opts));
   } catch (e) {
     // One manifest, one outcome: pods created before the failing one go too.
+    stop?.unlisten();
     await removeNow(pods);
     throw e;
   }
-  if (!o.detach) return await foreground(pods, o.rm === true);
+  if (stop) return await foreground(pods, o.rm === true, stop);
   if (waitMs !== undefined) {
     const waited = await Promise.allSettled(pods.map((p) => p.waitReady({ timeout: waitMs })));
     const failed = waited.map((w, i) => ({ w, pod: pods[i]! })).filter((x) => x.w.status === 'rejected');
@@ -77,7 +80,21 @@ function dryRun(specs: PodSpec[], opts: PodOptions, cwd: string): number {
 }
 
 /** Streams the pods' output with a [container] prefix until their apps are done for good, or SIGINT/SIGTERM. */
-async function foreground(pods: Pod[], removeAtExit: boolean): Promise<number> {
+/** Stop signals heard from now on: the first one aborts `signal` and says which pods stop; a second does not cut it short. */
+function stopRequests(): { signal: AbortSignal; heard: () => NodeJS.Signals | undefined; unlisten: () => void; pods: Pod[] } {
+  const controller = new AbortController();
+  let heard: NodeJS.Signals | undefined;
+  const state = { signal: controller.signal, heard: () => heard, unlisten: () => undefined as void, pods: [] as Pod[] };
+  state.unlisten = onStopSignal((s) => {
+    heard = s;
+    err(`nspod: ${s}: stopping ${state.pods.length > 0 ? state.pods.map((p) => p.name).join(', ') : 'the pods as they are created'}\n`);
+    controller.abort(s);
+  });
+  return state;
+}
+
+async function foreground(pods: Pod[], removeAtExit: boolean, stop: ReturnType<typeof stopRequests>): Promise<number> {
+  stop.pods = pods;
   const followers: LogFollower[] = [];
   const many = pods.length > 1;
   for (const pod of pods) {
@@ -88,14 +105,8 @@ async function foreground(pods: Pod[], removeAtExit: boolean): Promise<number> {
       followers.push(f);
     }
   }
-  let signalled: NodeJS.Signals | undefined;
-  // Listens until the pods are stopped: a second Ctrl-C does not cut their stop short.
-  const unlisten = onStopSignal((s) => {
-    signalled = s;
-    err(`nspod: ${s}: stopping ${pods.map((p) => p.name).join(', ')}\n`);
-  });
   try {
-    const code = await pollUntilStopped(async () => {
+    const code = await pollUntil(stop.signal, async () => {
       const outcomes = await Promise.all(pods.map(async (pod) => ({ pod, outcome: podOutcome(pod.spec, await pod.status()) })));
       const ended = outcomes.find(({ outcome }) => outcome !== undefined && outcome.how !== 'exited');
       if (ended) {
@@ -105,10 +116,10 @@ async function foreground(pods: Pod[], removeAtExit: boolean): Promise<number> {
       if (!outcomes.every(({ outcome }) => outcome !== undefined)) return undefined;
       return outcomes.find(({ outcome }) => outcome!.exitCode !== 0)?.outcome!.exitCode ?? 0;
     }, 200);
-    return code ?? (signalled === 'SIGINT' ? 130 : 143);
+    return code ?? (stop.heard() === 'SIGINT' ? 130 : 143);
   } finally {
     await Promise.all(pods.map((p) => (removeAtExit ? p.remove() : p.stop()).catch((e) => err(`nspod: stopping ${p.name}: ${errorMessage(e)}\n`))));
     await Promise.all(followers.map((f) => f.stop()));
-    unlisten();
+    stop.unlisten();
   }
 }
