@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ContainerSpec } from '../spec/spec.js';
 import {
   ALL_CAPABILITIES,
@@ -10,6 +12,7 @@ import {
   READONLY_PATHS,
 } from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
+import { assertValidSpec } from './validate.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -103,6 +106,14 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
     },
   };
+}
+
+/** Writes an app container's `config.json` into its bundle dir, once it passed the runtime-spec schema (as writePauseBundle does). */
+export async function writeSiblingBundle(bundle: string, input: SiblingSpecInput): Promise<Spec> {
+  const spec = buildSiblingSpec(input);
+  assertValidSpec(spec, `container ${input.container.name}`);
+  await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2), { mode: 0o600 });
+  return spec;
 }
 
 /** A bind mount of a host file or directory into a container. */
