@@ -11,13 +11,21 @@ import { errorMessage } from '../errors.js';
 import { podCgroupName } from '../oci/common.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { RuntimeState } from '../oci/spec.js';
-import { cniContainerId, detachPodNetwork, releaseOrphanAttachments, type NetworkAttachment, type OrphanReason, type ReleasedAttachment } from '../network/attachment.js';
+import {
+  cniContainerId,
+  detachPodNetwork,
+  releaseOrphanAttachments,
+  type NetworkAttachment,
+  type OrphanReason,
+  type ReleasedAttachment,
+} from '../network/attachment.js';
 import { stopProber } from '../probe/prober.js';
 import { isProcessAlive } from '../host/proc.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { cgroupMounts, removeCgroupTree } from '../host/cgroups.js';
 import { resolveStateRoot } from '../paths.js';
 import { StateRoot, type PodRecord } from './store.js';
+import { keepsStateDir, settle } from './steps.js';
 
 export interface PodGcOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
@@ -132,14 +140,10 @@ function nspodCgroupOf(pid: number): string | undefined {
 class Collector {
   readonly removed: PodGcEntry[] = [];
   async step<T>(entry: Omit<PodGcEntry, 'error'>, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      const r = await fn();
-      if (r !== false) this.removed.push(entry);
-      return r;
-    } catch (e) {
-      this.removed.push({ ...entry, error: errorMessage(e) });
-      return undefined;
-    }
+    const outcome = await settle(fn);
+    if (!outcome.ok) this.removed.push({ ...entry, error: outcome.error });
+    else if (outcome.value !== false) this.removed.push(entry);
+    return outcome.ok ? outcome.value : undefined;
   }
   get failed(): boolean {
     return this.removed.some((e) => e.error !== undefined);
@@ -173,7 +177,7 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
   for (const m of mountsUnder(record.dir)) c.removed.push({ kind: 'mount', what: m, pod, reason });
   await unmountAll(record.dir);
   await c.step({ kind: 'cgroup', what: `/nspod/${podCgroupName(pod, record.uid)}`, pod, reason }, () => removePodCgroup(podCgroupName(pod, record.uid)));
-  if (c.failed || mountsUnder(record.dir).length > 0) return; // kept for the next gc: it still names what is left
+  if (keepsStateDir(c.failed, record.dir)) return; // kept for the next gc: it still names what is left
   await c.step({ kind: 'state-dir', what: record.dir, pod, reason }, () => store.release(pod));
 }
 

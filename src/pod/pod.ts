@@ -50,6 +50,7 @@ import { logTail } from './logs.js';
 import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
 import { waitReady, type WaitOptions } from './wait.js';
+import { Rollback, StepLog } from './steps.js';
 import { readExitRecord, type ContainerStatus, type PodStatus } from './status.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -82,26 +83,6 @@ export interface StopOptions {
 }
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
-
-/** Undo steps, run last-registered first; never throws, returns what failed. */
-class Rollback {
-  private steps: { what: string; undo: () => Promise<void> }[] = [];
-  add(what: string, undo: () => Promise<void>): void {
-    this.steps.push({ what, undo });
-  }
-  async run(): Promise<string[]> {
-    const failures: string[] = [];
-    for (const step of this.steps.reverse()) {
-      try {
-        await step.undo();
-      } catch (e) {
-        failures.push(`${step.what}: ${errorMessage(e)}`);
-      }
-    }
-    this.steps = [];
-    return failures;
-  }
-}
 
 export function resolvePodOptions(options: PodOptions = {}): { root: string; runtime: string | undefined; cwd: string } {
   return {
@@ -653,15 +634,9 @@ export class Pod implements AsyncDisposable {
       if (this.record.phase !== 'Stopped') this.record.phase = 'Stopping';
       await this.store.save(this.record);
     });
-    // Every step is tried even when one fails, so one stuck piece never keeps the rest alive; the first failure is thrown at the end.
-    const failures: string[] = [];
-    const attempt = async (what: string, step: () => Promise<unknown>) => {
-      try {
-        await step();
-      } catch (e) {
-        failures.push(`${what}: ${errorMessage(e)}`);
-      }
-    };
+    // Every step is tried even when one fails, so one stuck piece never keeps the rest alive; the failures are thrown at the end.
+    const log = new StepLog();
+    const attempt = (what: string, step: () => Promise<unknown>) => log.attempt(what, step);
     // The prober goes first: it would kill containers whose probes fail while they stop.
     await attempt('prober', () => stopProber(this.record.prober));
     await Promise.all(
@@ -685,8 +660,8 @@ export class Pod implements AsyncDisposable {
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
     await rm(this.stoppingMarker, { force: true });
-    if (failures.length > 0) {
-      throw new NspodError('RUNTIME_FAILED', `stopping pod ${this.name}: ${failures.join('; ')}`, { hint: `what is left is released by nspod gc or another nspod rm -f ${this.name}` });
+    if (log.failures.length > 0) {
+      throw new NspodError('RUNTIME_FAILED', `stopping pod ${this.name}: ${log.failures.join('; ')}`, { hint: `what is left is released by nspod gc or another nspod rm -f ${this.name}` });
     }
   }
 
