@@ -4,7 +4,7 @@
  */
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExitRecord } from './status.js';
+import { readExitRecord, type ExitRecord } from './status.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -28,7 +28,8 @@ export function eventsFile(podDir: string): string {
 
 /** Appends one event as one line (one write, so concurrent writers never interleave). */
 export async function appendEvent(podDir: string, event: Omit<PodEvent, 'time'> & { time?: string }): Promise<void> {
-  const line = JSON.stringify({ time: event.time ?? new Date().toISOString(), type: event.type, reason: event.reason, container: event.container, message: event.message });
+  const { type, reason, container, message } = event;
+  const line = JSON.stringify({ time: event.time ?? new Date().toISOString(), type, reason, container, message });
   await appendFile(eventsFile(podDir), `${line}\n`, { flag: 'a' });
 }
 
@@ -78,8 +79,21 @@ export async function recordExitEvent(podDir: string, container: string, exit: E
   }
   const how = exit.signal ? `killed by signal ${exit.signal} (exit code ${exit.exitCode})` : `exited with code ${exit.exitCode}`;
   if (exit.oomKilled) {
-    await appendEvent(podDir, { time: exit.finishedAt, type: 'Warning', reason: 'OOMKilled', container, message: `container ${container} was killed by the kernel's OOM killer: it hit its memory limit (exit code ${exit.exitCode})` });
+    const message = `container ${container} was killed by the kernel's OOM killer: it hit its memory limit (exit code ${exit.exitCode})`;
+    await appendEvent(podDir, { time: exit.finishedAt, type: 'Warning', reason: 'OOMKilled', container, message });
   }
-  await appendEvent(podDir, { time: exit.finishedAt, type: exit.exitCode === 0 ? 'Normal' : 'Warning', reason: 'Exited', container, message: `container ${container} ${how}` });
+  const type = exit.exitCode === 0 ? 'Normal' : 'Warning';
+  await appendEvent(podDir, { time: exit.finishedAt, type, reason: 'Exited', container, message: `container ${container} ${how}` });
   return true;
+}
+
+/**
+ * Records the exits the shims wrote that no event tells yet (a container with no exit command wakes
+ * nobody, and the C shim writes no events): run before the events are read, so they include them.
+ */
+export async function recordExits(podDir: string, containers: { name: string; exitFile: string }[]): Promise<void> {
+  for (const c of containers) {
+    const exit = await readExitRecord(c.exitFile).catch(() => undefined);
+    if (exit) await recordExitEvent(podDir, c.name, exit).catch(() => false);
+  }
 }

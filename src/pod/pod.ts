@@ -41,17 +41,17 @@ import {
   type NetworkPlan,
 } from '../network/attachment.js';
 import type { NetworkOptions } from '../network/config.js';
-import { currentProcessIdentity, isAlive, isProcessAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
+import { currentProcessIdentity, isAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
 import { waitForFile } from '../host/files.js';
-import { appendEvent, readEvents, recordExitEvent, type PodEvent } from './events.js';
+import { appendEvent, readEvents, recordExitEvent, recordExits, type PodEvent } from './events.js';
 import { logTail } from './logs.js';
 import { hasProbes } from '../probe/config.js';
-import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
+import { startProber, stopProber } from '../probe/prober.js';
 import { waitReady, type WaitOptions } from './wait.js';
 import { Rollback, StepLog } from './steps.js';
-import { readExitRecord, type ContainerStatus, type PodStatus } from './status.js';
+import { readExitRecord, readPodStatus, type PodStatus } from './status.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
 export interface PodOptions extends NetworkOptions {
@@ -419,51 +419,7 @@ export class Pod implements AsyncDisposable {
   async status(): Promise<PodStatus> {
     const fresh = await this.store.load(this.name);
     if (fresh) this.record = fresh;
-    const r = this.record;
-    const pause = r.pause;
-    const pauseAlive = pause !== undefined && isProcessAlive(pause);
-    const containers: ContainerStatus[] = [];
-    for (const c of r.containers) {
-      const exit = await readExitRecord(c.exitFile);
-      const running = !exit && c.pid !== undefined && isAlive(c.pid);
-      if (exit) await recordExitEvent(r.dir, c.name, exit).catch(() => false);
-      const cspec = r.spec.containers.find((s) => s.name === c.name);
-      const probed = !c.init && cspec !== undefined && hasProbes(cspec);
-      const probes = probed ? await readProbeStatus(r.dir, c.name) : undefined;
-      // Results about an earlier run of the container say nothing of this one.
-      const current = probes !== undefined && probes.pid === c.pid ? probes : undefined;
-      containers.push({
-        name: c.name,
-        id: c.id,
-        init: c.init,
-        state: exit ? 'exited' : running ? 'running' : 'unknown',
-        pid: running ? c.pid : undefined,
-        exitCode: exit?.exitCode,
-        signal: exit?.signal || undefined,
-        startedAt: c.startedAt,
-        finishedAt: exit?.finishedAt,
-        restartCount: c.restartCount,
-        bundle: c.bundle,
-        logPath: c.logPath,
-        started: running && (!cspec?.startupProbe || current?.started === true),
-        ready: running && (!probed || (current?.ready === true && current.running)),
-        oomKilled: exit?.oomKilled === true ? true : undefined,
-        probes: probes?.probes,
-      });
-    }
-    let phase = r.phase;
-    if (phase === 'Running' && !pauseAlive) phase = 'Failed';
-    return {
-      name: r.name,
-      phase,
-      createdAt: r.createdAt,
-      runtime: r.runtime.name,
-      dir: r.dir,
-      pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
-      containers,
-      network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
-      ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
-    };
+    return await readPodStatus(this.record);
   }
 
   /** The container `name` means: that one, else the pod's first app container (as kubectl takes it: the spec's first). */
@@ -561,6 +517,8 @@ export class Pod implements AsyncDisposable {
     const declared = this.spec.containers.find((c) => c.name === name);
     if (!declared || old.init) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container ${name}`);
     this.assertPauseIsOurs();
+    // The exit this run ends is told before its record goes.
+    await recordExits(this.dir, [old]);
     await this.destroyContainer(old.id, old.exitFile, old.pid ?? 0, 0);
     await unmountAll(old.rootfs);
     const rollback = new Rollback();
@@ -665,8 +623,9 @@ export class Pod implements AsyncDisposable {
     }
   }
 
-  /** The pod's events, oldest first (the last 200). */
+  /** The pod's events, oldest first (the last 200), with the exits its shims recorded. */
   async events(): Promise<PodEvent[]> {
+    await recordExits(this.dir, this.record.containers);
     return await readEvents(this.dir);
   }
 

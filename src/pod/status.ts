@@ -1,9 +1,16 @@
-/** What a pod's status is made of: the shims' exit records, and the status types `pod.status()` returns. */
+/**
+ * A pod's status: the types `pod.status()` returns, pure functions that derive them from the
+ * records (pod.json, the shims' exit records, the prober's results, whether a pid lives), and
+ * `readPodStatus`, which reads those records and calls them. Reading a status writes nothing.
+ */
 import { isNspodError } from '../errors.js';
 import { readJson } from '../host/files.js';
-import type { PodNetworkStatus } from '../network/attachment.js';
-import type { ProbeResult } from '../probe/prober.js';
-import type { NamespaceName, PodPhase } from './store.js';
+import { isAlive, isProcessAlive } from '../host/proc.js';
+import { networkStatus, type PodNetworkStatus } from '../network/attachment.js';
+import { hasProbes } from '../probe/config.js';
+import { readProbeStatus, type ContainerProbeStatus, type ProbeResult } from '../probe/prober.js';
+import type { ContainerSpec } from '../spec/spec.js';
+import type { ContainerRecord, NamespaceName, PodPhase, PodRecord } from './store.js';
 
 export interface ExitRecord {
   pid: number;
@@ -66,4 +73,75 @@ export async function readExitRecord(file: string): Promise<ExitRecord | undefin
     if (isNspodError(e, 'STATE_CORRUPT')) return { pid: 0, exitCode: 255, signal: 0, finishedAt: new Date().toISOString() };
     throw e;
   }
+}
+
+/** Does the prober watch this container? (Init containers are never probed.) */
+export function isProbed(c: ContainerRecord, spec: ContainerSpec | undefined): spec is ContainerSpec {
+  return !c.init && spec !== undefined && hasProbes(spec);
+}
+
+/**
+ * A container's status from its record, its declared spec, its shim's exit record, the prober's
+ * results and whether its pid is alive (asked only when there is no exit record).
+ */
+export function containerStatus(
+  c: ContainerRecord,
+  spec: ContainerSpec | undefined,
+  exit: ExitRecord | undefined,
+  probes: ContainerProbeStatus | undefined,
+  alive: boolean,
+): ContainerStatus {
+  const running = !exit && c.pid !== undefined && alive;
+  const probed = isProbed(c, spec);
+  // Results about an earlier run of the container say nothing of this one.
+  const current = probes !== undefined && probes.pid === c.pid ? probes : undefined;
+  return {
+    name: c.name,
+    id: c.id,
+    init: c.init,
+    state: exit ? 'exited' : running ? 'running' : 'unknown',
+    pid: running ? c.pid : undefined,
+    exitCode: exit?.exitCode,
+    signal: exit?.signal || undefined,
+    startedAt: c.startedAt,
+    finishedAt: exit?.finishedAt,
+    restartCount: c.restartCount,
+    bundle: c.bundle,
+    logPath: c.logPath,
+    started: running && (!spec?.startupProbe || current?.started === true),
+    ready: running && (!probed || (current?.ready === true && current.running)),
+    oomKilled: exit?.oomKilled === true ? true : undefined,
+    probes: probes?.probes,
+  };
+}
+
+/** The pod's status from its record, its containers' statuses and whether its pause is alive (a Running pod without one has Failed). */
+export function podStatus(r: PodRecord, containers: ContainerStatus[], pauseAlive: boolean): PodStatus {
+  const pause = r.pause;
+  const phase = r.phase === 'Running' && !pauseAlive ? 'Failed' : r.phase;
+  return {
+    name: r.name,
+    phase,
+    createdAt: r.createdAt,
+    runtime: r.runtime.name,
+    dir: r.dir,
+    pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
+    containers,
+    network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
+    ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
+  };
+}
+
+/** Reads what a pod's status is made of (exit records, probe results, /proc) and derives it. */
+export async function readPodStatus(r: PodRecord): Promise<PodStatus> {
+  const pauseAlive = r.pause !== undefined && isProcessAlive(r.pause);
+  const containers: ContainerStatus[] = [];
+  for (const c of r.containers) {
+    const exit = await readExitRecord(c.exitFile);
+    const alive = !exit && c.pid !== undefined && isAlive(c.pid);
+    const spec = r.spec.containers.find((s) => s.name === c.name);
+    const probes = isProbed(c, spec) ? await readProbeStatus(r.dir, c.name) : undefined;
+    containers.push(containerStatus(c, spec, exit, probes, alive));
+  }
+  return podStatus(r, containers, pauseAlive);
 }
