@@ -1,12 +1,13 @@
 /** A pod's plan without touching the host: each bundle's config.json and the runtime commands in order (`nspod run --dry-run`). */
 import path from 'node:path';
 import { buildPauseSpec } from '../oci/pause.js';
-import { buildSiblingSpec, bindMount } from '../oci/sibling.js';
+import { buildSiblingSpec } from '../oci/sibling.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { NAMESPACE_FILES, type JoinableNamespace, type PauseNamespaces, type Spec } from '../oci/spec.js';
 import { assets } from '../paths.js';
 import { validatePodSpec, type ContainerSpec, type PodSpec } from '../spec/spec.js';
 import { StateRoot } from './store.js';
+import { podHostname, podMounts } from './files.js';
 import { restartPolicy } from '../spec/restart.js';
 
 export const PAUSE_PID_PLACEHOLDER = '<pause-pid>';
@@ -38,7 +39,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   const store = new StateRoot(options.root);
   const dir = store.podDir(spec.name);
   const cgroup = podCgroupName(spec.name, '<uid>');
-  const hostname = spec.hostname ?? spec.name;
+  const hostname = podHostname(spec);
   const rt = `${options.runtime.binary} --root ${store.runtimeRoot(options.runtime.name)}`;
   const pauseBundle = path.join(dir, 'pause');
   const pauseConfig = buildPauseSpec({
@@ -51,7 +52,8 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   const commands = [
     `mkdir ${dir}`,
     `cp ${assets.pauseBinary} ${pauseBundle}/rootfs/pause   # the scratch rootfs: /pause and nothing else`,
-    `${assets.shimBinary} -l ${pauseBundle}/pause.log -e ${pauseBundle}/exit -p ${pauseBundle}/pid -- ${rt} run -d --pid-file ${pauseBundle}/pid --bundle ${pauseBundle} ${spec.name}`,
+    `${assets.shimBinary} -l ${pauseBundle}/pause.log -e ${pauseBundle}/exit -p ${pauseBundle}/pid -- ` +
+      `${rt} run -d --pid-file ${pauseBundle}/pid --bundle ${pauseBundle} ${spec.name}`,
   ];
   const paths = Object.fromEntries(
     (['network', 'ipc', 'uts', 'pid'] as JoinableNamespace[]).map((ns) => [ns, `/proc/${PAUSE_PID_PLACEHOLDER}/ns/${NAMESPACE_FILES[ns]}`]),
@@ -64,26 +66,20 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     const cdir = path.join(dir, 'containers', c.name);
     const bundle = path.join(cdir, 'bundle');
     const rootfs = path.join(bundle, 'rootfs');
-    const etc = path.join(dir, 'etc');
-    const mounts = [bindMount(`${etc}/hosts`, '/etc/hosts'), bindMount(`${etc}/hostname`, '/etc/hostname'), bindMount(`${etc}/resolv.conf`, '/etc/resolv.conf')];
-    for (const m of c.volumeMounts ?? []) {
-      const v = (spec.volumes ?? []).find((x) => x.name === m.name)!;
-      mounts.push(bindMount(v.hostPath ? v.hostPath.path : path.join(dir, 'volumes', v.name), m.mountPath, m.readOnly === true));
-    }
     const config = buildSiblingSpec({
       pod: { name: spec.name, hostname, cgroup, shareProcessNamespace: spec.shareProcessNamespace, hostNetwork: spec.hostNetwork },
       container: c,
       pause,
       rootfs,
       nofileHardLimit: options.nofileHardLimit,
-      extraMounts: mounts,
+      extraMounts: podMounts(dir, spec, c),
     });
     bundles.push({ container: c.name, path: bundle, config });
     commands.push(`mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${cdir}/upper,workdir=${cdir}/work ${rootfs}`);
-    const supervised = !init && restartPolicy(spec) !== 'Never';
-    commands.push(
-      `${assets.shimBinary} -l ${dir}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${supervised ? ' -x <nspod internal container-exited>' : ''} -- ${rt} run -d --pid-file ${cdir}/pid --bundle ${bundle} ${spec.name}.${c.name}`,
-    );
+    const wakes = !init && restartPolicy(spec) !== 'Never';
+    const exitCommand = wakes ? ' -x <nspod internal container-exited>' : '';
+    const run = `${rt} run -d --pid-file ${cdir}/pid --bundle ${bundle} ${spec.name}.${c.name}`;
+    commands.push(`${assets.shimBinary} -l ${dir}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${exitCommand} -- ${run}`);
     if (init) commands.push(`# wait for ${c.name} to exit 0, then: ${rt} delete ${spec.name}.${c.name}; umount ${rootfs}`);
   };
   for (const c of spec.initContainers ?? []) container(c, true);

@@ -6,16 +6,16 @@
  * shim → save. Each step registers its undo the moment it succeeds, so a
  * failure at step N undoes N-1..1 and leaves nothing behind.
  */
-import { chmod, mkdir, writeFile, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { NspodError, errorMessage } from '../errors.js';
 import { assets, packageRoot, resolveStateRoot } from '../paths.js';
 import { writePauseBundle } from '../oci/pause.js';
-import { bindMount, buildSiblingSpec } from '../oci/sibling.js';
+import { buildSiblingSpec } from '../oci/sibling.js';
 import { assertValidSpec } from '../oci/validate.js';
-import { pauseNamespacePaths, type Mount } from '../oci/spec.js';
+import { pauseNamespacePaths } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { randomBytes } from 'node:crypto';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
@@ -34,10 +34,8 @@ import {
   attachPodNetwork,
   cniContainerId,
   detachPodNetwork,
-  hostsFile,
   networkStatus,
   planPodNetwork,
-  resolvConf,
   type NetworkPlan,
 } from '../network/attachment.js';
 import type { NetworkOptions } from '../network/config.js';
@@ -50,6 +48,7 @@ import { logTail } from './logs.js';
 import { hasProbes } from '../probe/config.js';
 import { startProber, stopProber } from '../probe/prober.js';
 import { waitReady, type WaitOptions } from './wait.js';
+import { podHostname, podMounts, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { Rollback, StepLog } from './steps.js';
 import { readExitRecord, readPodStatus, type PodStatus } from './status.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
@@ -161,7 +160,7 @@ export class Pod implements AsyncDisposable {
       // Saved first: from here on gc can tell a pod being made from one whose creator died.
       await store.save(record);
       await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
-      await pod.writePodFiles();
+      await writePodFiles(pod.dir, spec);
       await pod.startPause(rollback);
       await store.save(record);
       if (networkPlan.mode === 'cni') {
@@ -207,36 +206,10 @@ export class Pod implements AsyncDisposable {
     return await new StateRoot(resolvePodOptions(options).root).names();
   }
 
-  /** /etc/hosts, /etc/hostname and /etc/resolv.conf shared by the pod's containers. */
-  private async writePodFiles(): Promise<void> {
-    const hostname = this.hostname();
-    const etc = path.join(this.dir, 'etc');
-    await mkdir(etc, { recursive: true });
-    await writeFile(
-      path.join(etc, 'hosts'),
-      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`,
-    );
-    await writeFile(path.join(etc, 'hostname'), `${hostname}\n`);
-    await writeFile(path.join(etc, 'resolv.conf'), await hostResolvConf());
-    for (const v of this.spec.volumes ?? []) {
-      if (v.emptyDir) {
-        const dir = path.join(this.dir, 'volumes', v.name);
-        await mkdir(dir, { recursive: true });
-        // Writable by the container whatever its user (Kubernetes' emptyDir is 0777 too); mkdir's mode would be cut by the umask.
-        await chmod(dir, 0o777);
-      }
-      if (v.hostPath) await prepareHostPath(v.name, v.hostPath.path, v.hostPath.type);
-    }
-  }
-
-  private hostname(): string {
-    return this.spec.hostname ?? this.spec.name;
-  }
-
   private async startPause(rollback: Rollback): Promise<void> {
     const bundle = path.join(this.dir, 'pause');
     await writePauseBundle(bundle, {
-      hostname: this.hostname(),
+      hostname: podHostname(this.spec),
       cgroupsPath: cgroupsPath(this.cgroup, 'pause'),
       nofileHardLimit: nofileHardLimit(),
       pauseBinary: assets.pauseBinary,
@@ -287,12 +260,8 @@ export class Pod implements AsyncDisposable {
       plan,
       onUndo: (what, undo) => rollback.add(what, undo),
     });
-    const etc = path.join(this.dir, 'etc');
     const podIP = networkStatus('cni', this.record.network).podIP;
-    // Rewritten in place: the files are bind-mounted into every container by inode.
-    await writeFile(path.join(etc, 'hosts'), hostsFile(this.hostname(), podIP));
-    const resolv = resolvConf(this.record.network.result?.dns);
-    if (resolv) await writeFile(path.join(etc, 'resolv.conf'), resolv);
+    await writeNetworkedPodFiles(this.dir, this.spec, podIP, this.record.network.result?.dns);
   }
 
   /** PID-reuse guard: the pid must still be our pause, with the namespaces we recorded. */
@@ -311,21 +280,6 @@ export class Pod implements AsyncDisposable {
     return pause;
   }
 
-  private containerMounts(c: ContainerSpec): Mount[] {
-    const etc = path.join(this.dir, 'etc');
-    const mounts: Mount[] = [
-      bindMount(path.join(etc, 'hosts'), '/etc/hosts'),
-      bindMount(path.join(etc, 'hostname'), '/etc/hostname'),
-      bindMount(path.join(etc, 'resolv.conf'), '/etc/resolv.conf'),
-    ];
-    for (const m of c.volumeMounts ?? []) {
-      const volume = (this.spec.volumes ?? []).find((v) => v.name === m.name)!;
-      const source = volume.hostPath ? volume.hostPath.path : path.join(this.dir, 'volumes', volume.name);
-      mounts.push(bindMount(source, m.mountPath, m.readOnly === true));
-    }
-    return mounts;
-  }
-
   /** Overlay rootfs, sibling bundle, start under a shim. Returns the new record (already in pod.json's list). */
   private async launch(c: ContainerSpec, lowerdir: string, init: boolean, rollback: Rollback, restartCount = 0): Promise<ContainerRecord> {
     const dir = path.join(this.dir, 'containers', c.name);
@@ -337,12 +291,12 @@ export class Pod implements AsyncDisposable {
     rollback.add(`rootfs of ${c.name}`, () => unmountAll(rootfs));
     const pause = this.assertPauseIsOurs();
     const spec = buildSiblingSpec({
-      pod: { name: this.name, hostname: this.hostname(), cgroup: this.cgroup, shareProcessNamespace: this.spec.shareProcessNamespace, hostNetwork: this.spec.hostNetwork },
+      pod: { name: this.name, hostname: podHostname(this.spec), cgroup: this.cgroup, shareProcessNamespace: this.spec.shareProcessNamespace, hostNetwork: this.spec.hostNetwork },
       container: c,
       pause: pauseNamespacePaths(pause.pid),
       rootfs,
       nofileHardLimit: nofileHardLimit(),
-      extraMounts: this.containerMounts(c),
+      extraMounts: podMounts(this.dir, this.spec, c),
     });
     assertValidSpec(spec, `container ${c.name}`);
     await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2), { mode: 0o600 });
@@ -643,58 +597,5 @@ export class Pod implements AsyncDisposable {
   /** `await using pod = await Pod.create(...)`: the pod is removed at the end of the scope, with no grace. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.remove({ gracePeriodSeconds: 0 });
-  }
-}
-
-/**
- * The host's resolv.conf for a pod. A loopback resolver (systemd-resolved's
- * 127.0.0.53 on Ubuntu) does not exist in the pod's network namespace: then
- * the upstream list resolved keeps is used, as kubelet and Docker do.
- */
-export async function hostResolvConf(): Promise<string> {
-  const main = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  const servers = [...main.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((m) => m[1]!);
-  if (servers.length > 0 && servers.every((s) => s.startsWith('127.') || s === '::1')) {
-    const upstream = await readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => undefined);
-    if (upstream !== undefined) return upstream;
-  }
-  return main;
-}
-
-/** Kubernetes' hostPath types: checked (or created) before anything of the pod is made. */
-export async function prepareHostPath(volume: string, hostPath: string, type: string | undefined): Promise<void> {
-  const bad = (why: string): never => {
-    throw new NspodError('INVALID_SPEC', `volume ${volume}: hostPath ${hostPath} ${why}`);
-  };
-  const st = await stat(hostPath).catch(() => undefined);
-  switch (type ?? '') {
-    case '':
-      if (!st) bad('does not exist (give a type such as DirectoryOrCreate to have it made)');
-      return;
-    case 'DirectoryOrCreate':
-      if (!st) await mkdir(hostPath, { recursive: true, mode: 0o755 });
-      else if (!st.isDirectory()) bad('is not a directory');
-      return;
-    case 'Directory':
-      if (!st?.isDirectory()) bad('is not an existing directory');
-      return;
-    case 'FileOrCreate':
-      if (!st) await writeFile(hostPath, '', { flag: 'a', mode: 0o644 });
-      else if (!st.isFile()) bad('is not a file');
-      return;
-    case 'File':
-      if (!st?.isFile()) bad('is not an existing file');
-      return;
-    case 'Socket':
-      if (!st?.isSocket()) bad('is not an existing socket');
-      return;
-    case 'CharDevice':
-      if (!st?.isCharacterDevice()) bad('is not an existing character device');
-      return;
-    case 'BlockDevice':
-      if (!st?.isBlockDevice()) bad('is not an existing block device');
-      return;
-    default:
-      bad(`has an unknown type ${JSON.stringify(type)}`);
   }
 }

@@ -1,0 +1,58 @@
+import test from 'ava';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { podMounts, prepareHostPath } from '../../src/pod/files.js';
+import type { PodSpec } from '../../src/spec/spec.js';
+
+test('a container gets the pod\'s hosts, hostname and resolv.conf, then its volumes: emptyDir under the pod dir, hostPath as named', (t) => {
+  const spec: PodSpec = {
+    name: 'web',
+    volumes: [
+      { name: 'cache', emptyDir: {} },
+      { name: 'data', hostPath: { path: '/srv/data' } },
+    ],
+    containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }, { name: 'cache', mountPath: '/cache' }] }],
+  };
+  const mounts = podMounts('/run/nspod/pods/web', spec, spec.containers[0]!);
+  t.deepEqual(
+    mounts.map((m) => [m.source, m.destination, m.options?.includes('ro') ? 'ro' : 'rw']),
+    [
+      ['/run/nspod/pods/web/etc/hosts', '/etc/hosts', 'rw'],
+      ['/run/nspod/pods/web/etc/hostname', '/etc/hostname', 'rw'],
+      ['/run/nspod/pods/web/etc/resolv.conf', '/etc/resolv.conf', 'rw'],
+      ['/srv/data', '/data', 'ro'],
+      ['/run/nspod/pods/web/volumes/cache', '/cache', 'rw'],
+    ],
+  );
+});
+
+test('hostPath types: what must be there is checked, the *OrCreate types make it, an unknown type is refused', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nspod-hostpath-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'file');
+  await writeFile(file, 'x');
+  await mkdir(path.join(dir, 'sub'));
+  await prepareHostPath('v', dir, undefined);
+  await prepareHostPath('v', dir, 'Directory');
+  await prepareHostPath('v', file, 'File');
+  await prepareHostPath('v', '/dev/null', 'CharDevice');
+  const bad = async (p: string, type: string | undefined, why: RegExp) => {
+    await t.throwsAsync(prepareHostPath('v', p, type), { message: why }, `${p} ${type}`);
+  };
+  await bad(path.join(dir, 'none'), undefined, /^volume v: hostPath .*\/none does not exist \(give a type such as DirectoryOrCreate/);
+  await bad(file, 'Directory', /is not an existing directory$/);
+  await bad(path.join(dir, 'none'), 'File', /is not an existing file$/);
+  await bad(file, 'DirectoryOrCreate', /is not a directory$/);
+  await bad(path.join(dir, 'sub'), 'FileOrCreate', /is not a file$/);
+  await bad(file, 'Socket', /is not an existing socket$/);
+  await bad(file, 'BlockDevice', /is not an existing block device$/);
+  await bad(dir, 'Dir', /has an unknown type "Dir"$/);
+  await bad(dir, 'constructor', /has an unknown type "constructor"$/);
+  await prepareHostPath('v', path.join(dir, 'made', 'deep'), 'DirectoryOrCreate');
+  t.true(statSync(path.join(dir, 'made', 'deep')).isDirectory());
+  await prepareHostPath('v', path.join(dir, 'new-file'), 'FileOrCreate');
+  t.true(statSync(path.join(dir, 'new-file')).isFile());
+  t.false(existsSync(path.join(dir, 'none')));
+});
