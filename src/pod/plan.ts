@@ -8,7 +8,7 @@ import { assets } from '../paths.js';
 import { validatePodSpec, type ContainerSpec, type PodSpec } from '../spec/spec.js';
 import { StateRoot } from './store.js';
 import { podHostname, podMounts } from './files.js';
-import { restartPolicy } from '../spec/restart.js';
+import { wantsExitCommand } from './supervisor.js';
 
 export const PAUSE_PID_PLACEHOLDER = '<pause-pid>';
 
@@ -23,6 +23,8 @@ export interface PlanOptions {
   runtime: { name: string; binary: string };
   cwd: string;
   nofileHardLimit: number;
+  /** The pod goes once its apps are done for good (`nspod run -d --rm`): their shims wake the supervisor even with restartPolicy Never. */
+  removeWhenDone?: boolean | undefined;
 }
 
 /** Where a container's rootfs comes from, as the plan can tell without unpacking anything. */
@@ -76,7 +78,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     });
     bundles.push({ container: c.name, path: bundle, config });
     commands.push(`mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${cdir}/upper,workdir=${cdir}/work ${rootfs}`);
-    const wakes = !init && restartPolicy(spec) !== 'Never';
+    const wakes = wantsExitCommand({ spec, supervised: true, removeWhenDone: options.removeWhenDone }, init);
     const exitCommand = wakes ? ' -x <nspod internal container-exited>' : '';
     const run = `${rt} run -d --pid-file ${cdir}/pid --bundle ${bundle} ${spec.name}.${c.name}`;
     commands.push(`${assets.shimBinary} -l ${dir}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${exitCommand} -- ${run}`);

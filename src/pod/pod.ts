@@ -7,11 +7,9 @@
  * failure at step N undoes N-1..1 and leaves nothing behind.
  */
 import { mkdir, writeFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { NspodError, errorMessage } from '../errors.js';
-import { assets, packageRoot, resolveStateRoot } from '../paths.js';
+import { NspodError } from '../errors.js';
+import { assets, resolveStateRoot } from '../paths.js';
 import { writePauseBundle } from '../oci/pause.js';
 import { buildSiblingSpec } from '../oci/sibling.js';
 import { assertValidSpec } from '../oci/validate.js';
@@ -22,7 +20,6 @@ import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.j
 import { resolveImage, type UnpackEvent } from '../image/resolve.js';
 import { withImageDefaults, type ImageDefaults } from '../image/config.js';
 import { validatePodSpec, type ContainerSpec, type PodSpec } from '../spec/spec.js';
-import { restartBackoffMs, restartPolicy, shouldRestart } from '../spec/restart.js';
 import {
   StateRoot,
   type ContainerRecord,
@@ -43,11 +40,12 @@ import { currentProcessIdentity, isAlive, namespaceInode, nofileHardLimit, proce
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
 import { waitForFile } from '../host/files.js';
-import { appendEvent, readEvents, recordExitEvent, recordExits, type PodEvent } from './events.js';
+import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
 import { logTail } from './logs.js';
 import { hasProbes } from '../probe/config.js';
 import { startProber, stopProber } from '../probe/prober.js';
 import { waitReady, type WaitOptions } from './wait.js';
+import { catchUpExits, exitCommand, onContainerExit, stoppingMarker, wantsExitCommand, type SupervisedPod } from './supervisor.js';
 import { podHostname, podMounts, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { Rollback, StepLog } from './steps.js';
 import { readExitRecord, readPodStatus, type PodStatus } from './status.js';
@@ -179,7 +177,7 @@ export class Pod implements AsyncDisposable {
       if (spec.containers.some(hasProbes)) await pod.startProber(rollback);
       record.phase = 'Running';
       await store.save(record);
-      pod.catchUpExits();
+      catchUpExits(pod.record, store.root);
       return pod;
     } catch (e) {
       const failures = await rollback.run();
@@ -317,13 +315,13 @@ export class Pod implements AsyncDisposable {
     record.spec = c;
     await rm(record.exitFile, { force: true });
     this.assertPauseIsOurs();
-    const supervise = !init && this.record.supervised === true && (restartPolicy(this.spec) !== 'Never' || this.record.removeWhenDone === true);
+    const supervise = wantsExitCommand(this.record, init);
     try {
       record.pid = await this.runtime.runDetached(record.id, bundle, {
         logFile: record.logPath,
         exitFile: record.exitFile,
         pidFile: record.pidFile,
-        ...(supervise ? { exitCommand: this.exitCommand(c.name), exitCommandSkipFile: this.stoppingMarker } : {}),
+        ...(supervise ? { exitCommand: exitCommand(this.store.root, this.name, c.name), exitCommandSkipFile: stoppingMarker(this.dir) } : {}),
       });
     } catch (e) {
       await this.runtime.delete(record.id, { force: true }).catch(() => undefined);
@@ -412,39 +410,6 @@ export class Pod implements AsyncDisposable {
     return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 
-  /**
-   * An app that exited while the pod was still being created woke a
-   * supervisor that saw no Running pod and did nothing: wake it again now.
-   */
-  private catchUpExits(): void {
-    if (!this.record.supervised || (restartPolicy(this.spec) === 'Never' && !this.record.removeWhenDone)) return;
-    for (const c of this.record.containers) {
-      if (c.init || !existsSync(c.exitFile)) continue;
-      const [node, ...args] = this.exitCommand(c.name);
-      spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
-    }
-  }
-
-  /** Has every app container exited with no restart to come? */
-  private async appsDoneForGood(): Promise<boolean> {
-    const policy = restartPolicy(this.spec);
-    for (const c of this.record.containers.filter((r) => !r.init)) {
-      const exit = await readExitRecord(c.exitFile);
-      if (!exit || shouldRestart(policy, exit.exitCode)) return false;
-    }
-    return true;
-  }
-
-  /** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
-  private exitCommand(container: string): string[] {
-    return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', this.store.root, 'internal', 'container-exited', this.name, container];
-  }
-
-  /** While this file exists the shims wake nobody: the pod is being stopped. */
-  private get stoppingMarker(): string {
-    return path.join(this.dir, 'stopping');
-  }
-
   /** Reads pod.json again; a pod of the same name created since (another uid) is not this one. */
   private async reload(): Promise<void> {
     const fresh = await this.store.load(this.name);
@@ -485,50 +450,20 @@ export class Pod implements AsyncDisposable {
     await this.store.save(this.record);
   }
 
-  /**
-   * The supervisor's step, run by `nspod internal container-exited` when a
-   * container's shim saw it exit: restart it per restartPolicy, after a
-   * back-off that doubles with each restart (base NSPOD_RESTART_BACKOFF_MS,
-   * default 1000 ms, at most 5 minutes). Returns what it did.
-   */
+  /** The supervisor's step after an app container exited (supervisor.ts): a restart, the pod's removal, or nothing. */
   async onContainerExit(name: string): Promise<'restarted' | 'left' | 'removed' | 'ignored'> {
-    const plan = await this.store.withLock(this.name, async () => {
-      await this.reload();
-      const c = this.record.containers.find((r) => r.name === name && !r.init);
-      if (this.record.phase !== 'Running' || !c) return undefined;
-      const exit = await readExitRecord(c.exitFile);
-      if (!exit || exit.pid !== c.pid) return undefined;
-      await recordExitEvent(this.dir, name, exit).catch(() => false);
-      if (!shouldRestart(restartPolicy(this.spec), exit.exitCode)) return 'left' as const;
-      const delay = restartBackoffMs(c.restartCount);
-      c.nextRestartAt = new Date(Date.now() + delay).toISOString();
-      await this.store.save(this.record);
-      await appendEvent(this.dir, { type: 'Warning', reason: 'BackOff', container: name, message: `back-off ${delay} ms before restart ${c.restartCount + 1} (restartPolicy ${restartPolicy(this.spec)}, exit code ${exit.exitCode})` });
-      return { pid: c.pid, delay };
-    });
-    if (plan === undefined) return 'ignored';
-    if (plan === 'left') {
-      if (this.record.removeWhenDone && (await this.appsDoneForGood())) {
-        await this.remove({ gracePeriodSeconds: 0 });
-        return 'removed';
-      }
-      return 'left';
-    }
-    await new Promise((r) => setTimeout(r, plan.delay));
-    return await this.store.withLock(this.name, async () => {
-      await this.reload();
-      const c = this.record.containers.find((r) => r.name === name && !r.init);
-      // Stopped meanwhile, or restarted by someone else: nothing to do.
-      if (this.record.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
-      try {
-        await this.restartLocked(name);
-      } catch (e) {
-        await appendEvent(this.dir, { type: 'Warning', reason: 'RestartFailed', container: name, message: `could not restart container ${name}: ${errorMessage(e)}` }).catch(() => undefined);
-        throw e;
-      }
-      await appendEvent(this.dir, { type: 'Normal', reason: 'Restarted', container: name, message: `restarted container ${name} (restart ${c.restartCount + 1})` });
-      return 'restarted' as const;
-    });
+    const pod: SupervisedPod = {
+      name: this.name,
+      dir: this.dir,
+      locked: (fn) => this.store.withLock(this.name, async () => {
+        await this.reload();
+        return await fn(this.record);
+      }),
+      save: (record) => this.store.save(record),
+      restartLocked: (container) => this.restartLocked(container),
+      remove: (options) => this.remove(options),
+    };
+    return await onContainerExit(pod, name);
   }
 
   /**
@@ -540,7 +475,7 @@ export class Pod implements AsyncDisposable {
     if (!(await this.stillExists())) return;
     const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
     // From here on no exit restarts anything: the shims see the marker, the supervisor the phase.
-    await writeFile(this.stoppingMarker, '');
+    await writeFile(stoppingMarker(this.dir), '');
     await this.store.withLock(this.name, async () => {
       await this.reload();
       if (this.record.phase !== 'Stopped') this.record.phase = 'Stopping';
@@ -571,7 +506,7 @@ export class Pod implements AsyncDisposable {
     await attempt('cgroups', () => removeCgroupDirs(`nspod/${this.cgroup}`));
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
-    await rm(this.stoppingMarker, { force: true });
+    await rm(stoppingMarker(this.dir), { force: true });
     if (log.failures.length > 0) {
       throw new NspodError('RUNTIME_FAILED', `stopping pod ${this.name}: ${log.failures.join('; ')}`, { hint: `what is left is released by nspod gc or another nspod rm -f ${this.name}` });
     }

@@ -1,0 +1,118 @@
+/**
+ * The exit-command supervisor: no process of nspod stays resident for a pod. When an app container
+ * exits, its shim runs `nspod internal container-exited <pod> <container>` (exitCommand), which
+ * restarts it per restartPolicy after a back-off, or removes the pod once its apps are done for
+ * good (`nspod run -d --rm`). While the pod's `stopping` marker exists the shims wake nobody.
+ */
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { errorMessage } from '../errors.js';
+import { packageRoot } from '../paths.js';
+import { restartBackoffMs, restartPolicy, shouldRestart } from '../spec/restart.js';
+import { appendEvent, recordExitEvent } from './events.js';
+import { readExitRecord } from './status.js';
+import type { PodRecord } from './store.js';
+
+/**
+ * The one rule for an exit command: only an app container of a supervised pod gets one, and only
+ * when its exit can lead somewhere (a restart, or the pod's removal once its apps are done).
+ */
+export function wantsExitCommand(pod: Pick<PodRecord, 'spec' | 'supervised' | 'removeWhenDone'>, init: boolean): boolean {
+  return !init && pod.supervised === true && (restartPolicy(pod.spec) !== 'Never' || pod.removeWhenDone === true);
+}
+
+/** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
+export function exitCommand(root: string, pod: string, container: string): string[] {
+  return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', root, 'internal', 'container-exited', pod, container];
+}
+
+/** While this file exists the shims wake nobody: the pod is being stopped. */
+export function stoppingMarker(podDir: string): string {
+  return path.join(podDir, 'stopping');
+}
+
+/**
+ * An app that exited while the pod was still being created woke a
+ * supervisor that saw no Running pod and did nothing: wake it again now.
+ */
+export function catchUpExits(record: PodRecord, root: string): void {
+  if (!wantsExitCommand(record, false)) return;
+  for (const c of record.containers) {
+    if (c.init || !existsSync(c.exitFile)) continue;
+    const [node, ...args] = exitCommand(root, record.name, c.name);
+    spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
+  }
+}
+
+/** Has every app container exited with no restart to come? */
+export async function appsDoneForGood(record: PodRecord): Promise<boolean> {
+  const policy = restartPolicy(record.spec);
+  for (const c of record.containers.filter((r) => !r.init)) {
+    const exit = await readExitRecord(c.exitFile);
+    if (!exit || shouldRestart(policy, exit.exitCode)) return false;
+  }
+  return true;
+}
+
+/** What the supervisor needs of a pod (the Pod of src/pod/pod.ts hands it over). */
+export interface SupervisedPod {
+  readonly name: string;
+  readonly dir: string;
+  /** Runs `fn` under the pod's lock on pod.json read again; throws POD_NOT_FOUND when the pod is gone or replaced. */
+  locked<T>(fn: (record: PodRecord) => Promise<T>): Promise<T>;
+  save(record: PodRecord): Promise<void>;
+  /** Starts an app container again; called under the lock. */
+  restartLocked(container: string): Promise<void>;
+  remove(options: { gracePeriodSeconds: number }): Promise<void>;
+}
+
+/**
+ * The supervisor's step, run by `nspod internal container-exited` when a
+ * container's shim saw it exit: restart it per restartPolicy, after a
+ * back-off that doubles with each restart (base NSPOD_RESTART_BACKOFF_MS,
+ * default 1000 ms, at most 5 minutes). Returns what it did.
+ */
+export async function onContainerExit(pod: SupervisedPod, name: string): Promise<'restarted' | 'left' | 'removed' | 'ignored'> {
+  let record: PodRecord | undefined;
+  const plan = await pod.locked(async (fresh) => {
+    record = fresh;
+    const c = fresh.containers.find((r) => r.name === name && !r.init);
+    if (fresh.phase !== 'Running' || !c) return undefined;
+    const exit = await readExitRecord(c.exitFile);
+    if (!exit || exit.pid !== c.pid) return undefined;
+    await recordExitEvent(pod.dir, name, exit).catch(() => false);
+    const policy = restartPolicy(fresh.spec);
+    if (!shouldRestart(policy, exit.exitCode)) return 'left' as const;
+    const delay = restartBackoffMs(c.restartCount);
+    c.nextRestartAt = new Date(Date.now() + delay).toISOString();
+    await pod.save(fresh);
+    const message = `back-off ${delay} ms before restart ${c.restartCount + 1} (restartPolicy ${policy}, exit code ${exit.exitCode})`;
+    await appendEvent(pod.dir, { type: 'Warning', reason: 'BackOff', container: name, message });
+    return { pid: c.pid, delay };
+  });
+  if (plan === undefined) return 'ignored';
+  if (plan === 'left') {
+    if (record?.removeWhenDone && (await appsDoneForGood(record))) {
+      await pod.remove({ gracePeriodSeconds: 0 });
+      return 'removed';
+    }
+    return 'left';
+  }
+  await new Promise((r) => setTimeout(r, plan.delay));
+  return await pod.locked(async (fresh) => {
+    const c = fresh.containers.find((r) => r.name === name && !r.init);
+    // Stopped meanwhile, or restarted by someone else: nothing to do.
+    if (fresh.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
+    try {
+      await pod.restartLocked(name);
+    } catch (e) {
+      const message = `could not restart container ${name}: ${errorMessage(e)}`;
+      await appendEvent(pod.dir, { type: 'Warning', reason: 'RestartFailed', container: name, message }).catch(() => undefined);
+      throw e;
+    }
+    const message = `restarted container ${name} (restart ${c.restartCount + 1})`;
+    await appendEvent(pod.dir, { type: 'Normal', reason: 'Restarted', container: name, message });
+    return 'restarted' as const;
+  });
+}

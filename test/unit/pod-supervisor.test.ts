@@ -1,0 +1,39 @@
+import test from 'ava';
+import path from 'node:path';
+import { exitCommand, wantsExitCommand } from '../../src/pod/supervisor.js';
+import { planPod } from '../../src/pod/plan.js';
+import type { PodSpec } from '../../src/spec/spec.js';
+
+const spec = (restartPolicy?: PodSpec['restartPolicy']): PodSpec => ({
+  name: 'web',
+  ...(restartPolicy ? { restartPolicy } : {}),
+  containers: [{ name: 'app', image: 'busybox', command: ['sleep', '1'] }],
+});
+
+test('an app container of a supervised pod wakes the supervisor when its exit can lead to a restart or to the pod\'s removal', (t) => {
+  for (const policy of [undefined, 'Always', 'OnFailure'] as const) {
+    t.true(wantsExitCommand({ spec: spec(policy), supervised: true }, false), String(policy));
+    t.false(wantsExitCommand({ spec: spec(policy), supervised: true }, true), `${policy}: an init container never`);
+    t.false(wantsExitCommand({ spec: spec(policy), supervised: false }, false), `${policy}: not supervised`);
+    t.false(wantsExitCommand({ spec: spec(policy) }, false), `${policy}: a record without the flag`);
+  }
+  t.false(wantsExitCommand({ spec: spec('Never'), supervised: true }, false), 'Never: no restart to come');
+  t.true(wantsExitCommand({ spec: spec('Never'), supervised: true, removeWhenDone: true }, false), 'Never, but the pod goes when done');
+  t.false(wantsExitCommand({ spec: spec('Never'), supervised: true, removeWhenDone: true }, true));
+  t.false(wantsExitCommand({ spec: spec('Never'), supervised: false, removeWhenDone: true }, false));
+});
+
+test('the exit command is this package\'s CLI with the state root, the pod and the container', (t) => {
+  const [node, cli, ...args] = exitCommand('/run/x', 'web', 'app');
+  t.is(node, process.execPath);
+  t.is(path.basename(cli!), 'nspod.js');
+  t.deepEqual(args, ['--root', '/run/x', 'internal', 'container-exited', 'web', 'app']);
+});
+
+test('the dry run follows the same rule: -x for a supervised app, none under Never unless the pod goes when done', (t) => {
+  const options = { root: '/run/nspod-plan', runtime: { name: 'runc', binary: 'runc' }, cwd: '/', nofileHardLimit: 1024 };
+  const shim = (s: PodSpec, removeWhenDone?: boolean) => planPod(s, { ...options, removeWhenDone }).commands.find((c) => c.includes(' web.app'))!;
+  t.regex(shim(spec()), / -x <nspod internal container-exited> -- /);
+  t.notRegex(shim(spec('Never')), / -x /);
+  t.regex(shim(spec('Never'), true), / -x <nspod internal container-exited> -- /);
+});
