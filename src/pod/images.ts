@@ -1,8 +1,31 @@
-/** The image cache seen from the pods: an image a pod of the state root uses is never removed. */
+/**
+ * The image cache seen from the pods: a pod's images resolved before anything of it is made, and
+ * an image a pod of the state root uses is never removed.
+ */
 import { resolveStateRoot } from '../paths.js';
 import { pruneCache, removeFromCache, type CachePruneOptions } from '../image/manage.js';
-import type { ImageCacheOptions } from '../image/resolve.js';
+import { resolveImage, type ImageCacheOptions, type ResolveOptions } from '../image/resolve.js';
+import { withImageDefaults, type ImageDefaults } from '../image/config.js';
+import type { ContainerSpec, PodSpec } from '../spec/spec.js';
 import { StateRoot } from './store.js';
+
+/** A container of the pod as it will run: its image's defaults applied, and the image's rootfs (the overlay's lower dir). */
+export interface RunnableContainer {
+  container: ContainerSpec;
+  lowerdir: string;
+}
+
+/** Resolves every image of the pod (each once, init containers' too) into the cache. */
+export async function resolvePodImages(spec: PodSpec, options: ResolveOptions): Promise<(c: ContainerSpec) => RunnableContainer> {
+  const images = new Map<string, { rootfs: string; defaults: ImageDefaults }>();
+  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
+    if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, options));
+  }
+  return (c) => {
+    const image = images.get(c.image)!;
+    return { container: withImageDefaults(c, image.defaults), lowerdir: image.rootfs };
+  };
+}
 
 export interface RemoveOptions extends ImageCacheOptions {
   /** Whether a pod uses this rootfs; default: a pod of `stateRoot` has it as a container's lower dir. */

@@ -1,0 +1,165 @@
+/**
+ * The containers of a pod: the pause started under its shim, and app containers prepared (dirs,
+ * overlay rootfs, a bundle checked against the runtime-spec schema), then started joined to the
+ * pause's namespaces; and destroyed. The pod's flow (pod.ts) orders these steps and hands each its Rollback.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { NspodError } from '../errors.js';
+import { assets } from '../paths.js';
+import { writePauseBundle } from '../oci/pause.js';
+import { writeSiblingBundle } from '../oci/sibling.js';
+import { pauseNamespacePaths } from '../oci/spec.js';
+import { cgroupsPath, podCgroupName } from '../oci/common.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ContainerSpec } from '../spec/spec.js';
+import { isAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
+import { mountOverlay, unmountAll } from '../host/mounts.js';
+import { waitForFile } from '../host/files.js';
+import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
+import { appendEvent } from './events.js';
+import { podHostname, podMounts } from './files.js';
+import type { Rollback } from './steps.js';
+import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+
+const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
+
+/** Writes the pause's scratch bundle and starts it under its shim; returns its identity and namespaces. */
+export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rollback): Promise<PauseRecord> {
+  const bundle = path.join(pod.dir, 'pause');
+  await writePauseBundle(bundle, {
+    hostname: podHostname(pod.spec),
+    cgroupsPath: cgroupsPath(podCgroupName(pod.name, pod.uid), 'pause'),
+    nofileHardLimit: nofileHardLimit(),
+    pauseBinary: assets.pauseBinary,
+    hostNetwork: pod.spec.hostNetwork === true,
+    annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': 'POD' },
+  });
+  const id = pod.name;
+  const exitFile = path.join(bundle, 'exit');
+  const logPath = path.join(bundle, 'pause.log');
+  const pid = await runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid') });
+  rollback.add('pause container', () => destroyContainer(runtime, id, exitFile, pid, 0));
+  const startTime = processStartTime(pid);
+  const namespaces = {} as Record<NamespaceName, { path: string; inode: number }>;
+  for (const ns of NAMESPACES) {
+    const file = `/proc/${pid}/ns/${ns}`;
+    const inode = namespaceInode(file);
+    if (inode === undefined || startTime === undefined) {
+      throw new NspodError('PAUSE_GONE', 'the pause container exited right after it started', { hint: `see ${logPath}` });
+    }
+    namespaces[ns] = { path: file, inode };
+  }
+  return { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
+}
+
+/** PID-reuse guard: the pid must still be the pod's pause, with the namespaces recorded. */
+export function assertPauseIsOurs(pod: PodRecord): PauseRecord {
+  const pause = pod.pause;
+  if (!pause) throw new NspodError('PAUSE_GONE', `pod ${pod.name} has no pause container`);
+  const same =
+    processStartTime(pause.pid) === pause.startTime &&
+    isAlive(pause.pid) &&
+    (['net', 'ipc', 'uts', 'pid'] as const).every((ns) => namespaceInode(pause.namespaces[ns].path) === pause.namespaces[ns].inode);
+  if (!same) {
+    const why = `the pod has failed and no container may join pid ${pause.pid}'s namespaces`;
+    throw new NspodError('PAUSE_GONE', `the pause of pod ${pod.name} (pid ${pause.pid}) is gone: ${why}`, {
+      hint: `remove the pod (nspod rm -f ${pod.name}) and create it again`,
+    });
+  }
+  return pause;
+}
+
+/** Dirs, overlay rootfs and a validated bundle: the record of a container not started yet. */
+export async function prepareContainer(
+  pod: PodRecord,
+  c: ContainerSpec,
+  lowerdir: string,
+  init: boolean,
+  restartCount: number,
+  rollback: Rollback,
+): Promise<ContainerRecord> {
+  const dir = path.join(pod.dir, 'containers', c.name);
+  const bundle = path.join(dir, 'bundle');
+  const record: ContainerRecord = {
+    name: c.name,
+    id: `${pod.name}.${c.name}`,
+    init,
+    dir,
+    bundle,
+    rootfs: path.join(bundle, 'rootfs'),
+    lowerdir,
+    logPath: path.join(pod.dir, 'logs', `${c.name}.log`),
+    exitFile: path.join(dir, 'exit'),
+    pidFile: path.join(dir, 'pid'),
+    restartCount,
+    spec: c,
+  };
+  const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
+  await Promise.all([upper, work, record.rootfs, path.dirname(record.logPath)].map((d) => mkdir(d, { recursive: true })));
+  await mountOverlay(lowerdir, upper, work, record.rootfs);
+  rollback.add(`rootfs of ${c.name}`, () => unmountAll(record.rootfs));
+  // The spec joins the pause's namespaces through its pid: it must still be our pause.
+  const pause = assertPauseIsOurs(pod);
+  const { shareProcessNamespace, hostNetwork } = pod.spec;
+  await writeSiblingBundle(bundle, {
+    pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
+    container: c,
+    pause: pauseNamespacePaths(pause.pid),
+    rootfs: record.rootfs,
+    nofileHardLimit: nofileHardLimit(),
+    extraMounts: podMounts(pod.dir, pod.spec, c),
+  });
+  // An exit record left by the last run would say this one exited.
+  await rm(record.exitFile, { force: true });
+  return record;
+}
+
+/**
+ * Starts a prepared container under its shim (with the exit command when the supervisor wants it),
+ * registers its undo and puts it into the pod record's list.
+ */
+export async function startPrepared(
+  pod: { record: PodRecord; runtime: Runtime; root: string },
+  container: ContainerRecord,
+  rollback: Rollback,
+): Promise<ContainerRecord> {
+  const { record, runtime } = pod;
+  const name = container.name;
+  await appendEvent(record.dir, { type: 'Normal', reason: 'Created', container: name, message: `created container ${name}` });
+  // Once more right before the start: the pause may have died while the bundle was written.
+  assertPauseIsOurs(record);
+  const wakes = wantsExitCommand(record, container.init);
+  try {
+    container.pid = await runtime.runDetached(container.id, container.bundle, {
+      logFile: container.logPath,
+      exitFile: container.exitFile,
+      pidFile: container.pidFile,
+      ...(wakes ? { exitCommand: exitCommand(pod.root, record.name, name), exitCommandSkipFile: stoppingMarker(record.dir) } : {}),
+    });
+  } catch (e) {
+    await runtime.delete(container.id, { force: true }).catch(() => undefined);
+    throw NspodError.wrap(e, `container ${name} failed to start`, 'RUNTIME_FAILED');
+  }
+  container.startedAt = new Date().toISOString();
+  await appendEvent(record.dir, { type: 'Normal', reason: 'Started', container: name, message: `started container ${name} (pid ${container.pid})` });
+  rollback.add(`container ${name}`, () => destroyContainer(runtime, container.id, container.exitFile, container.pid!, 0));
+  record.containers = [...record.containers.filter((r) => r.name !== name), container];
+  return container;
+}
+
+/** TERM (or KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
+export async function destroyContainer(runtime: Runtime, id: string, exitFile: string, pid: number, graceMs: number): Promise<void> {
+  const alive = () => isAlive(pid);
+  if (alive()) {
+    if (graceMs > 0) {
+      await runtime.kill(id, 'TERM');
+      await waitForFile(exitFile, graceMs, alive).catch(() => false);
+    }
+    if (alive()) {
+      await runtime.kill(id, 'KILL');
+      await waitForFile(exitFile, 10_000, alive).catch(() => false);
+    }
+  }
+  await runtime.delete(id, { force: true });
+}

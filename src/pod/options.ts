@@ -1,0 +1,40 @@
+/** The options of a pod's lifecycle, and their env fallbacks and defaults. */
+import { resolveStateRoot } from '../paths.js';
+import type { UnpackEvent } from '../image/resolve.js';
+import type { NetworkOptions } from '../network/config.js';
+
+export interface PodOptions extends NetworkOptions {
+  /** State root; default env NSPOD_ROOT, else /run/nspod. */
+  root?: string | undefined;
+  /** `runc` (default), `crun`, or a path; default env NSPOD_RUNTIME. */
+  runtime?: string | undefined;
+  /** Directory that relative image paths are resolved against. */
+  cwd?: string | undefined;
+  /**
+   * Restart exited app containers per the spec's restartPolicy (default
+   * true). The container's shim wakes `nspod internal container-exited` when
+   * it exits: no process of nspod stays resident for it.
+   */
+  supervise?: boolean | undefined;
+  /** Remove the pod once every app container has exited for good (`nspod run -d --rm`). */
+  removeWhenDone?: boolean | undefined;
+  /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
+  imageRoot?: string | undefined;
+  /** Show image unpack progress on stderr. Default false: the API is quiet. */
+  progress?: boolean | undefined;
+  /** Called when an image is unpacked into the cache (not when the cache already had it). */
+  onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
+}
+
+export interface StopOptions {
+  /** Seconds between TERM and KILL; default: the spec's terminationGracePeriodSeconds, else 30. */
+  gracePeriodSeconds?: number;
+}
+
+export function resolvePodOptions(options: PodOptions = {}): { root: string; runtime: string | undefined; cwd: string } {
+  return {
+    root: resolveStateRoot(options.root),
+    runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
+    cwd: options.cwd ?? process.cwd(),
+  };
+}
