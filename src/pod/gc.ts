@@ -39,7 +39,10 @@ export interface PodGcOptions {
   minAgeMs?: number | undefined;
 }
 
-/** half-made: its creator died while it was Creating; unrecorded: a pod dir without pod.json, left by a crash right after the claim. */
+/**
+ * half-made: its creator died while it was Creating, or its create failed and could not undo it all;
+ * unrecorded: a pod dir without pod.json, left by a crash right after the claim.
+ */
 export type PodGcReason = 'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded';
 
 export interface PodGcEntry {
@@ -72,11 +75,16 @@ export function parsePodCgroupName(name: string): { pod: string; uid: string } |
   return m ? { pod: m[1]!, uid: m[2]! } : undefined;
 }
 
+/** Its create failed and could not undo all it made (the record says what): half-made whatever its creator does next. */
+function createGaveUp(record: PodRecord): boolean {
+  return record.phase === 'Creating' && record.rollbackFailed !== undefined;
+}
+
 /** Why a pod's leftovers may go, or undefined while the pod holds them. */
 export function podGcReason(record: PodRecord | undefined, creatorAlive: boolean): PodGcReason | undefined {
   if (!record) return 'pod-gone';
   if (record.phase === 'Stopped') return 'pod-stopped';
-  if (record.phase === 'Creating' && record.creator && !creatorAlive) return 'half-made';
+  if (createGaveUp(record) || (record.phase === 'Creating' && record.creator && !creatorAlive)) return 'half-made';
   return undefined;
 }
 
@@ -185,7 +193,7 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
 export function orphanReason(a: NetworkAttachment, record: PodRecord | undefined, creatorAlive: boolean): OrphanReason | undefined {
   if (!record || record.uid !== a.podUid) return 'pod-gone';
   if (record.phase === 'Stopped') return 'pod-stopped';
-  if (!record.network?.result && !creatorAlive) return 'half-made';
+  if (!record.network?.result && (!creatorAlive || createGaveUp(record))) return 'half-made';
   return undefined;
 }
 

@@ -2,10 +2,11 @@
  * The pod lifecycle: the only place that orders side effects.
  *
  * create: options and runtime → every image resolved → network plan (config, hostPorts held) →
- * claim the name → record saved as Creating (gc's contract) → pod files (files.ts) → pause under
- * its shim → CNI attachment → init containers, one by one, to completion → app containers side by
- * side → prober → Running. Each step registers its undo the moment it succeeds (steps.ts), so a
- * failure at step N undoes N-1..1.
+ * claim the name (its undo runs last, and releases it only when every other undo succeeded) →
+ * record saved as Creating (gc's contract) → pod files (files.ts) → pause under its shim → CNI
+ * attachment → init containers, one by one, to completion → app containers side by side → prober
+ * → Running. Each step registers its undo the moment it succeeds (steps.ts), so a failure at step
+ * N undoes N-1..1; an undo that fails leaves the dir and record for nspod gc (gc.ts).
  * stop: stopping marker (no restarts) → prober → apps TERM, KILL after the grace period, delete,
  * unmount → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
  * step is tried. Status (status.ts) and the exit-command supervisor (supervisor.ts) live apart.
@@ -31,7 +32,7 @@ import { waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
 import { writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { resolvePodImages, type RunnableContainer } from './images.js';
-import { Rollback, StepLog } from './steps.js';
+import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
 import { assertPauseIsOurs, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
@@ -103,7 +104,7 @@ export class Pod implements AsyncDisposable {
     );
     const rollback = new Rollback();
     await store.claim(spec.name);
-    rollback.add('state dir', () => store.release(spec.name));
+    rollback.add('state dir', (failed) => pod.releaseClaim(failed));
     rollback.add('cgroups', () => removeCgroupDirs(`nspod/${pod.cgroup}`));
     try {
       // Saved first: from here on gc can tell a pod being made from one whose creator died.
@@ -132,6 +133,17 @@ export class Pod implements AsyncDisposable {
       if (failures.length > 0) error.message += `; rollback also failed: ${failures.join('; ')}`;
       throw error;
     }
+  }
+
+  /**
+   * The claim's undo, run last: the name is released only when every other undo succeeded. Otherwise
+   * the dir and the record stay, marked so that nspod gc takes the pod for half-made (containerd's cleanupErr).
+   */
+  private async releaseClaim(failed: readonly string[]): Promise<void> {
+    if (!keepsStateDir(failed.length > 0, this.dir)) return await this.store.release(this.name);
+    this.record.rollbackFailed = failed.length > 0 ? [...failed] : [`mounts are left below ${this.dir}`];
+    await this.store.save(this.record);
+    throw new NspodError('RUNTIME_FAILED', `kept ${this.dir} with its record: nspod gc collects what is left of the pod`);
   }
 
   /** Pins the pause's netns, CNI ADD on the pin, caches the attachment; the pod IP goes into /etc/hosts. */

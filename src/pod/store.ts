@@ -61,6 +61,11 @@ export interface PodRecord {
   /** The process that claimed the pod: a pod still Creating whose creator is gone was left half-made (nspod gc removes it). */
   creator?: ProcessIdentity;
   phase: PodPhase;
+  /**
+   * What a failed create could not undo. Its dir and record then stay for nspod gc, which takes the
+   * pod for half-made (the rest of it is left to undo) whether or not its creator still runs.
+   */
+  rollbackFailed?: string[];
   spec: PodSpec;
   dir: string;
   runtime: { name: string; binary: string; root: string };
@@ -149,7 +154,9 @@ export class StateRoot {
       }
       if (isNspodError(e, 'TIMEOUT')) {
         const holder = await readLockHolder(lock);
-        throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${holder?.pid ?? 'unknown'}`, { hint: `wait for it, or remove ${lock} if that process is gone` });
+        throw new NspodError('TIMEOUT', `pod ${name} is locked by process ${holder?.pid ?? 'unknown'}`, {
+          hint: `wait for it, or remove ${lock} if that process is gone`,
+        });
       }
       throw e;
     }

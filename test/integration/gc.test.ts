@@ -10,8 +10,8 @@ import { mountsUnder, unmountAll } from '../../src/host/mounts.js';
 import { cgroupMounts } from '../../src/host/cgroups.js';
 import { readJson } from '../../src/host/files.js';
 import type { PodRecord } from '../../src/pod/store.js';
-import { isPinned } from '../../src/network/attachment.js';
-import { eventually, RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
+import { cniContainerId, isPinned } from '../../src/network/attachment.js';
+import { eventually, podCgroupDirs, RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { nspod } from '../helpers/cli.js';
 import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv, slotNetwork } from '../helpers/network.js';
 
@@ -178,4 +178,54 @@ test('gc removes stray runtime containers, mounts of stopped pods and old empty 
   t.deepEqual(second.failed, [{ pod: 'dead', pausePid: deadPause }]);
   for (const p of [keep, stopped, dead]) await p.remove({ gracePeriodSeconds: 0 });
   t.deepEqual(await readdir(path.join(root, 'pods')), []);
+});
+
+test('a create whose undo fails keeps the pod dir and record for nspod gc, which collects the half-made pod while its creator still runs', async (t) => {
+  const root = await stateRoot(t, 'undo');
+  // A CNI network of one plugin (no bridge, no address) that refuses ADD, and DEL too while a file exists: the network's undo fails.
+  const cni = path.join(root, 'cni');
+  await mkdir(path.join(cni, 'bin'), { recursive: true });
+  await mkdir(path.join(cni, 'net.d'));
+  const delFails = path.join(cni, 'del-fails');
+  await writeFile(delFails, '');
+  const plugin = `#!/bin/sh
+cat >/dev/null
+if [ "$CNI_COMMAND" = ADD ] || [ -e ${delFails} ]; then
+  echo '{"cniVersion":"1.0.0","code":999,"msg":"refused by the test"}'
+  exit 1
+fi
+`;
+  await writeFile(path.join(cni, 'bin', 'refuse'), plugin, { mode: 0o755 });
+  await writeFile(path.join(cni, 'net.d', 'refusing.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'refusing', plugins: [{ type: 'refuse' }] }));
+  const options = { root, runtime: RUNTIME, cniPath: [path.join(cni, 'bin')], cniConfDir: path.join(cni, 'net.d') };
+  const spec = { name: 'undone', network: 'refusing', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] };
+
+  const error = await t.throwsAsync(Pod.create(spec, options));
+  t.log(error!.message);
+  t.regex(error!.message, /^pod undone: CNI plugin refuse failed on ADD \(CNI error 999\): refused by the test/);
+  t.regex(error!.message, /; rollback also failed: network attachment: releasing the network of pod undone: CNI plugin refuse failed on DEL/);
+  t.regex(error!.message, /state dir: kept \S+\/pods\/undone with its record: nspod gc collects what is left of the pod$/);
+  const dir = path.join(root, 'pods', 'undone');
+  const record = (await readJson<PodRecord>(path.join(dir, 'pod.json')))!;
+  t.is(record.phase, 'Creating');
+  t.is(record.creator?.pid, process.pid, 'its creator still runs');
+  t.is(record.rollbackFailed?.length, 1);
+  t.regex(record.rollbackFailed![0]!, /^network attachment: releasing the network of pod undone: /);
+  // The other undos ran: the pause and the pod's cgroups are gone; the pin stays with the attachment DEL needs.
+  t.deepEqual(await runtimeContainers(path.join(root, 'runtime', RUNTIME)), []);
+  t.deepEqual(await podCgroupDirs('undone'), []);
+  t.true(isPinned(path.join(dir, 'netns')));
+  const containerId = cniContainerId('undone', record.uid);
+  t.deepEqual(await attachmentFiles(root), [`${containerId}.json`]);
+
+  await rm(delFails);
+  const report = await gcPods({ root, runtime: RUNTIME });
+  t.deepEqual(report.removed.map(({ kind, what, pod, reason, error }) => `${kind} ${what} ${pod} ${reason}${error ? ` ${error}` : ''}`).sort(), [
+    `network ${containerId} undone half-made`,
+    `state-dir ${dir} undone half-made`,
+  ]);
+  t.false(existsSync(dir));
+  t.deepEqual(mountsUnder(root), []);
+  t.deepEqual(await attachmentFiles(root), []);
+  t.deepEqual((await gcPods({ root, runtime: RUNTIME })).removed, []);
 });

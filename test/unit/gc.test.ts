@@ -1,5 +1,6 @@
 import test from 'ava';
-import { parsePodCgroupName, podGcReason, podOfContainerId } from '../../src/pod/gc.js';
+import { orphanReason, parsePodCgroupName, podGcReason, podOfContainerId } from '../../src/pod/gc.js';
+import type { NetworkAttachment } from '../../src/network/attachment.js';
 import type { PodRecord } from '../../src/pod/store.js';
 
 const record = (phase: PodRecord['phase'], creator = true) =>
@@ -28,4 +29,13 @@ test('only a Creating pod whose recorded creator is dead is half-made; Stopped a
 test('runtime container ids name their pod: <pod> is the pause, <pod>.<container> an app', (t) => {
   t.is(podOfContainerId('web'), 'web');
   t.is(podOfContainerId('web.client'), 'web');
+});
+
+test('a Creating pod whose create could not undo all it made is half-made even while its creator runs; its attachment is an orphan', (t) => {
+  const gaveUp = { ...record('Creating'), rollbackFailed: ['network attachment: DEL failed'] } as PodRecord;
+  t.is(podGcReason(gaveUp, true), 'half-made');
+  t.is(podGcReason({ ...gaveUp, phase: 'Stopped' }, true), 'pod-stopped');
+  const attachment = { podUid: '0123abcd' } as NetworkAttachment;
+  t.is(orphanReason(attachment, gaveUp, true), 'half-made');
+  t.is(orphanReason(attachment, record('Creating'), true), undefined, 'a create still under way holds its attachment');
 });
