@@ -13,6 +13,7 @@ import type { PodRecord } from '../../src/pod/store.js';
 import { cniContainerId, isPinned } from '../../src/network/attachment.js';
 import { eventually, podCgroupDirs, RUNTIME, runtimeContainers, stateRoot } from '../helpers/host.js';
 import { nspod } from '../helpers/cli.js';
+import { assertNoLeftovers } from '../helpers/leftovers.js';
 import { attachmentFiles, bridgePorts, iptablesLinesOf, leaseFiles, netTestEnv, slotNetwork } from '../helpers/network.js';
 
 /** Hierarchies in which /nspod/<cgroup> exists. */
@@ -224,8 +225,7 @@ fi
     `network ${containerId} undone half-made`,
     `state-dir ${dir} undone half-made`,
   ]);
-  t.false(existsSync(dir));
-  t.deepEqual(mountsUnder(root), []);
+  await assertNoLeftovers(t, root, { pod: 'undone', pids: [record.pause!.pid] });
   t.deepEqual(await attachmentFiles(root), []);
   t.deepEqual((await gcPods({ root, runtime: RUNTIME })).removed, []);
 });

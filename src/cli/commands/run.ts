@@ -71,7 +71,13 @@ function dryRun(specs: PodSpec[], opts: PodOptions, cwd: string): number {
   const resolved = resolvePodOptions(opts);
   const runtime = Runtime.find(resolved.runtime);
   for (const spec of specs) {
-    const plan = planPod(spec, { root: resolved.root, runtime: { name: runtime.name, binary: runtime.binary }, cwd, nofileHardLimit: nofileHardLimit() });
+    const plan = planPod(spec, {
+      root: resolved.root,
+      runtime: { name: runtime.name, binary: runtime.binary },
+      cwd,
+      nofileHardLimit: nofileHardLimit(),
+      removeWhenDone: opts.removeWhenDone,
+    });
     out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
     for (const b of plan.bundles) out(`\n# ${b.path}/config.json (${b.container})\n${JSON.stringify(b.config, null, 2)}\n`);
     out(`\n# runtime commands, in order\n${plan.commands.join('\n')}\n\n`);
