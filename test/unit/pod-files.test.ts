@@ -13,7 +13,16 @@ test('a container gets the pod\'s hosts, hostname and resolv.conf, then its volu
       { name: 'cache', emptyDir: {} },
       { name: 'data', hostPath: { path: '/srv/data' } },
     ],
-    containers: [{ name: 'app', image: 'busybox', volumeMounts: [{ name: 'data', mountPath: '/data', readOnly: true }, { name: 'cache', mountPath: '/cache' }] }],
+    containers: [
+      {
+        name: 'app',
+        image: 'busybox',
+        volumeMounts: [
+          { name: 'data', mountPath: '/data', readOnly: true },
+          { name: 'cache', mountPath: '/cache' },
+        ],
+      },
+    ],
   };
   const mounts = podMounts('/run/nspod/pods/web', spec, spec.containers[0]!);
   t.deepEqual(
