@@ -48,7 +48,10 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return { min: s[0], median: s[Math.floor(s.length / 2)] };
   };
-  for (const [label, file, tarFlags] of [['plain', plain, '-xf'], ['gzip', `${plain}.gz`, '-xzf']]) {
+  for (const [label, file, tarFlags] of [
+    ['plain', plain, '-xf'],
+    ['gzip', `${plain}.gz`, '-xzf'],
+  ]) {
     const tarMs = [];
     const ourMs = [];
     for (let i = 0; i < runs; i++) {

@@ -36,7 +36,15 @@ function runPlugin(cniPath, command, conf, containerId) {
   return new Promise((resolve, reject) => {
     const bin = cniPath.map((d) => path.join(d, conf.type)).find((f) => existsSync(f));
     const child = spawn(bin, [], {
-      env: { PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: containerId, CNI_NETNS: netns, CNI_IFNAME: 'eth0', CNI_ARGS: 'IgnoreUnknown=1', CNI_PATH: cniPath.join(':') },
+      env: {
+        PATH: process.env.PATH,
+        CNI_COMMAND: command,
+        CNI_CONTAINERID: containerId,
+        CNI_NETNS: netns,
+        CNI_IFNAME: 'eth0',
+        CNI_ARGS: 'IgnoreUnknown=1',
+        CNI_PATH: cniPath.join(':'),
+      },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -48,11 +56,17 @@ function runPlugin(cniPath, command, conf, containerId) {
 async function byHand(plan, runtimeConfig, containerId) {
   const list = plan.config;
   let prev;
-  for (const p of list.plugins) prev = JSON.parse(await runPlugin(plan.options.cniPath, 'ADD', pluginStdin(list, p, runtimeConfig, prev), containerId));
-  for (const p of [...list.plugins].reverse()) await runPlugin(plan.options.cniPath, 'DEL', pluginStdin(list, p, runtimeConfig, prev), containerId);
+  for (const p of list.plugins)
+    prev = JSON.parse(await runPlugin(plan.options.cniPath, 'ADD', pluginStdin(list, p, runtimeConfig, prev), containerId));
+  for (const p of [...list.plugins].reverse())
+    await runPlugin(plan.options.cniPath, 'DEL', pluginStdin(list, p, runtimeConfig, prev), containerId);
 }
 
-const podSpec = (name, network, ports = []) => ({ name, network, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports }] });
+const podSpec = (name, network, ports = []) => ({
+  name,
+  network,
+  containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports }],
+});
 
 const bridgeExisted = (() => {
   try {
@@ -89,7 +103,10 @@ try {
   console.log(`  by hand: min ${fmt(h.min)}  median ${fmt(h.median)}`);
   console.log(`  ratio (median): ${(n.median / h.median).toFixed(2)} (target <= 1.2)`);
 
-  for (const [label, network] of [['network none', 'none'], ['built-in network', 'default']]) {
+  for (const [label, network] of [
+    ['network none', 'none'],
+    ['built-in network', 'default'],
+  ]) {
     const up = [];
     const down = [];
     for (let i = 0; i < RUNS; i++) {
@@ -107,9 +124,19 @@ try {
   const ratio = (k) => (medians.default[k] / medians.none[k]).toFixed(2);
   console.log(`  with vs without networking (median): up ratio ${ratio('up')}, teardown ratio ${ratio('down')}`);
 } finally {
-  for (const name of await Pod.list({ root })) await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
+  for (const name of await Pod.list({ root }))
+    await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
   await gcNetworks({ root }).catch(() => undefined);
-  try { execFileSync('ip', ['netns', 'del', netnsName]); } catch { /* not made */ }
-  if (!bridgeExisted) try { execFileSync('ip', ['link', 'del', netOpts.bridge]); } catch { /* not made */ }
+  try {
+    execFileSync('ip', ['netns', 'del', netnsName]);
+  } catch {
+    /* not made */
+  }
+  if (!bridgeExisted)
+    try {
+      execFileSync('ip', ['link', 'del', netOpts.bridge]);
+    } catch {
+      /* not made */
+    }
   rmSync(root, { recursive: true, force: true });
 }

@@ -20,11 +20,15 @@ import { fileURLToPath } from 'node:url';
 
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 if (!process.env.NSPOD_BENCH_REAPED) {
-  const r = await execa(path.join(top, 'pause/build/nspod-reaper'), [process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: 'inherit',
-    env: { NSPOD_BENCH_REAPED: '1' },
-    reject: false,
-  });
+  const r = await execa(
+    path.join(top, 'pause/build/nspod-reaper'),
+    [process.execPath, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: 'inherit',
+      env: { NSPOD_BENCH_REAPED: '1' },
+      reject: false,
+    },
+  );
   process.exit(r.exitCode ?? 1);
 }
 
@@ -54,7 +58,12 @@ const rr = (...args) => execa(runtimeBinary, ['--root', rawRoot, ...args], { std
 async function rawPodUp(i) {
   const dir = path.join(work, `raw${i + 100}`);
   const pauseDir = path.join(dir, 'pause');
-  await writePauseBundle(pauseDir, { hostname: 'raw', cgroupsPath: `/nspod-bench/raw${i + 100}/pause`, nofileHardLimit: hardLimit, pauseBinary: assets.pauseBinary });
+  await writePauseBundle(pauseDir, {
+    hostname: 'raw',
+    cgroupsPath: `/nspod-bench/raw${i + 100}/pause`,
+    nofileHardLimit: hardLimit,
+    pauseBinary: assets.pauseBinary,
+  });
   const t0 = performance.now();
   await rr('run', '-d', '--pid-file', path.join(pauseDir, 'pid'), '--bundle', pauseDir, `raw${i + 100}`);
   const pid = Number(await readFile(path.join(pauseDir, 'pid'), 'utf8'));
@@ -62,7 +71,14 @@ async function rawPodUp(i) {
     const cdir = path.join(dir, c);
     const rootfs = path.join(cdir, 'rootfs');
     await Promise.all(['upper', 'work', 'rootfs'].map((d) => mkdir(path.join(cdir, d), { recursive: true })));
-    await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${assets.toolboxRootfs},upperdir=${cdir}/upper,workdir=${cdir}/work`, rootfs]);
+    await execa('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${assets.toolboxRootfs},upperdir=${cdir}/upper,workdir=${cdir}/work`,
+      rootfs,
+    ]);
     const spec = buildSiblingSpec({
       pod: { name: `raw${i + 100}`, hostname: 'raw', cgroup: `raw${i + 100}` },
       container: { name: c, image: 'busybox', command: ['sleep', '3600'] },
@@ -105,7 +121,10 @@ async function rawPodDown(i) {
 
 async function rmCgroups(rel) {
   const info = await readFile('/proc/self/mountinfo', 'utf8');
-  const mounts = info.split('\n').filter((l) => / - cgroup2? /.test(l)).map((l) => l.split(' ')[4]);
+  const mounts = info
+    .split('\n')
+    .filter((l) => / - cgroup2? /.test(l))
+    .map((l) => l.split(' ')[4]);
   await Promise.all(mounts.map((m) => execa('rmdir', [path.join(m, rel)], { reject: false })));
 }
 
@@ -142,10 +161,7 @@ const vmRss = (pid) => procField(pid, 'VmRSS');
 async function probedPodMemory() {
   // The pod test/integration/probe-memory.test.ts measures too (one fixture, so both measure the same thing).
   const fixture = JSON.parse(await readFile(path.join(top, 'test/fixtures/probed-pod.json'), 'utf8'));
-  const pod = await Pod.create(
-    { name: 'probed', ...fixture },
-    { root: nspodRoot, runtime: runtimeName },
-  );
+  const pod = await Pod.create({ name: 'probed', ...fixture }, { root: nspodRoot, runtime: runtimeName });
   try {
     await pod.waitReady({ timeout: 15_000 });
     await new Promise((r) => setTimeout(r, 3000)); // several rounds of every probe first: measured after work, not fresh
@@ -160,7 +176,9 @@ async function probedPodMemory() {
     };
     const total = rss.pause + rss.shims + rss.prober;
     console.log(`\npod with probes (httpGet + exec readiness and liveness on 2 containers, periodSeconds 1), after 3 s of probing:`);
-    console.log(`  VmRSS pause ${rss.pause} kB + ${shims.length} shims ${rss.shims} kB + prober ${rss.prober} kB = ${total} kB (bound 2048 kB: ${total <= 2048 ? 'within' : 'OVER'})`);
+    console.log(
+      `  VmRSS pause ${rss.pause} kB + ${shims.length} shims ${rss.shims} kB + prober ${rss.prober} kB = ${total} kB (bound 2048 kB: ${total <= 2048 ? 'within' : 'OVER'})`,
+    );
   } finally {
     await pod.remove({ gracePeriodSeconds: 0 });
   }
@@ -186,7 +204,9 @@ try {
   const line = (what, r, o) => {
     const a = stats(r);
     const b = stats(o);
-    console.log(`${what.padEnd(10)} raw min ${fmt(a.min)} median ${fmt(a.median)} | nspod min ${fmt(b.min)} median ${fmt(b.median)} | ratio (median) ${(b.median / a.median).toFixed(2)}`);
+    console.log(
+      `${what.padEnd(10)} raw min ${fmt(a.min)} median ${fmt(a.median)} | nspod min ${fmt(b.min)} median ${fmt(b.median)} | ratio (median) ${(b.median / a.median).toFixed(2)}`,
+    );
   };
   line('pod up', raw.up, ours.up);
   line('teardown', raw.down, ours.down);
@@ -200,10 +220,15 @@ try {
     times.push(ms);
   }
   const tenth = Math.max(1, Math.floor(PODS / 10));
-  console.log(`  first ${fmt(times[0])}, last ${fmt(times[PODS - 1])}, median of first ${tenth} ${fmt(stats(times.slice(0, tenth)).median)}, of last ${tenth} ${fmt(stats(times.slice(-tenth)).median)}`);
+  console.log(
+    `  first ${fmt(times[0])}, last ${fmt(times[PODS - 1])}, median of first ${tenth} ${fmt(stats(times.slice(0, tenth)).median)}, of last ${tenth} ${fmt(stats(times.slice(-tenth)).median)}`,
+  );
   const status = await pods[0].status();
   const pauseRss = await vmRss(status.pause.pid);
-  const shims = (await execa('pgrep', ['-f', `nspod-shim .*${nspodRoot}/pods/seq-0/`], { reject: false })).stdout.split('\n').filter(Boolean).map(Number);
+  const shims = (await execa('pgrep', ['-f', `nspod-shim .*${nspodRoot}/pods/seq-0/`], { reject: false })).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
   const shimRss = (await Promise.all(shims.map(vmRss))).reduce((a, b) => a + b, 0);
   console.log(`  pause VmRSS ${pauseRss} kB; idle pod overhead (pause + ${shims.length} shims) ${pauseRss + shimRss} kB`);
   const t0 = performance.now();
@@ -212,9 +237,14 @@ try {
   await probedPodMemory();
 } finally {
   const left = await execa(runtimeBinary, ['--root', rawRoot, 'list', '-q'], { reject: false });
-  for (const id of left.stdout.split('\n').filter(Boolean)) await execa(runtimeBinary, ['--root', rawRoot, 'delete', '--force', id], { reject: false });
-  for (const pod of await Pod.list({ root: nspodRoot }).catch(() => [])) await (await Pod.load(pod, { root: nspodRoot })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
-  const mounts = (await readFile('/proc/self/mounts', 'utf8')).split('\n').map((l) => l.split(' ')[1]).filter((m) => m && m.startsWith(work));
+  for (const id of left.stdout.split('\n').filter(Boolean))
+    await execa(runtimeBinary, ['--root', rawRoot, 'delete', '--force', id], { reject: false });
+  for (const pod of await Pod.list({ root: nspodRoot }).catch(() => []))
+    await (await Pod.load(pod, { root: nspodRoot })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[1])
+    .filter((m) => m && m.startsWith(work));
   for (const m of mounts.reverse()) await execa('umount', ['--lazy', m], { reject: false });
   await rm(work, { recursive: true, force: true });
   await rmCgroups('nspod-bench');

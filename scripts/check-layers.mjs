@@ -44,7 +44,8 @@ for (const file of files(src)) {
     const to = room(target);
     if (to === from) continue;
     if (floorOf.get(to) > floorOf.get(from)) problems.push(`${rel} imports ${target}: ${to} is on a floor above ${from}`);
-    else if (floorOf.get(to) === floorOf.get(from)) problems.push(`${rel} imports ${target}: ${from} and ${to} share a floor (move the shared part down)`);
+    else if (floorOf.get(to) === floorOf.get(from))
+      problems.push(`${rel} imports ${target}: ${from} and ${to} share a floor (move the shared part down)`);
   }
   edges.set(rel, targets);
 }

@@ -28,7 +28,12 @@ const pod = await Pod.create(
     hostname: 'demo',
     shareProcessNamespace: true,
     containers: [
-      { name: 'web', image: 'busybox', command: ['httpd', '-f', '-v', '-p', '8080', '-h', '/var/www'], ports: [{ containerPort: 8080, hostPort: 18080 }] },
+      {
+        name: 'web',
+        image: 'busybox',
+        command: ['httpd', '-f', '-v', '-p', '8080', '-h', '/var/www'],
+        ports: [{ containerPort: 8080, hostPort: 18080 }],
+      },
       { name: 'client', image: 'busybox', command: ['sleep', '3600'] },
     ],
   },
@@ -85,8 +90,14 @@ if (!bridgeExisted) {
   await rmdir(DEFAULT_IPAM_BASE).catch(() => undefined);
 }
 const runtimeRoot = pod.runtime.root;
-const left = (await execa(pod.runtime.binary, ['--root', runtimeRoot, 'list', '-q'], { reject: false })).stdout.split('\n').filter((id) => id === name || id.startsWith(`${name}.`));
-const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.includes(`/pods/${name}/`));
+const left = (await execa(pod.runtime.binary, ['--root', runtimeRoot, 'list', '-q'], { reject: false })).stdout
+  .split('\n')
+  .filter((id) => id === name || id.startsWith(`${name}.`));
+const mounts = readFileSync('/proc/self/mounts', 'utf8')
+  .split('\n')
+  .filter((l) => l.includes(`/pods/${name}/`));
 const veths = (await execa('ip', ['-o', 'link', 'show', 'master', network.bridge], { reject: false })).stdout.trim();
-console.log(`left behind: ${left.length} containers, ${mounts.length} mounts, ${veths ? veths.split('\n').length : 0} veths${bridgeExisted ? '' : ', no bridge'}`);
+console.log(
+  `left behind: ${left.length} containers, ${mounts.length} mounts, ${veths ? veths.split('\n').length : 0} veths${bridgeExisted ? '' : ', no bridge'}`,
+);
 if (left.length + mounts.length > 0 || veths) process.exit(1);

@@ -35,7 +35,10 @@ export class NspodError extends Error {
    */
   static wrap(e: unknown, context: string, fallback: ErrorCode = 'INTERNAL'): NspodError {
     const hint = e instanceof NspodError ? e.hint : undefined;
-    return new NspodError(e instanceof NspodError ? e.code : fallback, `${context}: ${errorMessage(e, false)}`, { cause: e, ...(hint ? { hint } : {}) });
+    return new NspodError(e instanceof NspodError ? e.code : fallback, `${context}: ${errorMessage(e, false)}`, {
+      cause: e,
+      ...(hint ? { hint } : {}),
+    });
   }
 
   /** `<message> (<hint>)`: the one line the CLI prints. */

@@ -7,7 +7,17 @@ export type { PodOptions, StopOptions } from './pod/pod.js';
 export type { PodStatus, ContainerStatus, ContainerState, ExitRecord } from './pod/status.js';
 export type { PodPhase } from './pod/store.js';
 export type { PodEvent, EventType, EventReason } from './pod/events.js';
-export type { PodSpec, ContainerSpec, ResourceLimits, PortSpec, VolumeSpec, VolumeMount, RestartPolicy, Probe, ProbeKind } from './spec/spec.js';
+export type {
+  PodSpec,
+  ContainerSpec,
+  ResourceLimits,
+  PortSpec,
+  VolumeSpec,
+  VolumeMount,
+  RestartPolicy,
+  Probe,
+  ProbeKind,
+} from './spec/spec.js';
 export { validatePodSpec } from './spec/spec.js';
 export { podOutcome } from './spec/restart.js';
 export type { PodOutcome } from './spec/restart.js';

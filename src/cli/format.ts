@@ -76,7 +76,14 @@ export interface EventRow {
 export function eventsTable(events: EventRow[], now = Date.now()): string {
   return table(
     ['AGE', 'POD', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
-    events.map((e) => [age(e.time, now), e.pod, e.type, e.reason, e.container ? `container/${e.container}` : 'pod', e.message.replace(/\s+/g, ' ')]),
+    events.map((e) => [
+      age(e.time, now),
+      e.pod,
+      e.type,
+      e.reason,
+      e.container ? `container/${e.container}` : 'pod',
+      e.message.replace(/\s+/g, ' '),
+    ]),
   );
 }
 

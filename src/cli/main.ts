@@ -24,7 +24,9 @@ function outputOption(choices: string[]): Option {
 
 export function buildProgram(setCode: (code: number) => void): Command {
   const program = new Command('nspod')
-    .description('Kubernetes-style pods on a bare Linux host, driven by runc: a pause container of our own holds the namespaces, app containers join them.')
+    .description(
+      'Kubernetes-style pods on a bare Linux host, driven by runc: a pause container of our own holds the namespaces, app containers join them.',
+    )
     .option('--root <dir>', 'state root (env NSPOD_ROOT, default /run/nspod)')
     .option('--runtime <runc|crun|path>', 'OCI runtime (env NSPOD_RUNTIME, default runc)')
     .option('--image-root <dir>', 'image cache (env NSPOD_IMAGE_ROOT, default /var/lib/nspod/images)')
@@ -32,7 +34,10 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .showHelpAfterError('(nspod --help lists the commands)')
     .configureOutput({ outputError: (s, write) => write(`nspod: ${s.replace(/^error: /, '')}`) })
     .exitOverride();
-  const run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => setCode(await fn(...args));
+  const run =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) =>
+      setCode(await fn(...args));
 
   program
     .command('run')
@@ -48,7 +53,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
     )
     .option('-p, --publish <host:container[/udp]>', 'publish a container port on the host, like docker run -p (repeatable)', repeatable)
     .option('--network <name>', 'default, none, or a CNI conflist name (overrides the manifest)')
-    .option('--dry-run', 'print each bundle\'s config.json and the runtime commands, in order, without touching the host')
+    .option('--dry-run', "print each bundle's config.json and the runtime commands, in order, without touching the host")
     .option(
       '--wait [timeout]',
       'with -d: return once the pods are Ready (probes pass; without probes, every app container runs); default timeout 60s',
@@ -60,7 +65,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
           file = o.wait;
           o.wait = true;
         }
-        if (file === undefined) usageError("run needs a manifest: nspod run [options] FILE");
+        if (file === undefined) usageError('run needs a manifest: nspod run [options] FILE');
         return (await import('./commands/run.js')).run(file, o, globals(cmd));
       }),
     );
@@ -80,38 +85,50 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('logs')
-    .description('print a container\'s output (the first app container when none is named)')
+    .description("print a container's output (the first app container when none is named)")
     .argument('<pod>')
     .argument('[container]')
     .option('-f, --follow', 'keep printing new output until the container exits for good or Ctrl-C')
     .option('--tail <n>', 'only the last n lines')
     .option('--timestamps', 'prefix each line with its RFC 3339 time')
     .action(
-      run(async (name: string, container: string | undefined, o, cmd: Command) => (await import('./commands/logs.js')).logs(name, container, o, globals(cmd))),
+      run(async (name: string, container: string | undefined, o, cmd: Command) =>
+        (await import('./commands/logs.js')).logs(name, container, o, globals(cmd)),
+      ),
     );
 
   program
     .command('exec')
-    .description('run a command in a container of a pod, with the caller\'s stdin/stdout/stderr')
+    .description("run a command in a container of a pod, with the caller's stdin/stdout/stderr")
     .argument('<pod>')
     .argument('[command...]', 'after --')
     .option('-c, --container <name>', 'container (default: the first app container)')
     .option('-i, --interactive', 'keep stdin open (always on: stdin is passed through)')
     .option('-t, --tty', 'allocate a terminal')
-    .action(run(async (name: string, command: string[], o, cmd: Command) => (await import('./commands/exec.js')).exec(name, command, o, globals(cmd))));
+    .action(
+      run(async (name: string, command: string[], o, cmd: Command) =>
+        (await import('./commands/exec.js')).exec(name, command, o, globals(cmd)),
+      ),
+    );
 
   program
     .command('debug')
-    .description('run a host program in the pod\'s network, uts and ipc namespaces (and pid when shared), entered through the pause: nsenter -t <pause pid>')
+    .description(
+      "run a host program in the pod's network, uts and ipc namespaces (and pid when shared), entered through the pause: nsenter -t <pause pid>",
+    )
     .argument('<pod>')
     .argument('[command...]', 'after --, e.g. -- ip addr')
-    .action(run(async (name: string, command: string[], _o, cmd: Command) => (await import('./commands/exec.js')).debug(name, command, globals(cmd))));
+    .action(
+      run(async (name: string, command: string[], _o, cmd: Command) =>
+        (await import('./commands/exec.js')).debug(name, command, globals(cmd)),
+      ),
+    );
 
   program
     .command('stop')
     .description('stop pods: apps get TERM, then KILL after the grace period; the pause goes last; state and logs stay')
     .argument('<pod...>')
-    .option('-t, --time <seconds>', 'grace period (default: the manifest\'s terminationGracePeriodSeconds, else 30)')
+    .option('-t, --time <seconds>', "grace period (default: the manifest's terminationGracePeriodSeconds, else 30)")
     .action(run(async (names: string[], o, cmd: Command) => (await import('./commands/stop.js')).stop(names, o, globals(cmd))));
 
   program
@@ -123,7 +140,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('wait')
-    .description('wait until a pod is ready, has exited (exit code: its apps\') or is deleted')
+    .description("wait until a pod is ready, has exited (exit code: its apps') or is deleted")
     .argument('<pod>')
     .addOption(new Option('--for <condition>', 'what to wait for').choices(['ready', 'exit', 'delete']).default('ready'))
     .option('--timeout <duration>', 'give up after this long (e.g. 60s, 2m; default 5m)')
@@ -131,7 +148,9 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('events')
-    .description('what happened to pods, like kubectl describe: created, started, probe failed (with output), killed, restarted, exited, OOMKilled')
+    .description(
+      'what happened to pods, like kubectl describe: created, started, probe failed (with output), killed, restarted, exited, OOMKilled',
+    )
     .argument('[pod]', 'one pod (default: all)')
     .option('-f, --follow', 'keep printing new events until Ctrl-C')
     .addOption(outputOption(['table', 'json']))
@@ -158,7 +177,11 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('add an image from a file: a rootfs tarball, an oci-archive or a docker-archive')
     .argument('<reference>', 'the name to give it, e.g. nginx:1.27')
     .argument('<file>')
-    .action(run(async (ref: string, file: string, _o, cmd: Command) => (await import('./commands/images.js')).importFile(ref, file, globals(cmd))));
+    .action(
+      run(async (ref: string, file: string, _o, cmd: Command) =>
+        (await import('./commands/images.js')).importFile(ref, file, globals(cmd)),
+      ),
+    );
   image
     .command('rm')
     .description('remove images no pod uses')
@@ -187,13 +210,15 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('versions of nspod, its pause and the runtime')
     .action(run(async (_o, cmd: Command) => (await import('./commands/version.js')).version(globals(cmd))));
 
-  const internal = new Command('internal').description('used by nspod\'s own processes');
+  const internal = new Command('internal').description("used by nspod's own processes");
   internal
     .command('container-exited')
     .argument('<pod>')
     .argument('<container>')
     .action(
-      run(async (name: string, container: string, _o, cmd: Command) => (await import('./commands/internal.js')).containerExited(name, container, globals(cmd))),
+      run(async (name: string, container: string, _o, cmd: Command) =>
+        (await import('./commands/internal.js')).containerExited(name, container, globals(cmd)),
+      ),
     );
   program.addCommand(internal, { hidden: true });
   return program;

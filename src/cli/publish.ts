@@ -27,7 +27,9 @@ export function parsePublish(value: string): Publish {
 export function applyPublish(spec: PodSpec, publish: Publish[]): PodSpec {
   const containers = spec.containers.map((c) => ({ ...c, ports: (c.ports ?? []).map((p) => ({ ...p })) }));
   for (const p of publish) {
-    const owner = containers.find((c) => c.ports.some((x) => x.containerPort === p.containerPort && (x.protocol ?? 'TCP') === p.protocol)) ?? containers[0]!;
+    const owner =
+      containers.find((c) => c.ports.some((x) => x.containerPort === p.containerPort && (x.protocol ?? 'TCP') === p.protocol)) ??
+      containers[0]!;
     const existing = owner.ports.find((x) => x.containerPort === p.containerPort && (x.protocol ?? 'TCP') === p.protocol);
     const port = { containerPort: p.containerPort, hostPort: p.hostPort, protocol: p.protocol, ...(p.hostIP ? { hostIP: p.hostIP } : {}) };
     if (existing) Object.assign(existing, port);

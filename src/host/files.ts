@@ -56,7 +56,9 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new NspodError('STATE_CORRUPT', `${file} is not valid JSON (a full disk, or a write cut short?)`, { hint: 'nspod rm -f the pod; nspod gc releases what is left' });
+    throw new NspodError('STATE_CORRUPT', `${file} is not valid JSON (a full disk, or a write cut short?)`, {
+      hint: 'nspod rm -f the pod; nspod gc releases what is left',
+    });
   }
 }
 
@@ -64,12 +66,18 @@ export async function readJson<T>(file: string): Promise<T | undefined> {
  * Writes `value` as JSON to `file` through a temporary file renamed into place,
  * so a reader sees the old record or the new one, never a torn one.
  */
-export async function writeJsonAtomic(file: string, value: unknown, options: { mode?: number; pretty?: boolean; mkdir?: boolean } = {}): Promise<void> {
+export async function writeJsonAtomic(
+  file: string,
+  value: unknown,
+  options: { mode?: number; pretty?: boolean; mkdir?: boolean } = {},
+): Promise<void> {
   // Opt-in: a record saved into a pod dir removed meanwhile must fail, not bring the dir back.
   if (options.mkdir) await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, options.pretty === false ? JSON.stringify(value) : JSON.stringify(value, null, 2), { mode: options.mode ?? 0o600 });
+    await writeFile(tmp, options.pretty === false ? JSON.stringify(value) : JSON.stringify(value, null, 2), {
+      mode: options.mode ?? 0o600,
+    });
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -32,7 +32,8 @@ export async function mountOverlay(lower: string, upper: string, work: string, t
 
 export async function bindMountFile(source: string, target: string, options: string[] = []): Promise<void> {
   const result = await execa('mount', ['--bind', ...options, source, target], { reject: false, stdin: 'ignore' });
-  if (result.exitCode !== 0) throw new NspodError('MOUNT_FAILED', `bind mount of ${source} on ${target} failed: ${String(result.stderr).trim()}`);
+  if (result.exitCode !== 0)
+    throw new NspodError('MOUNT_FAILED', `bind mount of ${source} on ${target} failed: ${String(result.stderr).trim()}`);
 }
 
 /** Unmounts every mount at or below `dir`; lazily when busy, so teardown never hangs on it. */

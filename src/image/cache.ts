@@ -118,8 +118,14 @@ export class ImageCache {
     const tmp = path.join(this.root, 'tmp');
     for (const n of await readdir(tmp).catch(() => [] as string[])) {
       const key = n.slice(0, n.indexOf('.'));
-      const locked = await stat(path.join(this.root, 'locks', key)).then(() => true, () => false);
-      if (key.startsWith('sha256-') ? locked : Date.now() - ((await stat(path.join(tmp, n)).catch(() => undefined))?.mtimeMs ?? 0) < 3_600_000) continue;
+      const locked = await stat(path.join(this.root, 'locks', key)).then(
+        () => true,
+        () => false,
+      );
+      if (
+        key.startsWith('sha256-') ? locked : Date.now() - ((await stat(path.join(tmp, n)).catch(() => undefined))?.mtimeMs ?? 0) < 3_600_000
+      )
+        continue;
       await rm(path.join(tmp, n), { recursive: true, force: true });
     }
   }
@@ -128,7 +134,12 @@ export class ImageCache {
    * Makes the entry for `digest` unless it exists: `build(rootfs)` fills a temp rootfs, which is renamed into
    * place only when build succeeds. Concurrent callers (any process) wait; the entry is built once.
    */
-  async ensure(digest: string, source: string, build: (rootfs: string) => Promise<{ defaults: ImageDefaults; size: number }>, onBuilt?: () => void): Promise<{ rootfs: string; record: EntryRecord; built: boolean }> {
+  async ensure(
+    digest: string,
+    source: string,
+    build: (rootfs: string) => Promise<{ defaults: ImageDefaults; size: number }>,
+    onBuilt?: () => void,
+  ): Promise<{ rootfs: string; record: EntryRecord; built: boolean }> {
     const existing = await this.entry(digest);
     if (existing) return { rootfs: this.rootfsOf(digest), record: existing, built: false };
     const key = digest.replace(':', '-');

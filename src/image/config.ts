@@ -74,7 +74,10 @@ export function numericUser(user: string, passwd: string, group: string): { uid:
     gid = [...users.values()].find((e) => e.id === uid)?.gid ?? 0;
   } else {
     const entry = users.get(u);
-    if (!entry) throw new NspodError('IMAGE_INVALID', `image user ${JSON.stringify(user)}: no user ${JSON.stringify(u)} in the image's /etc/passwd`, { hint: 'use a numeric uid[:gid], or add the user to the image' });
+    if (!entry)
+      throw new NspodError('IMAGE_INVALID', `image user ${JSON.stringify(user)}: no user ${JSON.stringify(u)} in the image's /etc/passwd`, {
+        hint: 'use a numeric uid[:gid], or add the user to the image',
+      });
     uid = entry.id;
     gid = entry.gid;
   }
@@ -82,7 +85,12 @@ export function numericUser(user: string, passwd: string, group: string): { uid:
     if (numeric.test(g)) gid = Number(g);
     else {
       const entry = parseIdFile(group).get(g);
-      if (!entry) throw new NspodError('IMAGE_INVALID', `image user ${JSON.stringify(user)}: no group ${JSON.stringify(g)} in the image's /etc/group`, { hint: 'use a numeric gid, or add the group to the image' });
+      if (!entry)
+        throw new NspodError(
+          'IMAGE_INVALID',
+          `image user ${JSON.stringify(user)}: no group ${JSON.stringify(g)} in the image's /etc/group`,
+          { hint: 'use a numeric gid, or add the group to the image' },
+        );
       gid = entry.id;
     }
   }
@@ -103,7 +111,10 @@ export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): Container
   if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
   if (!c.user && d.user) {
     const m = /^(\d+)(?::(\d+))?$/.exec(d.user);
-    if (!m) throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, { hint: 'resolveImage looks user and group names up in the image' });
+    if (!m)
+      throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, {
+        hint: 'resolveImage looks user and group names up in the image',
+      });
     out.user = m[2] === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid: Number(m[2]) };
   }
   return out;

@@ -72,7 +72,9 @@ export function entryPath(name: string): { rel: string } | { refused: string } {
 }
 
 function entryError(label: string, entry: string, why: string): NspodError {
-  return new NspodError('IMAGE_INVALID', `${label}: entry ${JSON.stringify(entry)}: ${why}`, { hint: 'the archive is corrupt or hostile; nothing was written outside the unpack directory' });
+  return new NspodError('IMAGE_INVALID', `${label}: entry ${JSON.stringify(entry)}: ${why}`, {
+    hint: 'the archive is corrupt or hostile; nothing was written outside the unpack directory',
+  });
 }
 
 async function lstatOrUndefined(p: string) {
@@ -89,7 +91,10 @@ export async function extractTarball(file: string, root: string, options: Extrac
   root = path.resolve(root);
   const { label } = options;
   const compression = await detectCompression(file);
-  if (compression === 'zstd') throw new NspodError('IMAGE_INVALID', `${label}: zstd compression is not supported`, { hint: 'convert the image to gzip layers (skopeo copy --dest-compress-format gzip)' });
+  if (compression === 'zstd')
+    throw new NspodError('IMAGE_INVALID', `${label}: zstd compression is not supported`, {
+      hint: 'convert the image to gzip layers (skopeo copy --dest-compress-format gzip)',
+    });
 
   const skipped: string[] = [];
   let entries = 0;
@@ -105,9 +110,20 @@ export async function extractTarball(file: string, root: string, options: Extrac
 
   // tar-fs writes files, links, dirs, owners, modes and mtimes; we capture its entry handler to put our gate in front.
   let tarFsEntry: EntryHandler | undefined;
-  const capture = { on: (event: string, fn: EntryHandler) => { if (event === 'entry') tarFsEntry = fn; return capture; } };
+  const capture = {
+    on: (event: string, fn: EntryHandler) => {
+      if (event === 'entry') tarFsEntry = fn;
+      return capture;
+    },
+  };
   // chown is ours: files we create as root are root's already, so only other owners cost a syscall.
-  tarFs.extract(root, { extract: capture as unknown as tarStream.Extract, umask: 0, validateSymlinks: false, chown: false, fs: syncFs } as tarFs.ExtractOptions);
+  tarFs.extract(root, {
+    extract: capture as unknown as tarStream.Extract,
+    umask: 0,
+    validateSymlinks: false,
+    chown: false,
+    fs: syncFs,
+  } as tarFs.ExtractOptions);
   if (!tarFsEntry) throw new NspodError('INTERNAL', 'tar-fs did not register an entry handler');
   const writeEntry = tarFsEntry;
 
@@ -120,7 +136,8 @@ export async function extractTarball(file: string, root: string, options: Extrac
       if (knownDirs.has(cur)) continue;
       const st = await lstatOrUndefined(cur);
       if (!st) return; // the rest does not exist yet: tar-fs makes it
-      if (st.isSymbolicLink()) throw entryError(label, entry, `would be written through the symlink ${JSON.stringify(path.relative(root, cur))}`);
+      if (st.isSymbolicLink())
+        throw entryError(label, entry, `would be written through the symlink ${JSON.stringify(path.relative(root, cur))}`);
       if (!st.isDirectory()) throw entryError(label, entry, `${JSON.stringify(path.relative(root, cur))} is not a directory`);
       knownDirs.add(cur);
     }
@@ -149,7 +166,8 @@ export async function extractTarball(file: string, root: string, options: Extrac
     await checkParents(rel, raw);
     if (header.type === 'link') {
       const target = entryPath(header.linkname ?? '');
-      if ('refused' in target || target.rel === '') throw entryError(label, raw, `hard link to ${JSON.stringify(header.linkname)} points outside the archive`);
+      if ('refused' in target || target.rel === '')
+        throw entryError(label, raw, `hard link to ${JSON.stringify(header.linkname)} points outside the archive`);
       header.linkname = target.rel;
       await checkParents(target.rel, raw); // the link's target must not sit behind a symlink either
       linkTarget = await lstatOrUndefined(path.join(root, target.rel));
@@ -158,7 +176,8 @@ export async function extractTarball(file: string, root: string, options: Extrac
       skipped.push(raw);
       return 'skip';
     }
-    if (!['file', 'contiguous-file', 'link', 'symlink', 'directory'].includes(header.type ?? '')) throw entryError(label, raw, `unsupported entry type ${header.type}`);
+    if (!['file', 'contiguous-file', 'link', 'symlink', 'directory'].includes(header.type ?? ''))
+      throw entryError(label, raw, `unsupported entry type ${header.type}`);
     if (header.type === 'contiguous-file') header.type = 'file';
 
     const base = path.basename(rel);
@@ -212,14 +231,26 @@ export async function extractTarball(file: string, root: string, options: Extrac
           if (header.type === 'directory' && header.mtime) dirTimes.push([path.join(root, header.name), header.mtime]);
           // tar-fs drops setuid/setgid/sticky; a rootfs needs them (/tmp, su).
           const special = (header.mode ?? 0) & 0o7000;
-          const fix = (p: Promise<unknown>) => p.then(() => next(), (e: unknown) => next(entryError(label, raw, errorMessage(e))));
+          const fix = (p: Promise<unknown>) =>
+            p.then(
+              () => next(),
+              (e: unknown) => next(entryError(label, raw, errorMessage(e))),
+            );
           const written = path.join(root, header.name);
           const before = linkTarget;
           const owner = (header.uid ?? 0) !== 0 || (header.gid ?? 0) !== 0;
           if (header.type === 'link' && before?.isFile()) {
-            fix(chown(written, before.uid, before.gid).then(() => chmod(written, before.mode & 0o7777)).then(() => utimes(written, before.atime, before.mtime)));
+            fix(
+              chown(written, before.uid, before.gid)
+                .then(() => chmod(written, before.mode & 0o7777))
+                .then(() => utimes(written, before.atime, before.mtime)),
+            );
           } else if (owner || special) {
-            const chowned = owner ? (header.type === 'symlink' ? lchown(written, header.uid ?? 0, header.gid ?? 0) : chown(written, header.uid ?? 0, header.gid ?? 0)) : Promise.resolve();
+            const chowned = owner
+              ? header.type === 'symlink'
+                ? lchown(written, header.uid ?? 0, header.gid ?? 0)
+                : chown(written, header.uid ?? 0, header.gid ?? 0)
+              : Promise.resolve();
             // chown clears setuid/setgid, so the mode goes last.
             fix(chowned.then(() => (header.type === 'symlink' ? undefined : chmod(written, (header.mode ?? 0) & 0o7777))));
           } else next();
@@ -242,7 +273,10 @@ export async function extractTarball(file: string, root: string, options: Extrac
       callback(null, chunk);
     },
   });
-  const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [createReadStream(file, { highWaterMark: 1 << 20 }), meter];
+  const stages: (NodeJS.ReadableStream | NodeJS.ReadWriteStream | NodeJS.WritableStream)[] = [
+    createReadStream(file, { highWaterMark: 1 << 20 }),
+    meter,
+  ];
   if (compression === 'gzip') stages.push(createGunzip({ chunkSize: 1 << 16 })); // 64 KiB: half the gunzip time of the 16 KiB default
   stages.push(extractor as unknown as NodeJS.WritableStream);
   try {
@@ -252,16 +286,25 @@ export async function extractTarball(file: string, root: string, options: Extrac
     // A corrupt blob often breaks gunzip or tar first: when its digest is known, say what is really wrong.
     if (options.digest) {
       const actual = await fileDigest(file).catch(() => undefined);
-      if (actual && actual !== options.digest) throw new NspodError('IMAGE_INVALID', `${label}: digest mismatch: expected ${options.digest}, the blob hashes to ${actual}`, { hint: 'the blob is corrupt or was tampered with: fetch the image again', cause: e });
+      if (actual && actual !== options.digest)
+        throw new NspodError('IMAGE_INVALID', `${label}: digest mismatch: expected ${options.digest}, the blob hashes to ${actual}`, {
+          hint: 'the blob is corrupt or was tampered with: fetch the image again',
+          cause: e,
+        });
     }
     const why = errorMessage(e);
-    throw new NspodError('IMAGE_INVALID', `${label}: ${/end of (file|data)/i.test(why) ? `truncated (${why})` : why}`, { hint: 'the archive is incomplete or corrupt: fetch it again', cause: e });
+    throw new NspodError('IMAGE_INVALID', `${label}: ${/end of (file|data)/i.test(why) ? `truncated (${why})` : why}`, {
+      hint: 'the archive is incomplete or corrupt: fetch it again',
+      cause: e,
+    });
   }
   const digest = `sha256:${hash.digest('hex')}`;
   // lutimes: a directory a later entry replaced by a symlink must not pass the change on to the link's target.
   for (const [dir, mtime] of dirTimes.reverse()) await lutimes(dir, mtime, mtime).catch(() => undefined); // gone by a later whiteout
   if (options.digest && options.digest !== digest) {
-    throw new NspodError('IMAGE_INVALID', `${label}: digest mismatch: expected ${options.digest}, the blob hashes to ${digest}`, { hint: 'the blob is corrupt or was tampered with: fetch the image again' });
+    throw new NspodError('IMAGE_INVALID', `${label}: digest mismatch: expected ${options.digest}, the blob hashes to ${digest}`, {
+      hint: 'the blob is corrupt or was tampered with: fetch the image again',
+    });
   }
   return { digest, bytes, contentBytes, entries, skipped };
 }

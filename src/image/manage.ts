@@ -29,7 +29,10 @@ export async function listImages(options: ImageCacheOptions = {}): Promise<Cache
     const entry = await cache.entry(digest);
     if (!entry) continue;
     const lastUsed = await cache.lastUsed(digest);
-    const names = refs.filter((r) => r.digest === digest).map((r) => r.reference).sort();
+    const names = refs
+      .filter((r) => r.digest === digest)
+      .map((r) => r.reference)
+      .sort();
     for (const reference of names.length > 0 ? names : ['']) rows.push({ reference, digest, size: entry.size, lastUsed });
   }
   return rows.sort((a, b) => a.reference.localeCompare(b.reference) || a.digest.localeCompare(b.digest));
@@ -48,7 +51,9 @@ export async function archiveKind(file: string): Promise<'oci-archive' | 'docker
   try {
     await pipeline([createReadStream(file), ...(gzip ? [createGunzip()] : []), extractor as unknown as NodeJS.WritableStream]);
   } catch (e) {
-    throw new NspodError('IMAGE_INVALID', `${file}: not a readable tarball: ${errorMessage(e)}`, { hint: 'give a rootfs tarball, an oci-archive or a docker-archive' });
+    throw new NspodError('IMAGE_INVALID', `${file}: not a readable tarball: ${errorMessage(e)}`, {
+      hint: 'give a rootfs tarball, an oci-archive or a docker-archive',
+    });
   }
   if (names.has('oci-layout') && names.has('index.json')) return 'oci-archive';
   if (names.has('manifest.json') && !names.has('etc/') && !names.has('etc')) return 'docker-archive';
@@ -59,7 +64,12 @@ export async function archiveKind(file: string): Promise<'oci-archive' | 'docker
 export async function importImage(reference: string, file: string, options: ResolveOptions = {}): Promise<ResolvedImage> {
   const abs = path.resolve(options.cwd ?? process.cwd(), file);
   const kind = await archiveKind(abs);
-  const source: ImageSource = kind === 'tar' ? { kind: 'tar', path: abs } : kind === 'oci-archive' ? { kind: 'oci-archive', path: abs } : { kind: 'skopeo', source: `docker-archive:${abs}`, file: abs };
+  const source: ImageSource =
+    kind === 'tar'
+      ? { kind: 'tar', path: abs }
+      : kind === 'oci-archive'
+        ? { kind: 'oci-archive', path: abs }
+        : { kind: 'skopeo', source: `docker-archive:${abs}`, file: abs };
   const cache = new ImageCache(imageRootOf(options));
   const internal = `${kind}:${abs}`;
   const hadInternal = (await cache.ref(internal)) !== undefined;
@@ -84,7 +94,9 @@ export async function removeFromCache(reference: string, options: CacheRemoveOpt
   const digest = /^sha256:[a-f0-9]{64}$/.test(reference) ? reference : refs.find((r) => r.reference === reference)?.digest;
   const known = digest !== undefined && ((await cache.entry(digest)) !== undefined || refs.some((r) => r.reference === reference));
   if (!digest || !known) {
-    throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)} is not in the image cache ${cache.root}`, { hint: 'listImages() shows what is cached' });
+    throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)} is not in the image cache ${cache.root}`, {
+      hint: 'listImages() shows what is cached',
+    });
   }
   const naming = refs.filter((r) => r.digest === digest);
   const others = naming.filter((r) => r.reference !== reference);
@@ -93,7 +105,10 @@ export async function removeFromCache(reference: string, options: CacheRemoveOpt
     return { removedEntry: false, digest };
   }
   const user = await options.inUse(cache.rootfsOf(digest));
-  if (user) throw new NspodError('IMAGE_IN_USE', `image ${JSON.stringify(reference)} (${digest.slice(0, 19)}) is in use by ${user}`, { hint: 'remove the pods that use it first' });
+  if (user)
+    throw new NspodError('IMAGE_IN_USE', `image ${JSON.stringify(reference)} (${digest.slice(0, 19)}) is in use by ${user}`, {
+      hint: 'remove the pods that use it first',
+    });
   await cache.removeEntry(digest);
   for (const r of naming) await cache.dropRef(r.reference);
   return { removedEntry: true, digest };

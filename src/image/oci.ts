@@ -62,7 +62,12 @@ async function readJsonBlob<T>(layout: string, d: Descriptor, what: string): Pro
     throw invalid(layout, `${what} blob ${d.digest} is missing`);
   }
   const actual = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-  if (actual !== d.digest) throw invalid(layout, `${what} blob ${d.digest}: digest mismatch (it hashes to ${actual})`, 'the blob is corrupt: copy the image again');
+  if (actual !== d.digest)
+    throw invalid(
+      layout,
+      `${what} blob ${d.digest}: digest mismatch (it hashes to ${actual})`,
+      'the blob is corrupt: copy the image again',
+    );
   try {
     return JSON.parse(data.toString('utf8')) as T;
   } catch {
@@ -82,8 +87,17 @@ export function selectFromIndex(layout: string, manifests: Descriptor[], tag: st
   if (candidates.length === 1) return candidates[0]!;
   const forHost = candidates.filter((m) => platformMatches(m.platform, host));
   if (forHost.length >= 1) return forHost[0]!;
-  if (candidates.some((m) => m.platform)) throw invalid(layout, `no manifest for ${host.os}/${host.architecture}`, `platforms here: ${candidates.map((m) => m.platform ? `${m.platform.os}/${m.platform.architecture}` : '?').join(', ')}`);
-  throw invalid(layout, `${candidates.length} manifests and no tag given`, `name one: oci:${layout}:TAG (tags here: ${tags.join(', ') || 'none'})`);
+  if (candidates.some((m) => m.platform))
+    throw invalid(
+      layout,
+      `no manifest for ${host.os}/${host.architecture}`,
+      `platforms here: ${candidates.map((m) => (m.platform ? `${m.platform.os}/${m.platform.architecture}` : '?')).join(', ')}`,
+    );
+  throw invalid(
+    layout,
+    `${candidates.length} manifests and no tag given`,
+    `name one: oci:${layout}:TAG (tags here: ${tags.join(', ') || 'none'})`,
+  );
 }
 
 /** Reads index.json and follows it to the image manifest for this host; returns its layers and the config's defaults. */
@@ -93,16 +107,28 @@ export async function readImageManifest(layout: string, tag: string | undefined,
     index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as Index;
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new NspodError(missing ? 'IMAGE_NOT_FOUND' : 'IMAGE_INVALID', `OCI layout ${layout}: ${missing ? 'no index.json' : 'index.json is not JSON'}`, { hint: 'give the directory that holds oci-layout, index.json and blobs/' });
+    throw new NspodError(
+      missing ? 'IMAGE_NOT_FOUND' : 'IMAGE_INVALID',
+      `OCI layout ${layout}: ${missing ? 'no index.json' : 'index.json is not JSON'}`,
+      { hint: 'give the directory that holds oci-layout, index.json and blobs/' },
+    );
   }
   let descriptor = selectFromIndex(layout, index.manifests ?? [], tag, host);
   for (let depth = 0; ; depth++) {
     const doc = await readJsonBlob<Manifest>(layout, descriptor, 'manifest');
-    const isIndex = INDEX_TYPES.has(descriptor.mediaType ?? '') || INDEX_TYPES.has(doc.mediaType ?? '') || (doc.manifests !== undefined && doc.layers === undefined);
+    const isIndex =
+      INDEX_TYPES.has(descriptor.mediaType ?? '') ||
+      INDEX_TYPES.has(doc.mediaType ?? '') ||
+      (doc.manifests !== undefined && doc.layers === undefined);
     if (isIndex) {
       if (depth >= 4) throw invalid(layout, 'image indexes nest too deep');
       const forHost = (doc.manifests ?? []).filter((m) => platformMatches(m.platform, host));
-      if (forHost.length === 0) throw invalid(layout, `image index ${descriptor.digest} has no manifest for ${host.os}/${host.architecture}`, `platforms here: ${(doc.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ')}`);
+      if (forHost.length === 0)
+        throw invalid(
+          layout,
+          `image index ${descriptor.digest} has no manifest for ${host.os}/${host.architecture}`,
+          `platforms here: ${(doc.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`).join(', ')}`,
+        );
       descriptor = forHost[0]!;
       continue;
     }
@@ -111,7 +137,12 @@ export async function readImageManifest(layout: string, tag: string | undefined,
     for (const layer of doc.layers) {
       try {
         const st = await stat(blobPath(layout, layer.digest));
-        if (layer.size !== undefined && st.size !== layer.size) throw invalid(layout, `layer ${layer.digest} is truncated or corrupt: ${st.size} bytes where the manifest says ${layer.size}`, 'the blob is truncated or corrupt: copy the image again');
+        if (layer.size !== undefined && st.size !== layer.size)
+          throw invalid(
+            layout,
+            `layer ${layer.digest} is truncated or corrupt: ${st.size} bytes where the manifest says ${layer.size}`,
+            'the blob is truncated or corrupt: copy the image again',
+          );
       } catch (e) {
         if (e instanceof NspodError) throw e;
         throw invalid(layout, `layer blob ${layer.digest} is missing`);

@@ -21,7 +21,8 @@ export type ImageSource =
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 /** Docker reference: [domain[:port]/]path[:tag][@sha256:hex]. */
-const DOCKER_REFERENCE = /^(?:([a-zA-Z0-9.-]+(?::\d+)?)\/)?([a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+const DOCKER_REFERENCE =
+  /^(?:([a-zA-Z0-9.-]+(?::\d+)?)\/)?([a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*)(?::([A-Za-z0-9_][A-Za-z0-9._-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
 
 /** Splits `PATH[:TAG]` the way skopeo does for oci: references: a trailing `:tag` without a slash is a tag. */
 export function splitPathTag(rest: string): { path: string; tag?: string } {
@@ -44,7 +45,10 @@ export function looksLikeRegistryReference(reference: string): boolean {
 
 /** Classifies a reference; relative paths resolve against `cwd`. Pure: it never looks at the disk. */
 export function parseImageReference(reference: string, cwd: string): ImageSource {
-  if (reference.trim() === '') throw new NspodError('INVALID_SPEC', 'image reference is empty', { hint: 'give a rootfs directory, a tarball, oci:PATH[:TAG] or a registry reference' });
+  if (reference.trim() === '')
+    throw new NspodError('INVALID_SPEC', 'image reference is empty', {
+      hint: 'give a rootfs directory, a tarball, oci:PATH[:TAG] or a registry reference',
+    });
   if (reference === TOOLBOX_IMAGE) return { kind: 'toolbox' };
   const abs = (p: string) => path.resolve(cwd, p);
   const transport = /^([a-z-]+):(.*)$/.exec(reference);
@@ -90,7 +94,18 @@ function splitArchiveReference(rest: string): { path: string } {
 
 /** Node's process.arch → the OCI/Go GOARCH name. */
 export function ociArchitecture(nodeArch: string = process.arch): string {
-  const map: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64', mips: 'mips', mipsel: 'mipsle' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    ia32: '386',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    riscv64: 'riscv64',
+    loong64: 'loong64',
+    mips: 'mips',
+    mipsel: 'mipsle',
+  };
   return map[nodeArch] ?? nodeArch;
 }
 

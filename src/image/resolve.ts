@@ -116,7 +116,9 @@ async function fingerprintOf(file: string, reference: string): Promise<string> {
     if (!st.isFile()) throw new Error('not a regular file');
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   } catch (e) {
-    throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)}: cannot read ${file}: ${errorMessage(e)}`, { hint: 'give the path of an existing tarball' });
+    throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)}: cannot read ${file}: ${errorMessage(e)}`, {
+      hint: 'give the path of an existing tarball',
+    });
   }
 }
 
@@ -132,7 +134,11 @@ async function resolveTarball(file: string, ctx: Resolution): Promise<ResolvedIm
     ctx.reference,
     async (target) => {
       const bar = ctx.progress.layer(path.basename(file), size);
-      const r = await extractTarball(file, target, { label: `image ${JSON.stringify(ctx.reference)}: tarball ${file}`, digest, onBytes: (n) => bar.tick(n) });
+      const r = await extractTarball(file, target, {
+        label: `image ${JSON.stringify(ctx.reference)}: tarball ${file}`,
+        digest,
+        onBytes: (n) => bar.tick(n),
+      });
       bar.done();
       return { defaults: {}, size: r.contentBytes };
     },
@@ -154,7 +160,12 @@ async function resolveLayout(layout: string, tag: string | undefined, ctx: Resol
       for (const [i, layer] of manifest.layers.entries()) {
         const label = `image ${JSON.stringify(ctx.reference)}: layer ${i + 1}/${manifest.layers.length} (${layer.digest.slice(0, 19)})`;
         const bar = ctx.progress.layer(`layer ${i + 1}/${manifest.layers.length}`, layer.size ?? 0);
-        const r = await extractTarball(blobPath(layout, layer.digest), target, { label, digest: layer.digest, whiteouts: true, onBytes: (n) => bar.tick(n) });
+        const r = await extractTarball(blobPath(layout, layer.digest), target, {
+          label,
+          digest: layer.digest,
+          whiteouts: true,
+          onBytes: (n) => bar.tick(n),
+        });
         bar.done();
         bytes += r.bytes;
         contentBytes += r.contentBytes;
@@ -193,9 +204,15 @@ async function resolveWithSkopeo(sourceArg: string, file: string | undefined, ct
     const skopeo = ctx.options.skopeo ?? process.env.NSPOD_SKOPEO ?? 'skopeo';
     const r = await execa(skopeo, ['copy', '--quiet', sourceArg, `oci:${layout}:image`], { reject: false, stdin: 'ignore' });
     if (r.exitCode !== 0) {
-      const why = String(r.stderr || r.stdout || r.message).trim().split('\n').pop();
+      const why = String(r.stderr || r.stdout || r.message)
+        .trim()
+        .split('\n')
+        .pop();
       throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(ctx.reference)}: skopeo copy ${sourceArg} failed: ${why}`, {
-        hint: r.failed && r.exitCode === undefined ? 'install skopeo (scripts/setup does)' : 'check the reference, the network and the registry credentials',
+        hint:
+          r.failed && r.exitCode === undefined
+            ? 'install skopeo (scripts/setup does)'
+            : 'check the reference, the network and the registry credentials',
       });
     }
     return await resolveLayout(layout, 'image', ctx, fingerprint);
@@ -206,7 +223,9 @@ async function resolveWithSkopeo(sourceArg: string, file: string | undefined, ct
 
 function reportUnpack(ctx: Resolution, digest: string, layers: number, bytes: number, started: number): void {
   const ms = Date.now() - started;
-  ctx.progress.finish(`image ${ctx.reference}: unpacked ${layers} layer${layers === 1 ? '' : 's'}, ${(bytes / 1048576).toFixed(1)} MiB in ${ms} ms (${digest.slice(0, 19)})`);
+  ctx.progress.finish(
+    `image ${ctx.reference}: unpacked ${layers} layer${layers === 1 ? '' : 's'}, ${(bytes / 1048576).toFixed(1)} MiB in ${ms} ms (${digest.slice(0, 19)})`,
+  );
   ctx.options.onUnpack?.({ reference: ctx.reference, digest, layers, bytes, ms });
 }
 
@@ -249,5 +268,6 @@ async function isDirectory(dir: string): Promise<boolean> {
 }
 
 async function mustBeDirectory(dir: string, reference: string, hint: string): Promise<void> {
-  if (!(await isDirectory(dir))) throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)}: no rootfs directory at ${dir}`, { hint });
+  if (!(await isDirectory(dir)))
+    throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(reference)}: no rootfs directory at ${dir}`, { hint });
 }

@@ -37,7 +37,11 @@ class SyncFileWriter extends Writable {
   override _construct(callback: (error?: Error | null) => void): void {
     try {
       // O_NOFOLLOW: never write through a link that appeared where the file goes.
-      this.fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
+      this.fd = fs.openSync(
+        this.file,
+        fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW,
+        0o644,
+      );
       callback();
     } catch (e) {
       callback(e as Error);

@@ -90,7 +90,10 @@ export class Field {
   integer(min: number, max = Number.MAX_SAFE_INTEGER): number {
     const value = this.scalar('an integer');
     if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(`must be an integer, not ${describe(value)}`);
-    if (value < min || value > max) this.fail(max === Number.MAX_SAFE_INTEGER ? `must be >= ${min} (it is ${value})` : `must be between ${min} and ${max} (it is ${value})`);
+    if (value < min || value > max)
+      this.fail(
+        max === Number.MAX_SAFE_INTEGER ? `must be >= ${min} (it is ${value})` : `must be between ${min} and ${max} (it is ${value})`,
+      );
     return value;
   }
 
@@ -100,7 +103,8 @@ export class Field {
     return this.node.items.map((pair) => {
       const key = isScalar(pair.key) ? pair.key.value : undefined;
       const keyLine = this.lineOf(pair.key) ?? this.line;
-      if (typeof key !== 'string') throw manifestError(this.ctx.file, `${this.path} (line ${keyLine})`, `keys must be strings, not ${describe(key)}`);
+      if (typeof key !== 'string')
+        throw manifestError(this.ctx.file, `${this.path} (line ${keyLine})`, `keys must be strings, not ${describe(key)}`);
       const line = keyLine;
       return new Field(this.ctx, joinPath(this.path, key), pair.value, line, key);
     });

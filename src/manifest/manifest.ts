@@ -33,7 +33,8 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
   const { file } = options;
   const lines = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (documents.length === 0) throw manifestError(file, 'line 1', 'the manifest is empty', 'expected a document with apiVersion: v1 and kind: Pod');
+  if (documents.length === 0)
+    throw manifestError(file, 'line 1', 'the manifest is empty', 'expected a document with apiVersion: v1 and kind: Pod');
   const warnings: string[] = [];
   const pods: PodSpec[] = [];
   const podNames = new Map<string, number>();
@@ -41,20 +42,30 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
     const startLine = lines.linePos(document.range[0]).line;
     const error = document.errors[0];
     if (error) throw manifestError(file, `line ${lines.linePos(error.pos[0]).line}`, `invalid YAML: ${error.message}`);
-    for (const warning of document.warnings) warnings.push(`${file === undefined ? '' : `${file}: `}line ${lines.linePos(warning.pos[0]).line}: ${warning.message}`);
+    for (const warning of document.warnings)
+      warnings.push(`${file === undefined ? '' : `${file}: `}line ${lines.linePos(warning.pos[0]).line}: ${warning.message}`);
     const ctx: ManifestContext = { file, lines, document, warnings, origins: new Map() };
     const root = new Field(ctx, '', document.contents, startLine);
     if (root.isNull) {
       // `---` at the very end of a stream is a common habit of generators: tolerated there, an error elsewhere.
       if (i === documents.length - 1 && i > 0) continue;
-      throw manifestError(file, `document ${i + 1} (line ${startLine})`, 'is empty', 'expected a document with apiVersion: v1 and kind: Pod');
+      throw manifestError(
+        file,
+        `document ${i + 1} (line ${startLine})`,
+        'is empty',
+        'expected a document with apiVersion: v1 and kind: Pod',
+      );
     }
     const pod = podFromDocument(root);
     validateMapped(pod, ctx);
     const nameOrigin = ctx.origins.get('name')!;
     const firstLine = podNames.get(pod.name);
     if (firstLine !== undefined) {
-      throw manifestError(file, `${nameOrigin.path} (line ${nameOrigin.line})`, `duplicate pod name ${JSON.stringify(pod.name)} (first at line ${firstLine})`);
+      throw manifestError(
+        file,
+        `${nameOrigin.path} (line ${nameOrigin.line})`,
+        `duplicate pod name ${JSON.stringify(pod.name)} (first at line ${firstLine})`,
+      );
     }
     podNames.set(pod.name, nameOrigin.line);
     pods.push(pod);
@@ -69,7 +80,10 @@ export async function loadManifestFile(file: string): Promise<LoadedManifest> {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NspodError('INVALID_SPEC', `${file}: cannot read the manifest (${code ?? String(e)})`, { cause: e, hint: 'give the path of a Kubernetes v1 Pod YAML file' });
+    throw new NspodError('INVALID_SPEC', `${file}: cannot read the manifest (${code ?? String(e)})`, {
+      cause: e,
+      hint: 'give the path of a Kubernetes v1 Pod YAML file',
+    });
   }
   return { ...parseManifest(text, { file }), file, baseDir: path.dirname(path.resolve(file)) };
 }

@@ -8,7 +8,17 @@ import { isIP } from 'node:net';
 import type * as k8s from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { ALL_CAPABILITIES, capabilityName } from '../oci/common.js';
-import { dnsLabelProblem, PROBE_DEFAULTS, type ContainerSpec, type PodSpec, type PortSpec, type Probe, type ProbeKind, type VolumeMount, type VolumeSpec } from '../spec/spec.js';
+import {
+  dnsLabelProblem,
+  PROBE_DEFAULTS,
+  type ContainerSpec,
+  type PodSpec,
+  type PortSpec,
+  type Probe,
+  type ProbeKind,
+  type VolumeMount,
+  type VolumeSpec,
+} from '../spec/spec.js';
 import { Field } from './field.js';
 import { isFractional, isNegative, milliCpuToShares, parseQuantity, quantityBytes, quantityMillis, type Quantity } from './quantity.js';
 
@@ -106,9 +116,10 @@ function keyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return 'its prefix must be a DNS subdomain (example.com/)';
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)))
+    return 'its prefix must be a DNS subdomain (example.com/)';
   if (name.length === 0 || name.length > 63 || !QUALIFIED_NAME.test(name)) {
-    return 'its name must be 1-63 letters, digits, \'-\', \'_\' or \'.\', starting and ending with a letter or digit';
+    return "its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
   }
   return undefined;
 }
@@ -120,7 +131,9 @@ function readLabels(field: Field): Record<string, string> {
     if (problem) entry.fail(`invalid label key: ${problem}`);
     const value = entry.isNull ? '' : entry.string();
     if (value.length > 63 || (value !== '' && !QUALIFIED_NAME.test(value))) {
-      entry.fail(`invalid label value ${JSON.stringify(value)}: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`);
+      entry.fail(
+        `invalid label value ${JSON.stringify(value)}: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`,
+      );
     }
     labels[entry.key] = value;
   }
@@ -218,7 +231,8 @@ function capabilityList(field: Field): string[] {
   return field.items().map((item) => {
     const name = item.string();
     const full = capabilityName(name);
-    if (full !== 'CAP_ALL' && !ALL_CAPABILITIES.includes(full)) item.fail(`unknown capability ${JSON.stringify(name)}`, 'capabilities are named like NET_ADMIN, or ALL');
+    if (full !== 'CAP_ALL' && !ALL_CAPABILITIES.includes(full))
+      item.fail(`unknown capability ${JSON.stringify(name)}`, 'capabilities are named like NET_ADMIN, or ALL');
     return name;
   });
 }
@@ -291,7 +305,8 @@ function resourceAmount(name: ResourceName): Handler<ResourceDraft> {
     const q = parseQuantity(f.scalar('a quantity'));
     if (typeof q === 'string') return f.fail(q);
     if (isNegative(q)) f.fail('must not be negative');
-    if (name === 'memory' && isFractional(q)) f.fail('is a fraction of a byte', 'for mebibytes write Mi (128Mi), for megabytes M (128M); m means thousandths');
+    if (name === 'memory' && isFractional(q))
+      f.fail('is a fraction of a byte', 'for mebibytes write Mi (128Mi), for megabytes M (128M); m means thousandths');
     d[name] = { value: q, field: f };
   };
 }
@@ -434,7 +449,10 @@ function probeRule(kind: ProbeKind): Handler<ContainerDraft> {
     applyTable(f, PROBE, draft);
     if (draft.handlers.length === 0) f.fail('needs one of exec, httpGet or tcpSocket');
     if (draft.handlers.length > 1) draft.handlers[1]!.fail(`a probe has one handler, and this one already has ${draft.handlers[0]!.key}`);
-    draft.probe = { ...draft.probe, ...Object.fromEntries(Object.entries(PROBE_DEFAULTS).filter(([k]) => draft.probe[k as keyof Probe] === undefined)) };
+    draft.probe = {
+      ...draft.probe,
+      ...Object.fromEntries(Object.entries(PROBE_DEFAULTS).filter(([k]) => draft.probe[k as keyof Probe] === undefined)),
+    };
     f.origin(`${d.specPath}.${kind}`);
     d.probes.push(draft);
   };
@@ -515,7 +533,17 @@ const CONTAINER: Table<k8s.Container, ContainerDraft> = {
 
 function readContainers(field: Field, list: 'containers' | 'initContainers'): ContainerDraft[] {
   return field.items().map((item, i) => {
-    const draft: ContainerDraft = { field: item, specPath: `${list}[${i}]`, spec: {}, security: {}, limits: {}, requests: {}, mounts: [], ports: [], probes: [] };
+    const draft: ContainerDraft = {
+      field: item,
+      specPath: `${list}[${i}]`,
+      spec: {},
+      security: {},
+      limits: {},
+      requests: {},
+      mounts: [],
+      ports: [],
+      probes: [],
+    };
     item.origin(draft.specPath);
     applyTable(item, CONTAINER, draft);
     if (draft.spec.name === undefined) item.require('name');
@@ -544,7 +572,8 @@ const HOST_PATH: Table<k8s.HostPathVolumeSource, Partial<{ path: string; type: s
   },
   type: (f, d) => {
     const type = f.string();
-    if (!HOST_PATH_TYPES.includes(type)) f.fail(`${JSON.stringify(type)} must be one of ${HOST_PATH_TYPES.filter(Boolean).join(', ')} or ""`);
+    if (!HOST_PATH_TYPES.includes(type))
+      f.fail(`${JSON.stringify(type)} must be one of ${HOST_PATH_TYPES.filter(Boolean).join(', ')} or ""`);
     if (type !== '') d.type = type;
   },
 };
@@ -647,7 +676,8 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   },
   restartPolicy: (f, d) => {
     const policy = f.string();
-    if (policy !== 'Always' && policy !== 'OnFailure' && policy !== 'Never') return f.fail(`${JSON.stringify(policy)} must be Always, OnFailure or Never`);
+    if (policy !== 'Always' && policy !== 'OnFailure' && policy !== 'Never')
+      return f.fail(`${JSON.stringify(policy)} must be Always, OnFailure or Never`);
     d.spec.restartPolicy = policy;
     f.origin('restartPolicy');
   },
@@ -677,7 +707,7 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   automountServiceAccountToken: NO_ACCOUNTS,
   serviceAccount: NO_ACCOUNTS,
   serviceAccountName: NO_ACCOUNTS,
-  imagePullSecrets: ignored('registry credentials come from skopeo\'s own configuration here'),
+  imagePullSecrets: ignored("registry credentials come from skopeo's own configuration here"),
   affinity: NO_SCHEDULER,
   nodeName: NO_SCHEDULER,
   nodeSelector: NO_SCHEDULER,
@@ -707,7 +737,8 @@ const POD: Table<k8s.Pod, PodDraft> = {
 export function podFromDocument(root: Field): PodSpec {
   if (!root.isMap) root.fail('a manifest document must be a map (apiVersion: v1, kind: Pod, ...)');
   const apiVersion = root.require('apiVersion');
-  if (apiVersion.scalar('a string') !== 'v1') apiVersion.fail(`${JSON.stringify(apiVersion.scalar('a string'))} is not supported: nspod reads apiVersion v1`);
+  if (apiVersion.scalar('a string') !== 'v1')
+    apiVersion.fail(`${JSON.stringify(apiVersion.scalar('a string'))} is not supported: nspod reads apiVersion v1`);
   const kind = root.require('kind');
   if (kind.scalar('a string') !== 'Pod') kind.fail(`${JSON.stringify(kind.scalar('a string'))} is not supported: nspod reads kind Pod`);
 
@@ -717,9 +748,11 @@ export function podFromDocument(root: Field): PodSpec {
   if (draft.spec.name === undefined) metadata.require('name');
   const spec = root.require('spec');
   const containers = draft.containers ?? [];
-  if (containers.length === 0) (spec.get('containers') ?? spec).fail('a pod needs at least one container', 'list them under spec.containers');
+  if (containers.length === 0)
+    (spec.get('containers') ?? spec).fail('a pod needs at least one container', 'list them under spec.containers');
   const initContainers = draft.initContainers ?? [];
-  if (draft.network && draft.spec.hostNetwork) draft.network.fail('conflicts with spec.hostNetwork: true (a pod on the host network has no network of its own)');
+  if (draft.network && draft.spec.hostNetwork)
+    draft.network.fail('conflicts with spec.hostNetwork: true (a pod on the host network has no network of its own)');
 
   const volumeNames = new Set(draft.volumes.map((v) => v.value.name));
   const containerNames = new Set<string>();
@@ -771,9 +804,13 @@ function finishContainer(c: ContainerDraft, pod: PodDraft): ContainerSpec {
   const uid = c.security.runAsUser ?? pod.security.runAsUser;
   const gid = c.security.runAsGroup ?? pod.security.runAsGroup;
   const nonRoot = c.security.runAsNonRoot ?? pod.security.runAsNonRoot;
-  if (gid && !uid) gid.field.fail('needs runAsUser too: nspod does not read an image\'s user');
+  if (gid && !uid) gid.field.fail("needs runAsUser too: nspod does not read an image's user");
   if (nonRoot?.value && (uid === undefined || uid.value === 0)) {
-    nonRoot.field.fail(uid ? `contradicts runAsUser: 0 (line ${uid.field.line})` : 'needs runAsUser: nspod does not read an image\'s user, so it would run as root');
+    nonRoot.field.fail(
+      uid
+        ? `contradicts runAsUser: 0 (line ${uid.field.line})`
+        : "needs runAsUser: nspod does not read an image's user, so it would run as root",
+    );
   }
   if (uid) {
     spec.user = gid ? { uid: uid.value, gid: gid.value } : { uid: uid.value };
@@ -796,7 +833,10 @@ function finishProbe(d: ProbeDraft, c: ContainerDraft): Probe {
   const port = c.ports.find((p) => p.value.name === name)?.value.containerPort;
   if (port === undefined) {
     const names = c.ports.map((p) => p.value.name).filter(Boolean);
-    d.portField.fail(`no port named ${JSON.stringify(name)} in this container's ports`, names.length > 0 ? `its named ports: ${names.join(', ')}` : 'name one under ports, or give the number');
+    d.portField.fail(
+      `no port named ${JSON.stringify(name)} in this container's ports`,
+      names.length > 0 ? `its named ports: ${names.join(', ')}` : 'name one under ports, or give the number',
+    );
   }
   if (d.probe.httpGet) return { ...d.probe, httpGet: { ...d.probe.httpGet, port: port! } };
   return { ...d.probe, tcpSocket: { port: port! } };

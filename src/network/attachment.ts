@@ -13,7 +13,17 @@ import { currentProcessIdentity, type ProcessIdentity } from '../host/proc.js';
 import { bindMountFile, mountPoints } from '../host/mounts.js';
 import { readJson, writeJsonAtomic } from '../host/files.js';
 import type { PodSpec } from '../spec/spec.js';
-import { cniAdd, cniCheck, cniDel, type CniConfList, type CniDns, type CniInvocation, type CniPortMapping, type CniResult, type CniRuntimeConfig } from './cni.js';
+import {
+  cniAdd,
+  cniCheck,
+  cniDel,
+  type CniConfList,
+  type CniDns,
+  type CniInvocation,
+  type CniPortMapping,
+  type CniResult,
+  type CniRuntimeConfig,
+} from './cni.js';
 import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './config.js';
 import { withDirLock } from '../host/lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
@@ -143,12 +153,18 @@ export function portLockDir(root: string): string {
  * Checks the pod's network before anything is made: the mode, the conflist
  * it names, and that no other pod of the state root holds one of its hostPorts.
  */
-export async function planPodNetwork(spec: PodSpec, root: string, options: NetworkOptions = {}, byPods: PortsHeldByPods = async () => []): Promise<NetworkPlan> {
+export async function planPodNetwork(
+  spec: PodSpec,
+  root: string,
+  options: NetworkOptions = {},
+  byPods: PortsHeldByPods = async () => [],
+): Promise<NetworkPlan> {
   validatePodNetwork(spec);
   const resolved = resolveNetworkOptions(options);
   const mode = networkMode(spec, resolved.defaultNetwork);
   const ports = mode === 'cni' ? publishedPorts(spec).map(({ container: _c, ...p }) => p) : [];
-  if (mode === 'none' && publishedPorts(spec).length > 0) throw new NspodError('INVALID_SPEC', 'ports: a pod with network "none" cannot publish hostPorts');
+  if (mode === 'none' && publishedPorts(spec).length > 0)
+    throw new NspodError('INVALID_SPEC', 'ports: a pod with network "none" cannot publish hostPorts');
   if (ports.length > 0) assertPortsFree(ports, await heldPorts(root, spec.name, byPods, false));
   if (mode !== 'cni') return { mode, ports, options: resolved, byPods };
   return { mode, config: await resolveConfList(spec.network ?? resolved.defaultNetwork, resolved), ports, options: resolved, byPods };
@@ -255,7 +271,10 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
   try {
     await cniDel(a.config, inv, a.runtimeConfig, result, { cniPath: a.cniPath });
   } catch (e) {
-    throw new NspodError('NETWORK_FAILED', `releasing the network of pod ${a.pod}: ${errorMessage(e)}`, { cause: e, hint: 'nspod gc retries the release' });
+    throw new NspodError('NETWORK_FAILED', `releasing the network of pod ${a.pod}: ${errorMessage(e)}`, {
+      cause: e,
+      hint: 'nspod gc retries the release',
+    });
   }
   await unpinNetns(a.pin);
   await rm(attachmentFile(root, containerId), { force: true });
@@ -264,7 +283,10 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
 
 /** The IPv4 addresses (CIDR) on `ifName` inside the netns at `netnsPath`; empty when it cannot be read. */
 async function netnsAddresses(netnsPath: string, ifName: string): Promise<string[]> {
-  const r = await execa('nsenter', [`--net=${netnsPath}`, 'ip', '-o', '-4', 'addr', 'show', 'dev', ifName], { reject: false, stdin: 'ignore' });
+  const r = await execa('nsenter', [`--net=${netnsPath}`, 'ip', '-o', '-4', 'addr', 'show', 'dev', ifName], {
+    reject: false,
+    stdin: 'ignore',
+  });
   if (r.exitCode !== 0) return [];
   return [...r.stdout.matchAll(/\binet (\d+\.\d+\.\d+\.\d+\/\d+)/g)].map((m) => m[1]!);
 }
@@ -279,7 +301,11 @@ async function leasedAddresses(a: NetworkAttachment): Promise<string[]> {
     for (const f of await readdir(dir).catch(() => [] as string[])) {
       if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
       const owner = (await readFile(path.join(dir, f), 'utf8').catch(() => '')).split(/\r?\n/);
-      if (owner[0]?.trim() === a.containerId && (owner[1] === undefined || owner[1].trim() === '' || owner[1].trim() === a.invocation.ifName)) found.push(`${f}/32`);
+      if (
+        owner[0]?.trim() === a.containerId &&
+        (owner[1] === undefined || owner[1].trim() === '' || owner[1].trim() === a.invocation.ifName)
+      )
+        found.push(`${f}/32`);
     }
   }
   return found;
@@ -317,7 +343,11 @@ export function networkStatus(mode: NetworkMode, a: NetworkAttachment | undefine
     containerId: a?.containerId,
     network: a?.network,
     podIP: podIPv4(r),
-    ips: (r?.ips ?? []).map((i) => ({ address: i.address, gateway: i.gateway, interface: i.interface === undefined ? undefined : interfaces[i.interface]?.name })),
+    ips: (r?.ips ?? []).map((i) => ({
+      address: i.address,
+      gateway: i.gateway,
+      interface: i.interface === undefined ? undefined : interfaces[i.interface]?.name,
+    })),
     interfaces,
     routes: (r?.routes ?? []).map((x) => ({ dst: x.dst, gw: x.gw })),
     dns: r?.dns,
@@ -355,7 +385,10 @@ export interface ReleasedAttachment {
  * Releases every attachment `orphan` judges (the pod layer decides from its records): CNI DEL by recorded
  * container id (IPAM lease, veth, per-pod iptables chains), then the pin. Idempotent; returns what it released.
  */
-export async function releaseOrphanAttachments(root: string, orphan: (a: NetworkAttachment) => OrphanReason | undefined | Promise<OrphanReason | undefined>): Promise<ReleasedAttachment[]> {
+export async function releaseOrphanAttachments(
+  root: string,
+  orphan: (a: NetworkAttachment) => OrphanReason | undefined | Promise<OrphanReason | undefined>,
+): Promise<ReleasedAttachment[]> {
   const released: ReleasedAttachment[] = [];
   for (const a of await listAttachments(root)) {
     const reason = await orphan(a);

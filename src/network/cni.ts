@@ -87,7 +87,12 @@ export interface CniExecOptions {
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
 /** The JSON one plugin of a list gets on stdin: its own config, the list's name and version, its capability args, the previous result. */
-export function pluginStdin(list: CniConfList, plugin: CniPluginConf, runtimeConfig: CniRuntimeConfig, prevResult?: CniResult): Record<string, unknown> {
+export function pluginStdin(
+  list: CniConfList,
+  plugin: CniPluginConf,
+  runtimeConfig: CniRuntimeConfig,
+  prevResult?: CniResult,
+): Record<string, unknown> {
   const conf: Record<string, unknown> = { ...plugin, cniVersion: list.cniVersion, name: list.name };
   const granted: Record<string, unknown> = {};
   for (const [capability, enabled] of Object.entries(plugin.capabilities ?? {})) {
@@ -116,7 +121,8 @@ export function parseCniResult(stdout: string, plugin: string): CniResult {
   }
   const r = parsed as CniResult;
   for (const key of ['interfaces', 'ips', 'routes'] as const) {
-    if (r[key] !== undefined && !Array.isArray(r[key])) throw new NspodError('NETWORK_FAILED', `CNI plugin ${plugin}: result field ${key} is not a list`);
+    if (r[key] !== undefined && !Array.isArray(r[key]))
+      throw new NspodError('NETWORK_FAILED', `CNI plugin ${plugin}: result field ${key} is not a list`);
   }
   return r;
 }
@@ -134,14 +140,22 @@ export function cniPluginError(plugin: string, command: CniCommand, exitCode: nu
   } catch {
     // not the CNI error format: keep the raw text
   }
-  return new NspodError('NETWORK_FAILED', `CNI plugin ${plugin} failed on ${command}${code !== undefined ? ` (CNI error ${code})` : ''}: ${detail}`, {
-    hint: code === 7 || code === 4 ? 'check the network config' : `see the plugin's own words above; ${command === 'ADD' ? 'nothing of the pod was kept' : 'nspod gc releases what is left'}`,
-  });
+  return new NspodError(
+    'NETWORK_FAILED',
+    `CNI plugin ${plugin} failed on ${command}${code !== undefined ? ` (CNI error ${code})` : ''}: ${detail}`,
+    {
+      hint:
+        code === 7 || code === 4
+          ? 'check the network config'
+          : `see the plugin's own words above; ${command === 'ADD' ? 'nothing of the pod was kept' : 'nspod gc releases what is left'}`,
+    },
+  );
 }
 
 /** The plugin binary for `type`, searched in the CNI path. */
 export function findPlugin(type: string, cniPath: string[]): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(type)) throw new NspodError('NETWORK_FAILED', `CNI plugin type ${JSON.stringify(type)} is not a plain binary name`);
+  if (!/^[A-Za-z0-9._-]+$/.test(type))
+    throw new NspodError('NETWORK_FAILED', `CNI plugin type ${JSON.stringify(type)} is not a plain binary name`);
   const found = findExecutableIn(cniPath, type);
   if (found) return found;
   throw new NspodError('NETWORK_FAILED', `CNI plugin ${type} not found in ${cniPath.join(':')}`, {
@@ -185,7 +199,12 @@ export async function execPlugin(
 }
 
 /** ADD: every plugin in order, each given the previous one's result; the last result is the attachment's. */
-export async function cniAdd(list: CniConfList, inv: CniInvocation, runtimeConfig: CniRuntimeConfig, options: CniExecOptions): Promise<CniResult> {
+export async function cniAdd(
+  list: CniConfList,
+  inv: CniInvocation,
+  runtimeConfig: CniRuntimeConfig,
+  options: CniExecOptions,
+): Promise<CniResult> {
   let prev: CniResult | undefined;
   for (const plugin of list.plugins) {
     const stdout = await execPlugin('ADD', pluginStdin(list, plugin, runtimeConfig, prev), inv, options);
@@ -198,7 +217,13 @@ export async function cniAdd(list: CniConfList, inv: CniInvocation, runtimeConfi
  * DEL: every plugin in reverse, each given the cached ADD result. Every plugin
  * runs even when one fails (so one failure leaks no more than its own part); the first error is thrown.
  */
-export async function cniDel(list: CniConfList, inv: CniInvocation, runtimeConfig: CniRuntimeConfig, prevResult: CniResult | undefined, options: CniExecOptions): Promise<void> {
+export async function cniDel(
+  list: CniConfList,
+  inv: CniInvocation,
+  runtimeConfig: CniRuntimeConfig,
+  prevResult: CniResult | undefined,
+  options: CniExecOptions,
+): Promise<void> {
   let first: unknown;
   for (const plugin of [...list.plugins].reverse()) {
     try {
@@ -211,7 +236,13 @@ export async function cniDel(list: CniConfList, inv: CniInvocation, runtimeConfi
 }
 
 /** CHECK: every plugin in order with the cached result; throws when one finds the attachment broken. */
-export async function cniCheck(list: CniConfList, inv: CniInvocation, runtimeConfig: CniRuntimeConfig, prevResult: CniResult, options: CniExecOptions): Promise<void> {
+export async function cniCheck(
+  list: CniConfList,
+  inv: CniInvocation,
+  runtimeConfig: CniRuntimeConfig,
+  prevResult: CniResult,
+  options: CniExecOptions,
+): Promise<void> {
   if (list.disableCheck) return;
   for (const plugin of list.plugins) {
     await execPlugin('CHECK', pluginStdin(list, plugin, runtimeConfig, prevResult), inv, options);

@@ -90,9 +90,15 @@ export function interfaceNameProblem(name: string): string | undefined {
  */
 export function defaultConfList(o: Pick<ResolvedNetworkOptions, 'bridge' | 'podSubnet' | 'ipamDataDir'>): CniConfList {
   const subnetProblem = ipv4CidrProblem(o.podSubnet);
-  if (subnetProblem) throw new NspodError('INVALID_SPEC', `pod subnet ${JSON.stringify(o.podSubnet)} ${subnetProblem}`, { hint: 'set the podSubnet option or NSPOD_POD_SUBNET' });
+  if (subnetProblem)
+    throw new NspodError('INVALID_SPEC', `pod subnet ${JSON.stringify(o.podSubnet)} ${subnetProblem}`, {
+      hint: 'set the podSubnet option or NSPOD_POD_SUBNET',
+    });
   const bridgeProblem = interfaceNameProblem(o.bridge);
-  if (bridgeProblem) throw new NspodError('INVALID_SPEC', `bridge name ${JSON.stringify(o.bridge)} ${bridgeProblem}`, { hint: 'set the bridge option or NSPOD_BRIDGE' });
+  if (bridgeProblem)
+    throw new NspodError('INVALID_SPEC', `bridge name ${JSON.stringify(o.bridge)} ${bridgeProblem}`, {
+      hint: 'set the bridge option or NSPOD_BRIDGE',
+    });
   return {
     cniVersion: CNI_VERSION,
     name: DEFAULT_NETWORK_NAME,
@@ -136,7 +142,12 @@ export function parseConfList(text: string, file: string): CniConfList {
   for (const [i, p] of (plugins as unknown[]).entries()) {
     if (typeof p !== 'object' || p === null || typeof (p as CniPluginConf).type !== 'string') bad(`plugins[${i}] needs a "type"`);
   }
-  return { cniVersion: obj.cniVersion as string, name: obj.name as string, ...(obj.disableCheck === true ? { disableCheck: true } : {}), plugins: plugins as CniPluginConf[] };
+  return {
+    cniVersion: obj.cniVersion as string,
+    name: obj.name as string,
+    ...(obj.disableCheck === true ? { disableCheck: true } : {}),
+    plugins: plugins as CniPluginConf[],
+  };
 }
 
 /** Every conflist in the config dir, by name (first file in name order wins, as libcni does). */

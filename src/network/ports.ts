@@ -20,7 +20,12 @@ export function publishedPorts(spec: PodSpec): PublishedPort[] {
   for (const c of spec.containers) {
     for (const p of c.ports ?? []) {
       if (p.hostPort === undefined) continue;
-      const mapping: PublishedPort = { container: c.name, hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp' };
+      const mapping: PublishedPort = {
+        container: c.name,
+        hostPort: p.hostPort,
+        containerPort: p.containerPort,
+        protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
+      };
       if (p.hostIP !== undefined && p.hostIP !== '' && p.hostIP !== '0.0.0.0') mapping.hostIP = p.hostIP;
       out.push(mapping);
     }
@@ -30,7 +35,9 @@ export function publishedPorts(spec: PodSpec): PublishedPort[] {
 
 /** Two mappings collide when protocol and port match and their host addresses overlap (no hostIP means every address). */
 export function portsCollide(a: CniPortMapping, b: CniPortMapping): boolean {
-  return a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIP === undefined || b.hostIP === undefined || a.hostIP === b.hostIP);
+  return (
+    a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIP === undefined || b.hostIP === undefined || a.hostIP === b.hostIP)
+  );
 }
 
 export function describePort(p: CniPortMapping): string {
@@ -46,13 +53,16 @@ export function validatePodNetwork(spec: PodSpec): void {
   if (network !== undefined && (typeof network !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network))) {
     bad('network', `${JSON.stringify(network)} must be default, none or the name of a CNI network`);
   }
-  if (spec.hostNetwork && network !== undefined && network !== 'default') bad('network', `a hostNetwork pod uses the host's network, not ${JSON.stringify(network)}`);
+  if (spec.hostNetwork && network !== undefined && network !== 'default')
+    bad('network', `a hostNetwork pod uses the host's network, not ${JSON.stringify(network)}`);
   for (const [i, c] of spec.containers.entries()) {
     for (const [k, p] of (c.ports ?? []).entries()) {
       const at = `containers[${i}].ports[${k}]`;
-      if (p.hostIP !== undefined && p.hostIP !== '' && !isIPv4(p.hostIP)) bad(`${at}.hostIP`, `${JSON.stringify(p.hostIP)} must be an IPv4 address`);
+      if (p.hostIP !== undefined && p.hostIP !== '' && !isIPv4(p.hostIP))
+        bad(`${at}.hostIP`, `${JSON.stringify(p.hostIP)} must be an IPv4 address`);
       if (p.hostPort === undefined) continue;
-      if (spec.hostNetwork && p.hostPort !== p.containerPort) bad(`${at}.hostPort`, `a hostNetwork pod listens on the host itself: hostPort must equal containerPort (${p.containerPort})`);
+      if (spec.hostNetwork && p.hostPort !== p.containerPort)
+        bad(`${at}.hostPort`, `a hostNetwork pod listens on the host itself: hostPort must equal containerPort (${p.containerPort})`);
       if (!spec.hostNetwork && network === 'none') bad(`${at}.hostPort`, 'a pod with network "none" cannot publish ports');
     }
   }
@@ -64,7 +74,10 @@ export function validatePodNetwork(spec: PodSpec): void {
 }
 
 /** The first mapping of `wanted` that another pod already holds, with that pod's name. */
-export function findPortConflict(wanted: CniPortMapping[], held: { pod: string; ports: CniPortMapping[] }[]): { port: CniPortMapping; pod: string } | undefined {
+export function findPortConflict(
+  wanted: CniPortMapping[],
+  held: { pod: string; ports: CniPortMapping[] }[],
+): { port: CniPortMapping; pod: string } | undefined {
   for (const port of wanted) {
     for (const other of held) {
       if (other.ports.some((p) => portsCollide(port, p))) return { port, pod: other.pod };

@@ -40,7 +40,7 @@ export function assertValidSpec(spec: Spec, what: string): void {
   const errors = specErrors(spec);
   if (errors.length > 0) {
     throw new NspodError('INVALID_SPEC', `${what}: config.json does not match the runtime-spec schema: ${errors.slice(0, 3).join('; ')}`, {
-      hint: 'this is a bug in nspod\'s config builder; please report it with the pod spec',
+      hint: "this is a bug in nspod's config builder; please report it with the pod spec",
     });
   }
 }

@@ -142,7 +142,12 @@ export async function startPrepared(
     throw NspodError.wrap(e, `container ${name} failed to start`, 'RUNTIME_FAILED');
   }
   container.startedAt = new Date().toISOString();
-  await appendEvent(record.dir, { type: 'Normal', reason: 'Started', container: name, message: `started container ${name} (pid ${container.pid})` });
+  await appendEvent(record.dir, {
+    type: 'Normal',
+    reason: 'Started',
+    container: name,
+    message: `started container ${name} (pid ${container.pid})`,
+  });
   rollback.add(`container ${name}`, () => destroyContainer(runtime, container.id, container.exitFile, container.pid!, 0));
   record.containers = [...record.containers.filter((r) => r.name !== name), container];
   return container;

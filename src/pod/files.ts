@@ -39,7 +39,12 @@ export async function writePodFiles(podDir: string, spec: PodSpec): Promise<void
 }
 
 /** Once the pod has an IP: its hostname maps to it, and the network's DNS (if it names any) is the pod's resolver. */
-export async function writeNetworkedPodFiles(podDir: string, spec: PodSpec, podIP: string | undefined, dns: CniDns | undefined): Promise<void> {
+export async function writeNetworkedPodFiles(
+  podDir: string,
+  spec: PodSpec,
+  podIP: string | undefined,
+  dns: CniDns | undefined,
+): Promise<void> {
   const etc = path.join(podDir, 'etc');
   // Rewritten in place: the files are bind-mounted into every container by inode.
   await writeFile(path.join(etc, 'hosts'), hostsFile(podHostname(spec), podIP));
@@ -82,7 +87,10 @@ interface HostPathType {
 
 const HOST_PATH_TYPES = new Map<string, HostPathType>([
   ['', { is: () => true, why: 'does not exist (give a type such as DirectoryOrCreate to have it made)' }],
-  ['DirectoryOrCreate', { is: (st) => st.isDirectory(), why: 'is not a directory', create: (p) => mkdir(p, { recursive: true, mode: 0o755 }) }],
+  [
+    'DirectoryOrCreate',
+    { is: (st) => st.isDirectory(), why: 'is not a directory', create: (p) => mkdir(p, { recursive: true, mode: 0o755 }) },
+  ],
   ['Directory', { is: (st) => st.isDirectory(), why: 'is not an existing directory' }],
   ['FileOrCreate', { is: (st) => st.isFile(), why: 'is not a file', create: (p) => writeFile(p, '', { flag: 'a', mode: 0o644 }) }],
   ['File', { is: (st) => st.isFile(), why: 'is not an existing file' }],

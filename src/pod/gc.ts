@@ -122,7 +122,10 @@ async function runtimeContainers(root: string, runtimeOption: string | undefined
     let runtime: Runtime;
     try {
       const preferred = runtimeOption ? Runtime.find(runtimeOption) : undefined;
-      runtime = new Runtime({ runtime: preferred?.name === dirName ? preferred.binary : dirName, root: path.join(root, 'runtime', dirName) });
+      runtime = new Runtime({
+        runtime: preferred?.name === dirName ? preferred.binary : dirName,
+        root: path.join(root, 'runtime', dirName),
+      });
     } catch {
       continue;
     }
@@ -184,7 +187,9 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
   await c.step({ kind: 'network', what: containerId, pod, reason }, () => detachPodNetwork(store.root, containerId, record.network));
   for (const m of mountsUnder(record.dir)) c.removed.push({ kind: 'mount', what: m, pod, reason });
   await unmountAll(record.dir);
-  await c.step({ kind: 'cgroup', what: `/nspod/${podCgroupName(pod, record.uid)}`, pod, reason }, () => removePodCgroup(podCgroupName(pod, record.uid)));
+  await c.step({ kind: 'cgroup', what: `/nspod/${podCgroupName(pod, record.uid)}`, pod, reason }, () =>
+    removePodCgroup(podCgroupName(pod, record.uid)),
+  );
   if (keepsStateDir(c.failed, record.dir)) return; // kept for the next gc: it still names what is left
   await c.step({ kind: 'state-dir', what: record.dir, pod, reason }, () => store.release(pod));
 }
@@ -203,7 +208,9 @@ export function orphanReason(a: NetworkAttachment, record: PodRecord | undefined
  */
 export async function gcNetworks(options: { root?: string | undefined } = {}): Promise<ReleasedAttachment[]> {
   const store = new StateRoot(resolveStateRoot(options.root));
-  return await releaseOrphanAttachments(store.root, async (a) => orphanReason(a, await store.load(a.pod).catch(() => undefined), isProcessAlive(a.creator)));
+  return await releaseOrphanAttachments(store.root, async (a) =>
+    orphanReason(a, await store.load(a.pod).catch(() => undefined), isProcessAlive(a.creator)),
+  );
 }
 
 /**
@@ -246,12 +253,15 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
           const fresh = await store.load(name);
           if (fresh && isHalfMade(fresh)) await removeHalfMadePod(store, fresh, c);
         })
-        .catch((e) => c.removed.push({ kind: 'state-dir', what: store.podDir(name), pod: name, reason: 'half-made', error: errorMessage(e) }));
+        .catch((e) =>
+          c.removed.push({ kind: 'state-dir', what: store.podDir(name), pod: name, reason: 'half-made', error: errorMessage(e) }),
+        );
       continue;
     }
     records.set(name, record);
     const pause = record.pause;
-    if ((record.phase === 'Running' || record.phase === 'Failed') && pause && !isProcessAlive(pause)) failed.push({ pod: name, pausePid: pause.pid });
+    if ((record.phase === 'Running' || record.phase === 'Failed') && pause && !isProcessAlive(pause))
+      failed.push({ pod: name, pausePid: pause.pid });
   }
 
   // Leftovers of pods that are gone or Stopped; a pod dir without a record is being claimed right now, or was dealt with above.

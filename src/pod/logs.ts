@@ -33,7 +33,12 @@ export async function readLogUpTo(file: string, options: { tail?: number } = {})
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const end = bytes.lastIndexOf(0x0a) + 1;
-  const lines = bytes.subarray(0, end).toString('utf8').split('\n').map(parseLogLine).filter((l): l is LogLine => l !== undefined);
+  const lines = bytes
+    .subarray(0, end)
+    .toString('utf8')
+    .split('\n')
+    .map(parseLogLine)
+    .filter((l): l is LogLine => l !== undefined);
   return { lines: options.tail === undefined ? lines : lines.slice(Math.max(0, lines.length - options.tail)), end };
 }
 
@@ -79,7 +84,10 @@ export class LogFollower {
   /** Starts at the end of what is there (`true`), at its beginning (`false`), or at a byte offset. */
   async start(from: boolean | number): Promise<void> {
     if (typeof from === 'number') this.offset = from;
-    else if (from) this.offset = await stat(this.file).then((s) => s.size).catch(() => 0);
+    else if (from)
+      this.offset = await stat(this.file)
+        .then((s) => s.size)
+        .catch(() => 0);
     this.poke();
     try {
       this.watcher = watch(this.file, () => this.poke());

@@ -77,7 +77,9 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
       extraMounts: podMounts(dir, spec, c),
     });
     bundles.push({ container: c.name, path: bundle, config });
-    commands.push(`mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${cdir}/upper,workdir=${cdir}/work ${rootfs}`);
+    commands.push(
+      `mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${cdir}/upper,workdir=${cdir}/work ${rootfs}`,
+    );
     const wakes = wantsExitCommand({ spec, supervised: true, removeWhenDone: options.removeWhenDone }, init);
     const exitCommand = wakes ? ' -x <nspod internal container-exited>' : '';
     const run = `${rt} run -d --pid-file ${cdir}/pid --bundle ${bundle} ${spec.name}.${c.name}`;

@@ -18,7 +18,14 @@ import { NspodError } from '../errors.js';
 import { podCgroupName } from '../oci/common.js';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
 import { validatePodSpec, type PodSpec } from '../spec/spec.js';
-import { attachPodNetwork, cniContainerId, detachPodNetwork, networkStatus, planPodNetwork, type NetworkPlan } from '../network/attachment.js';
+import {
+  attachPodNetwork,
+  cniContainerId,
+  detachPodNetwork,
+  networkStatus,
+  planPodNetwork,
+  type NetworkPlan,
+} from '../network/attachment.js';
 import { currentProcessIdentity, isAlive } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
@@ -170,7 +177,10 @@ export class Pod implements AsyncDisposable {
     await unmountAll(record.rootfs);
     if (!exit || exit.exitCode !== 0) {
       const tail = await logTail(record.logPath, 5);
-      throw new NspodError('RUNTIME_FAILED', `init container ${record.name} exited with code ${exit?.exitCode ?? 'unknown'}${tail ? `: ${tail}` : ''}`);
+      throw new NspodError(
+        'RUNTIME_FAILED',
+        `init container ${record.name} exited with code ${exit?.exitCode ?? 'unknown'}${tail ? `: ${tail}` : ''}`,
+      );
     }
   }
 
@@ -342,10 +352,11 @@ export class Pod implements AsyncDisposable {
     const pod: SupervisedPod = {
       name: this.name,
       dir: this.dir,
-      locked: (fn) => this.store.withLock(this.name, async () => {
-        await this.reload();
-        return await fn(this.record);
-      }),
+      locked: (fn) =>
+        this.store.withLock(this.name, async () => {
+          await this.reload();
+          return await fn(this.record);
+        }),
       save: (record) => this.store.save(record),
       restartLocked: (container) => this.restartLocked(container),
       remove: (options) => this.remove(options),

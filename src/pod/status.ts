@@ -51,13 +51,15 @@ export interface PodStatus {
   createdAt: string;
   runtime: string;
   dir: string;
-  pause: {
-    id: string;
-    pid: number;
-    alive: boolean;
-    bundle: string;
-    namespaces: Record<NamespaceName, { path: string; inode: number }>;
-  } | undefined;
+  pause:
+    | {
+        id: string;
+        pid: number;
+        alive: boolean;
+        bundle: string;
+        namespaces: Record<NamespaceName, { path: string; inode: number }>;
+      }
+    | undefined;
   containers: ContainerStatus[];
   /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
   network: PodNetworkStatus;

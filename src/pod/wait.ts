@@ -67,7 +67,8 @@ export function unreadyReason(c: ContainerStatus): string {
   const failed = (c.probes ?? []).filter((p) => p.lastResult === 'failure' || (p.kind === 'startup' && !c.started));
   const probe = failed.find((p) => p.lastResult === 'failure') ?? failed[0];
   const running = c.started ? 'running, not ready' : 'running, not started';
-  const state = c.state === 'exited' ? `exited with code ${c.exitCode}${c.oomKilled ? ' (OOMKilled)' : ''}` : c.state === 'running' ? running : c.state;
+  const state =
+    c.state === 'exited' ? `exited with code ${c.exitCode}${c.oomKilled ? ' (OOMKilled)' : ''}` : c.state === 'running' ? running : c.state;
   if (!probe) return `container ${c.name} is ${state}`;
   const output = probe.lastOutput ? `: ${probe.lastOutput}` : '';
   const result = probe.lastResult === 'failure' ? `failed ${probe.failures} time(s)${output}` : 'has not succeeded yet';

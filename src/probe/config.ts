@@ -38,7 +38,15 @@ export function hasProbes(c: ContainerSpec): boolean {
 
 function probeLine(index: number, c: ContainerSpec, kind: ProbeKind, p: Probe): string {
   const t = { ...PROBE_DEFAULTS, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) } as Required<Probe>;
-  const head = [index, KIND_WORDS[kind], t.initialDelaySeconds, t.periodSeconds, t.timeoutSeconds, t.successThreshold, t.failureThreshold].map(String);
+  const head = [
+    index,
+    KIND_WORDS[kind],
+    t.initialDelaySeconds,
+    t.periodSeconds,
+    t.timeoutSeconds,
+    t.successThreshold,
+    t.failureThreshold,
+  ].map(String);
   let handler: string[];
   if (p.exec) handler = ['exec', ...p.exec.command];
   else if (p.httpGet) {

@@ -7,7 +7,6 @@ import { assets } from '../paths.js';
 import { isProcessAlive, processStartTime } from '../host/proc.js';
 import { proberConfig, type ProberConfigInput } from './config.js';
 
-
 /** The running prober of a pod, as pod.json records it. */
 export interface ProberRecord {
   pid: number;
@@ -52,7 +51,9 @@ export async function startProber(input: ProberConfigInput, binary = assets.prob
   const result = await execa(binary, [config], { reject: false, stdin: 'ignore' });
   const pid = Number.parseInt(String(result.stdout).trim(), 10);
   if (result.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
-    throw new NspodError('INTERNAL', `nspod-prober did not start: ${String(result.stderr || result.message).trim()}`, { hint: 'run scripts/setup to rebuild pause/build' });
+    throw new NspodError('INTERNAL', `nspod-prober did not start: ${String(result.stderr || result.message).trim()}`, {
+      hint: 'run scripts/setup to rebuild pause/build',
+    });
   }
   const startTime = processStartTime(pid);
   if (startTime === undefined) throw new NspodError('INTERNAL', `nspod-prober (pid ${pid}) exited right after it started`);
@@ -98,9 +99,16 @@ export async function checkFromNetns(
   timeoutSeconds = 1,
   binary = assets.proberBinary,
 ): Promise<{ ok: boolean; output: string; status?: number | undefined }> {
-  const args = check.kind === 'tcp' ? ['--check', 'tcp', netns, String(check.port), String(timeoutSeconds)] : ['--check', 'http', netns, String(check.port), check.path, String(timeoutSeconds)];
+  const args =
+    check.kind === 'tcp'
+      ? ['--check', 'tcp', netns, String(check.port), String(timeoutSeconds)]
+      : ['--check', 'http', netns, String(check.port), check.path, String(timeoutSeconds)];
   const r = await execa(binary, args, { reject: false, stdin: 'ignore', all: true });
   const output = String(r.all ?? '');
   const status = /^HTTP\/\d\.\d (\d{3})/.exec(output)?.[1];
-  return { ok: r.exitCode === 0, output: r.exitCode === undefined && r.signal === 'SIGALRM' ? `timed out after ${timeoutSeconds}s` : output.trim(), status: status === undefined ? undefined : Number(status) };
+  return {
+    ok: r.exitCode === 0,
+    output: r.exitCode === undefined && r.signal === 'SIGALRM' ? `timed out after ${timeoutSeconds}s` : output.trim(),
+    status: status === undefined ? undefined : Number(status),
+  };
 }

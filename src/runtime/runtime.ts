@@ -73,7 +73,9 @@ export class Runtime {
     const binary = findExecutable(wanted);
     if (!binary) {
       throw new NspodError('RUNTIME_MISSING', `container runtime ${JSON.stringify(wanted)} not found`, {
-        hint: wanted.includes('/') ? 'check the path given as the runtime' : `install it (apt-get install ${path.basename(wanted)}) or choose another with --runtime / NSPOD_RUNTIME`,
+        hint: wanted.includes('/')
+          ? 'check the path given as the runtime'
+          : `install it (apt-get install ${path.basename(wanted)}) or choose another with --runtime / NSPOD_RUNTIME`,
       });
     }
     return { binary, name: path.basename(binary) };
@@ -125,7 +127,9 @@ export class Runtime {
       // The shim's own failures say so; any other exit code is the runtime's, passed on.
       if (/^nspod-shim: |^usage: nspod-shim/m.test(String(result.stderr)) || result.exitCode === undefined) {
         const said = String(result.stderr || result.message);
-        throw new NspodError('INTERNAL', `nspod-shim failed for container ${id}: ${said}`, { hint: 'run scripts/setup to rebuild pause/build' });
+        throw new NspodError('INTERNAL', `nspod-shim failed for container ${id}: ${said}`, {
+          hint: 'run scripts/setup to rebuild pause/build',
+        });
       }
       throw this.failure(runtimeArgs, String(result.stderr));
     }
@@ -156,7 +160,10 @@ export class Runtime {
     const args = ['kill', ...(options.all ? ['--all'] : []), id, signal];
     const full = this.args(args);
     const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0 && !/not running|does not exist|no such process|not found|container not running/i.test(String(result.stderr))) {
+    if (
+      result.exitCode !== 0 &&
+      !/not running|does not exist|no such process|not found|container not running/i.test(String(result.stderr))
+    ) {
       throw this.failure(full, String(result.stderr));
     }
   }
@@ -213,7 +220,11 @@ export class Runtime {
     const full = this.args(args);
     const result = await execa(this.binary, full, {
       reject: false,
-      ...(options.inherit ? { stdio: 'inherit' as const } : options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
+      ...(options.inherit
+        ? { stdio: 'inherit' as const }
+        : options.input !== undefined
+          ? { input: options.input }
+          : { stdin: 'ignore' as const }),
       ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     });
     if (result.timedOut) throw new NspodError('TIMEOUT', `${this.name} exec in ${id} timed out after ${options.timeoutMs} ms`);

@@ -34,6 +34,13 @@ export function podOutcome(
   status: { phase: string; containers: readonly { init: boolean; state: string; exitCode?: number | undefined }[] },
 ): PodOutcome | undefined {
   const apps = status.containers.filter((c) => !c.init);
-  const how = status.phase === 'Stopped' ? 'stopped' : status.phase === 'Failed' ? 'failed' : apps.every((c) => exitedForGood(spec, c)) ? 'exited' : undefined;
+  const how =
+    status.phase === 'Stopped'
+      ? 'stopped'
+      : status.phase === 'Failed'
+        ? 'failed'
+        : apps.every((c) => exitedForGood(spec, c))
+          ? 'exited'
+          : undefined;
   return how && { how, exitCode: apps.find((c) => (c.exitCode ?? 0) !== 0)?.exitCode ?? 0 };
 }

@@ -78,7 +78,13 @@ export const PROBE_KINDS = ['startupProbe', 'readinessProbe', 'livenessProbe'] a
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
 /** Kubernetes' probe defaults. */
-export const PROBE_DEFAULTS = { initialDelaySeconds: 0, periodSeconds: 10, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 3 } as const;
+export const PROBE_DEFAULTS = {
+  initialDelaySeconds: 0,
+  periodSeconds: 10,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 3,
+} as const;
 
 /** The number a probe's port names: a number as is, a name through the container's ports; undefined when unknown. */
 export function resolveProbePort(c: Pick<ContainerSpec, 'ports'>, port: number | string): number | undefined {
@@ -92,8 +98,15 @@ export function probeProblem(c: ContainerSpec, kind: ProbeKind, probe: Probe): {
   if (typeof probe !== 'object' || probe === null) return { field: '', why: 'must be an object' };
   if ('grpc' in probe) return { field: '.grpc', why: 'grpc probes are not supported: use exec, httpGet or tcpSocket' };
   const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
-  if (handlers.length !== 1) return { field: '', why: `needs exactly one of exec, httpGet or tcpSocket${handlers.length > 1 ? ` (it has ${handlers.join(' and ')})` : ''}` };
-  if (probe.exec && (!Array.isArray(probe.exec.command) || probe.exec.command.length === 0 || probe.exec.command.some((s) => typeof s !== 'string'))) {
+  if (handlers.length !== 1)
+    return {
+      field: '',
+      why: `needs exactly one of exec, httpGet or tcpSocket${handlers.length > 1 ? ` (it has ${handlers.join(' and ')})` : ''}`,
+    };
+  if (
+    probe.exec &&
+    (!Array.isArray(probe.exec.command) || probe.exec.command.length === 0 || probe.exec.command.some((s) => typeof s !== 'string'))
+  ) {
     return { field: '.exec.command', why: 'must be a non-empty list of strings' };
   }
   const net = probe.httpGet ?? probe.tcpSocket;
@@ -101,16 +114,22 @@ export function probeProblem(c: ContainerSpec, kind: ProbeKind, probe: Probe): {
     const at = probe.httpGet ? '.httpGet' : '.tcpSocket';
     const port = net.port;
     const number = typeof port === 'number' || typeof port === 'string' ? resolveProbePort(c, port) : undefined;
-    if (number === undefined) return { field: `${at}.port`, why: `${JSON.stringify(port)} is neither a port number nor the name of one of the container's ports` };
+    if (number === undefined)
+      return { field: `${at}.port`, why: `${JSON.stringify(port)} is neither a port number nor the name of one of the container's ports` };
     if (!Number.isInteger(number) || number < 1 || number > 65535) return { field: `${at}.port`, why: 'must be a port number 1-65535' };
   }
   if (probe.httpGet) {
-    if (probe.httpGet.path !== undefined && (typeof probe.httpGet.path !== 'string' || !probe.httpGet.path.startsWith('/') || /[\s]/.test(probe.httpGet.path))) {
+    if (
+      probe.httpGet.path !== undefined &&
+      (typeof probe.httpGet.path !== 'string' || !probe.httpGet.path.startsWith('/') || /[\s]/.test(probe.httpGet.path))
+    ) {
       return { field: '.httpGet.path', why: 'must be an absolute path without spaces' };
     }
     for (const [i, h] of (probe.httpGet.httpHeaders ?? []).entries()) {
-      if (typeof h?.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.name)) return { field: `.httpGet.httpHeaders[${i}].name`, why: 'must be an HTTP header name' };
-      if (typeof h.value !== 'string' || /[\r\n]/.test(h.value)) return { field: `.httpGet.httpHeaders[${i}].value`, why: 'must be a string without line breaks' };
+      if (typeof h?.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.name))
+        return { field: `.httpGet.httpHeaders[${i}].name`, why: 'must be an HTTP header name' };
+      if (typeof h.value !== 'string' || /[\r\n]/.test(h.value))
+        return { field: `.httpGet.httpHeaders[${i}].value`, why: 'must be a string without line breaks' };
     }
   }
   const minimum = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 } as const;
@@ -161,7 +180,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function dnsLabelProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
   if (name.length > 63) return `must be at most 63 characters (it has ${name.length})`;
-  if (!DNS_LABEL.test(name)) return 'must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit';
+  if (!DNS_LABEL.test(name)) return "must consist of lowercase letters, digits and '-', and start and end with a letter or digit";
   return undefined;
 }
 
@@ -190,10 +209,14 @@ export function validatePodSpec(spec: PodSpec): void {
     if (volumeNames.has(v.name)) bad(`volumes[${i}].name`, `duplicate volume name ${JSON.stringify(v.name)}`);
     volumeNames.add(v.name);
     if (!v.emptyDir === !v.hostPath) bad(`volumes[${i}]`, 'needs exactly one of emptyDir or hostPath');
-    if (v.hostPath && (typeof v.hostPath.path !== 'string' || !v.hostPath.path.startsWith('/'))) bad(`volumes[${i}].hostPath.path`, 'must be an absolute path');
+    if (v.hostPath && (typeof v.hostPath.path !== 'string' || !v.hostPath.path.startsWith('/')))
+      bad(`volumes[${i}].hostPath.path`, 'must be an absolute path');
   }
   const seen = new Set<string>();
-  const all: [string, ContainerSpec[]][] = [['initContainers', spec.initContainers ?? []], ['containers', spec.containers]];
+  const all: [string, ContainerSpec[]][] = [
+    ['initContainers', spec.initContainers ?? []],
+    ['containers', spec.containers],
+  ];
   for (const [list, containers] of all) {
     for (const [i, c] of containers.entries()) {
       const at = `${list}[${i}]`;
@@ -205,7 +228,8 @@ export function validatePodSpec(spec: PodSpec): void {
       if (typeof c.image !== 'string' || c.image.length === 0) bad(`${at}.image`, 'is required');
       for (const key of ['command', 'args'] as const) {
         const v = c[key];
-        if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))) bad(`${at}.${key}`, 'must be a list of strings');
+        if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string')))
+          bad(`${at}.${key}`, 'must be a list of strings');
       }
       if ((c.command ?? []).length === 0 && (c.args ?? []).length === 0 && c.image === 'busybox') {
         bad(`${at}.command`, 'the busybox toolbox has no default command: give command or args');
@@ -222,13 +246,15 @@ export function validatePodSpec(spec: PodSpec): void {
       }
       for (const [k, m] of (c.volumeMounts ?? []).entries()) {
         if (!volumeNames.has(m.name)) bad(`${at}.volumeMounts[${k}].name`, `no volume named ${JSON.stringify(m.name)}`);
-        if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) bad(`${at}.volumeMounts[${k}].mountPath`, 'must be an absolute path');
+        if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/'))
+          bad(`${at}.volumeMounts[${k}].mountPath`, 'must be an absolute path');
       }
       for (const [k, port] of (c.ports ?? []).entries()) {
         const ok = (n: unknown) => Number.isInteger(n) && (n as number) > 0 && (n as number) < 65536;
         if (!ok(port.containerPort)) bad(`${at}.ports[${k}].containerPort`, 'must be a port number 1-65535');
         if (port.hostPort !== undefined && !ok(port.hostPort)) bad(`${at}.ports[${k}].hostPort`, 'must be a port number 1-65535');
-        if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP') bad(`${at}.ports[${k}].protocol`, 'must be TCP or UDP');
+        if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP')
+          bad(`${at}.ports[${k}].protocol`, 'must be TCP or UDP');
       }
       for (const kind of PROBE_KINDS) {
         const probe = c[kind];

@@ -26,5 +26,10 @@ export function nspod(root: string, args: string[], options: { env?: Record<stri
 
 /** Starts the CLI without waiting for it (foreground `run`). */
 export function nspodSpawn(root: string, args: string[]): ResultPromise {
-  return execa(process.execPath, [NSPOD_BIN, '--root', root, '--runtime', RUNTIME, ...args], { reject: false, stripFinalNewline: false, stdin: 'ignore', env: { NSPOD_RESTART_BACKOFF_MS: '100' } });
+  return execa(process.execPath, [NSPOD_BIN, '--root', root, '--runtime', RUNTIME, ...args], {
+    reject: false,
+    stripFinalNewline: false,
+    stdin: 'ignore',
+    env: { NSPOD_RESTART_BACKOFF_MS: '100' },
+  });
 }

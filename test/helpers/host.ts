@@ -24,7 +24,9 @@ export async function forceClean(root: string): Promise<void> {
     const runtimeRoot = path.join(root, 'runtime', rt);
     if (!existsSync(runtimeRoot)) continue;
     const listed = await execa(rt, ['--root', runtimeRoot, 'list', '-q'], { reject: false });
-    for (const id of String(listed.stdout ?? '').split('\n').filter(Boolean)) {
+    for (const id of String(listed.stdout ?? '')
+      .split('\n')
+      .filter(Boolean)) {
       await execa(rt, ['--root', runtimeRoot, 'kill', id, 'KILL'], { reject: false });
       await execa(rt, ['--root', runtimeRoot, 'delete', '--force', id], { reject: false });
     }
@@ -37,7 +39,9 @@ export async function forceClean(root: string): Promise<void> {
 export async function runtimeContainers(runtimeRoot: string, runtime = RUNTIME): Promise<string[]> {
   if (!existsSync(runtimeRoot)) return [];
   const r = await execa(runtime, ['--root', runtimeRoot, 'list', '-q'], { reject: false });
-  return String(r.stdout ?? '').split('\n').filter(Boolean);
+  return String(r.stdout ?? '')
+    .split('\n')
+    .filter(Boolean);
 }
 
 export async function nsInode(pid: number | 'self', ns: string): Promise<number> {

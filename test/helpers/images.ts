@@ -26,7 +26,14 @@ export async function writeTar(file: string, entries: TarEntry[], gzip = false):
   const done = pipeline([pack as unknown as NodeJS.ReadableStream, ...(gzip ? [createGzip()] : []), createWriteStream(file)]);
   for (const e of entries) {
     const type = e.type ?? 'file';
-    const header: Partial<tarStream.Header> & { name: string } = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000), uid: e.uid ?? 0, gid: e.gid ?? 0 };
+    const header: Partial<tarStream.Header> & { name: string } = {
+      name: e.name,
+      type,
+      mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      mtime: new Date(1_700_000_000_000),
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+    };
     if (e.linkname !== undefined) header.linkname = e.linkname;
     if (type === 'character-device') Object.assign(header, { devmajor: 1, devminor: 3 });
     await new Promise<void>((resolve, reject) => {
@@ -71,7 +78,7 @@ export async function buildLayout(dir: string, config: string[]): Promise<string
   await umoci('unpack', '--image', `${layout}:base`, bundle);
   const rootfs = path.join(bundle, 'rootfs');
   await execa('cp', ['-a', `${assets.toolboxRootfs}/.`, `${rootfs}/`]);
-  await execa('sh', ['-c', 'mkdir -p opq/keep && echo old > opq/old && echo x > opq/keep/x && echo gone > gone', ], { cwd: rootfs });
+  await execa('sh', ['-c', 'mkdir -p opq/keep && echo old > opq/old && echo x > opq/keep/x && echo gone > gone'], { cwd: rootfs });
   await umoci('repack', '--image', `${layout}:v1`, bundle);
   await rm(bundle, { recursive: true, force: true });
   const layer2 = await writeTar(path.join(dir, 'layer2.tar'), [

@@ -47,7 +47,9 @@ export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promis
 
 /** The per-container iptables chain names the bridge (ipMasq) and portmap plugins derive from network name + container id. */
 export function cniChainNames(network: string, containerId: string): string[] {
-  const hash = createHash('sha512').update(network + containerId).digest('hex');
+  const hash = createHash('sha512')
+    .update(network + containerId)
+    .digest('hex');
   return [`CNI-${hash}`.slice(0, 28), `CNI-DN-${hash}`.slice(0, 28)];
 }
 
@@ -106,22 +108,29 @@ export function httpGet(url: string, timeoutMs = 2000): Promise<string> {
 export async function httpGetEventually(url: string, attempts = 40): Promise<string> {
   let last: unknown;
   try {
-    return await eventually(async () => {
-      try {
-        return await httpGet(url, 1000);
-      } catch (e) {
-        last = e;
-        await new Promise((r) => setTimeout(r, 100));
-        return undefined;
-      }
-    }, attempts * 100, `GET ${url}`);
+    return await eventually(
+      async () => {
+        try {
+          return await httpGet(url, 1000);
+        } catch (e) {
+          last = e;
+          await new Promise((r) => setTimeout(r, 100));
+          return undefined;
+        }
+      },
+      attempts * 100,
+      `GET ${url}`,
+    );
   } catch (e) {
     throw last ?? e;
   }
 }
 
 /** A busybox container serving `hello from <hostname>` on port 80. */
-export function webContainer(name = 'web', ports: { containerPort: number; hostPort?: number; protocol?: 'TCP' | 'UDP'; hostIP?: string }[] = []) {
+export function webContainer(
+  name = 'web',
+  ports: { containerPort: number; hostPort?: number; protocol?: 'TCP' | 'UDP'; hostIP?: string }[] = [],
+) {
   return {
     name,
     image: 'busybox',

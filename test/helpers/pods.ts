@@ -12,7 +12,11 @@ export function podName(prefix = 'p'): string {
 }
 
 /** Creates a pod under a fresh state root; it is removed when the test ends, pass or fail. */
-export async function testPod(t: ExecutionContext, spec: Omit<PodSpec, 'name'> & { name?: string }, options: PodOptions = {}): Promise<{ pod: Pod; root: string }> {
+export async function testPod(
+  t: ExecutionContext,
+  spec: Omit<PodSpec, 'name'> & { name?: string },
+  options: PodOptions = {},
+): Promise<{ pod: Pod; root: string }> {
   const root = options.root ?? (await stateRoot(t));
   const pod = await Pod.create({ name: podName(), ...spec } as PodSpec, { runtime: RUNTIME, ...options, root });
   t.teardown(async () => {

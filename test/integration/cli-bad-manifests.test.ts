@@ -14,21 +14,57 @@ const cases: [string, string, RegExp][] = [
   ['unknown field', pod(one('      colour: blue\n')), /spec\.containers\[0\]\.colour \(line 10\): unknown field/],
   ['wrong type', pod(one('      args: 3\n')), /spec\.containers\[0\]\.args \(line 10\)/],
   ['bad pod name', pod(one(), 'Bad_Name'), /metadata\.name \(line 4\)/],
-  ['bad container name', pod('  containers:\n    - name: App\n      image: busybox\n      command: ["true"]\n'), /spec\.containers\[0\]\.name \(line 7\)/],
-  ['duplicate container', pod(`${one()}    - name: app\n      image: busybox\n      command: ["true"]\n`), /spec\.containers\[1\]\.name \(line 10\): duplicate/],
-  ['missing image', pod('  containers:\n    - name: app\n      command: ["true"]\n'), /spec\.containers\[0\]\.image|spec\.containers\[0\] \(line 7\).*image/],
+  [
+    'bad container name',
+    pod('  containers:\n    - name: App\n      image: busybox\n      command: ["true"]\n'),
+    /spec\.containers\[0\]\.name \(line 7\)/,
+  ],
+  [
+    'duplicate container',
+    pod(`${one()}    - name: app\n      image: busybox\n      command: ["true"]\n`),
+    /spec\.containers\[1\]\.name \(line 10\): duplicate/,
+  ],
+  [
+    'missing image',
+    pod('  containers:\n    - name: app\n      command: ["true"]\n'),
+    /spec\.containers\[0\]\.image|spec\.containers\[0\] \(line 7\).*image/,
+  ],
   ['unsupported probe kind', pod(one('      livenessProbe:\n        grpc: { port: 9000 }\n')), /spec\.containers\[0\]\.livenessProbe/],
   ['bad YAML', 'apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n', /line \d+: invalid YAML/],
   ['empty file', '', /the manifest is empty|is empty/],
   ['wrong kind', 'apiVersion: v1\nkind: Deployment\nmetadata:\n  name: x\n', /kind \(line 2\)/],
   ['wrong apiVersion', 'apiVersion: apps/v1\nkind: Pod\nmetadata:\n  name: x\n', /apiVersion \(line 1\)/],
-  ['negative memory limit', pod(one('      resources:\n        limits:\n          memory: -5Mi\n')), /spec\.containers\[0\]\.resources\.limits\.memory \(line 12\)/],
-  ['bad cpu quantity', pod(one('      resources:\n        limits:\n          cpu: lots\n')), /spec\.containers\[0\]\.resources\.limits\.cpu \(line 12\)/],
-  ['volumeMount of no volume', pod(one('      volumeMounts:\n        - name: data\n          mountPath: /data\n')), /spec\.containers\[0\]\.volumeMounts\[0\]\.name \(line 11\)/],
-  ['port out of range', pod(one('      ports:\n        - containerPort: 70000\n')), /spec\.containers\[0\]\.ports\[0\]\.containerPort \(line 11\)/],
+  [
+    'negative memory limit',
+    pod(one('      resources:\n        limits:\n          memory: -5Mi\n')),
+    /spec\.containers\[0\]\.resources\.limits\.memory \(line 12\)/,
+  ],
+  [
+    'bad cpu quantity',
+    pod(one('      resources:\n        limits:\n          cpu: lots\n')),
+    /spec\.containers\[0\]\.resources\.limits\.cpu \(line 12\)/,
+  ],
+  [
+    'volumeMount of no volume',
+    pod(one('      volumeMounts:\n        - name: data\n          mountPath: /data\n')),
+    /spec\.containers\[0\]\.volumeMounts\[0\]\.name \(line 11\)/,
+  ],
+  [
+    'port out of range',
+    pod(one('      ports:\n        - containerPort: 70000\n')),
+    /spec\.containers\[0\]\.ports\[0\]\.containerPort \(line 11\)/,
+  ],
   ['bad restartPolicy', pod(`  restartPolicy: Sometimes\n${one()}`), /spec\.restartPolicy \(line 6\)/],
-  ['missing rootfs directory', pod('  containers:\n    - name: app\n      image: ./no-such-rootfs\n      command: ["true"]\n'), /no-such-rootfs/],
-  ['valueFrom env', pod(one('      env:\n        - name: A\n          valueFrom: { fieldRef: { fieldPath: metadata.name } }\n')), /spec\.containers\[0\]\.env\[0\]\.valueFrom \(line 12\)/],
+  [
+    'missing rootfs directory',
+    pod('  containers:\n    - name: app\n      image: ./no-such-rootfs\n      command: ["true"]\n'),
+    /no-such-rootfs/,
+  ],
+  [
+    'valueFrom env',
+    pod(one('      env:\n        - name: A\n          valueFrom: { fieldRef: { fieldPath: metadata.name } }\n')),
+    /spec\.containers\[0\]\.env\[0\]\.valueFrom \(line 12\)/,
+  ],
 ];
 
 test('bad manifests: exit 1, one line naming the field (and line), and nothing created', async (t) => {

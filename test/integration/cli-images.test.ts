@@ -45,7 +45,10 @@ test('image import, images (table and json), a pod on the imported image, image 
   t.regex(listed.stdout, /^REFERENCE\s+DIGEST\s+SIZE\s+LAST USED\n/);
   t.regex(listed.stdout, new RegExp(`^mybox:1\\s+${digest.slice(0, 19)}\\s+\\d+\\.\\d MB\\s`, 'm'));
   const json = JSON.parse((await cli(['images', '-o', 'json'])).stdout) as { reference: string; digest: string; size: number }[];
-  t.deepEqual(json.map((i) => [i.reference, i.digest]), [['mybox:1', digest]]);
+  t.deepEqual(
+    json.map((i) => [i.reference, i.digest]),
+    [['mybox:1', digest]],
+  );
   t.true(json[0]!.size > 1e6, `size ${json[0]!.size}`);
 
   const file = path.join(work, 'boxed.yaml');
@@ -75,7 +78,7 @@ test('image import, images (table and json), a pod on the imported image, image 
   t.is(pruned.stdout, 'freed 0.0 MB\n');
 });
 
-test('image: ./rootfs.tar.gz is taken relative to the manifest\'s directory, not the caller\'s', async (t) => {
+test("image: ./rootfs.tar.gz is taken relative to the manifest's directory, not the caller's", async (t) => {
   const root = await stateRoot(t, 'cli-img');
   const work = await tempDir(t, 'cli-img-rel');
   const manifestDir = path.join(work, 'app');
@@ -88,6 +91,8 @@ test('image: ./rootfs.tar.gz is taken relative to the manifest\'s directory, not
   t.is(run.exitCode, 0, run.stderr);
   const exec = await nspod(root, ['exec', 'relative', '--', 'ls', '/bin/busybox']);
   t.is(exec.stdout, '/bin/busybox\n', exec.stderr);
-  const images = JSON.parse((await nspod(root, ['--image-root', path.join(work, 'images'), 'images', '-o', 'json'])).stdout) as { digest: string }[];
+  const images = JSON.parse((await nspod(root, ['--image-root', path.join(work, 'images'), 'images', '-o', 'json'])).stdout) as {
+    digest: string;
+  }[];
   t.is(images.length, 1, 'unpacked once into the cache');
 });

@@ -11,7 +11,6 @@ import { RUNTIME, eventually, runtimeContainers, stateRoot } from '../helpers/ho
 import { nspod, NSPOD_BIN, writeManifest } from '../helpers/cli.js';
 import { bridgePorts, httpGetEventually, leaseFiles, slotNetwork } from '../helpers/network.js';
 
-
 const pod = (name: string, containers: string, extra = '') => `apiVersion: v1
 kind: Pod
 metadata:
@@ -45,7 +44,11 @@ test('one file with two Pod documents: run -d starts both and prints both names'
 
 test('a bad second document creates neither pod: invalid YAML field, and an image that cannot be found at create time', async (t) => {
   const root = await stateRoot(t, 'cli-more');
-  const invalid = await writeManifest(root, `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: busybox\n      command: ["sleep", 3600]\n')}`, 'invalid.yaml');
+  const invalid = await writeManifest(
+    root,
+    `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: busybox\n      command: ["sleep", 3600]\n')}`,
+    'invalid.yaml',
+  );
   const r1 = await nspod(root, ['run', '-d', invalid]);
   t.is(r1.exitCode, 1);
   t.is(r1.stderr.split('\n').filter(Boolean).length, 1, r1.stderr);
@@ -54,7 +57,11 @@ test('a bad second document creates neither pod: invalid YAML field, and an imag
   t.deepEqual(await podNames(root), []);
 
   // Valid YAML, but the second pod fails only once its creation starts: the first, already made, is undone.
-  const missing = await writeManifest(root, `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: ./no-such-rootfs\n      command: ["true"]\n')}`, 'missing.yaml');
+  const missing = await writeManifest(
+    root,
+    `${pod('good', sleeper)}---\n${pod('bad', '    - name: app\n      image: ./no-such-rootfs\n      command: ["true"]\n')}`,
+    'missing.yaml',
+  );
   const r2 = await nspod(root, ['run', '-d', missing]);
   t.is(r2.exitCode, 1);
   t.regex(r2.stderr, /no-such-rootfs/);
@@ -83,10 +90,17 @@ test('exec -t gives the command a terminal (/dev/pts/N); without -t it has none'
 test('logs -f prints lines as they come and ends by itself when the container exits for good', async (t) => {
   const root = await stateRoot(t, 'cli-more');
   // The container prints one line, then waits for the test to let it go on: what follows is written while logs -f runs.
-  const file = await writeManifest(root, pod('ticker', `    - name: tick
+  const file = await writeManifest(
+    root,
+    pod(
+      'ticker',
+      `    - name: tick
       image: busybox
       command: ["sh", "-c", "echo before; while [ ! -f /tmp/go ]; do sleep 0.1; done; for i in 1 2 3 4 5; do echo tick $i; sleep 0.1; done"]
-`, '  restartPolicy: Never\n'));
+`,
+      '  restartPolicy: Never\n',
+    ),
+  );
   t.teardown(() => nspod(root, ['rm', '-f', 'ticker']).then(() => undefined));
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
   const follow = nspod(root, ['logs', '-f', 'ticker']);
@@ -111,9 +125,13 @@ test('logs -f prints lines as they come and ends by itself when the container ex
 // Its own bridge and slot of 198.18.0.0/24 (the table in test/helpers/net-slots.ts).
 const PUBLISH_NET = slotNetwork('cliPublish');
 
-test('the seeds\' manifest (examples/seeds.yaml) with -p 18090:8080: the host gets web\'s page, client fetches it over localhost, debug sees eth0; after rm -f nothing is left', async (t) => {
+test("the seeds' manifest (examples/seeds.yaml) with -p 18090:8080: the host gets web's page, client fetches it over localhost, debug sees eth0; after rm -f nothing is left", async (t) => {
   const root = await stateRoot(t, 'cli-pub');
-  const env = { NSPOD_BRIDGE: PUBLISH_NET.bridge, NSPOD_POD_SUBNET: PUBLISH_NET.podSubnet, NSPOD_IPAM_DIR: path.join(root, 'network', 'ipam') };
+  const env = {
+    NSPOD_BRIDGE: PUBLISH_NET.bridge,
+    NSPOD_POD_SUBNET: PUBLISH_NET.podSubnet,
+    NSPOD_IPAM_DIR: path.join(root, 'network', 'ipam'),
+  };
   t.teardown(async () => {
     for (const name of await Pod.list({ root }).catch(() => [] as string[])) {
       await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -122,7 +140,11 @@ test('the seeds\' manifest (examples/seeds.yaml) with -p 18090:8080: the host ge
     await execa('ip', ['link', 'del', PUBLISH_NET.bridge], { reject: false });
   });
   // -p replaces the manifest's hostPort 18080 (the demo's) with one of this test's own.
-  const run = await nspod(root, ['run', '-d', '--wait=30s', '--network', 'default', '-p', '18090:8080', path.join(packageRoot, 'examples', 'seeds.yaml')], { env });
+  const run = await nspod(
+    root,
+    ['run', '-d', '--wait=30s', '--network', 'default', '-p', '18090:8080', path.join(packageRoot, 'examples', 'seeds.yaml')],
+    { env },
+  );
   t.is(run.exitCode, 0, run.stderr);
   t.is(run.stdout, 'seeds\n');
   const inspect = JSON.parse((await nspod(root, ['inspect', 'seeds'])).stdout) as { status: { network: { podIP: string } } };
@@ -130,7 +152,11 @@ test('the seeds\' manifest (examples/seeds.yaml) with -p 18090:8080: the host ge
   t.regex(ip, /^198\.18\.0\.(17[7-9]|18[0-9]|190)$/);
   t.is(await httpGetEventually('http://127.0.0.1:18090/'), 'hello from nspod\n');
   t.is((await bridgePorts(PUBLISH_NET.bridge)).length, 1, 'one veth on the bridge while the pod runs');
-  await eventually(async () => ((await nspod(root, ['logs', 'seeds', 'client'])).stdout.includes('fetch') ? true : undefined), 15_000, 'client to fetch over localhost');
+  await eventually(
+    async () => ((await nspod(root, ['logs', 'seeds', 'client'])).stdout.includes('fetch') ? true : undefined),
+    15_000,
+    'client to fetch over localhost',
+  );
   t.regex((await nspod(root, ['logs', 'seeds', 'client'])).stdout, /^hello from nspod\nfetch \d+ ok$/m);
   const debug = await nspod(root, ['debug', 'seeds', '--', 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
   t.regex(debug.stdout, new RegExp(`eth0\\s+inet ${ip.replace(/\./g, '\\.')}/28`));

@@ -4,7 +4,9 @@ import { nspod, writeManifest } from '../helpers/cli.js';
 
 test('run -d --wait returns once the readiness probe passes, not before; READY goes 0/1 to 1/1', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata: { name: late }
 spec:
@@ -15,14 +17,19 @@ spec:
       readinessProbe:
         httpGet: { path: /, port: 8080 }
         periodSeconds: 1
-`);
+`,
+  );
   t.teardown(() => nspod(root, ['rm', '-f', 'late']).then(() => undefined));
   const started = Date.now();
   const waiting = nspod(root, ['run', '-d', '--wait=30s', file]);
-  const early = await eventually(async () => {
-    const ps = (await nspod(root, ['ps'])).stdout;
-    return /^late\s+0\/1\s+Running/m.test(ps) ? ps : undefined;
-  }, 10000, 'the pod to be listed not ready');
+  const early = await eventually(
+    async () => {
+      const ps = (await nspod(root, ['ps'])).stdout;
+      return /^late\s+0\/1\s+Running/m.test(ps) ? ps : undefined;
+    },
+    10000,
+    'the pod to be listed not ready',
+  );
   t.regex(early, /0\/1/);
   const r = await waiting;
   t.is(r.exitCode, 0, r.stderr);
@@ -35,7 +42,9 @@ spec:
 
 test('a liveness probe that starts failing: the container is restarted, RESTARTS grows, the events say why', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata: { name: alive }
 spec:
@@ -47,14 +56,19 @@ spec:
         exec: { command: ["cat", "/tmp/healthy"] }
         periodSeconds: 1
         failureThreshold: 2
-`);
+`,
+  );
   t.teardown(() => nspod(root, ['rm', '-f', 'alive']).then(() => undefined));
   t.is((await nspod(root, ['run', '-d', '--wait=30s', file])).exitCode, 0);
   t.is((await nspod(root, ['exec', 'alive', '--', 'rm', '/tmp/healthy'])).exitCode, 0);
-  const ps = await eventually(async () => {
-    const out = (await nspod(root, ['ps'])).stdout;
-    return /^alive\s+\d\/1\s+\S+\s+[1-9]/m.test(out) ? out : undefined;
-  }, 30000, 'a restart');
+  const ps = await eventually(
+    async () => {
+      const out = (await nspod(root, ['ps'])).stdout;
+      return /^alive\s+\d\/1\s+\S+\s+[1-9]/m.test(out) ? out : undefined;
+    },
+    30000,
+    'a restart',
+  );
   t.regex(ps, /^alive\s+\d\/1\s+\S+\s+[1-9]\d*\s/m);
   const events = (await nspod(root, ['events', 'alive'])).stdout;
   t.regex(events, /ProbeFailed\s+container\/app\s+Liveness probe failed/);
@@ -66,7 +80,9 @@ spec:
 
 test('a startup probe that never succeeds: killed after its failureThreshold, and --wait fails naming the probe and its output', async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata: { name: never }
 spec:
@@ -79,7 +95,8 @@ spec:
         exec: { command: ["sh", "-c", "echo not yet warmed up; exit 1"] }
         periodSeconds: 1
         failureThreshold: 2
-`);
+`,
+  );
   t.teardown(() => nspod(root, ['rm', '-f', 'never']).then(() => undefined));
   const r = await nspod(root, ['run', '-d', '--wait=30s', file]);
   t.is(r.exitCode, 1);
@@ -90,16 +107,19 @@ spec:
   t.regex((await nspod(root, ['events', 'never'])).stdout, /Killing\s+container\/app/);
 });
 
-test('wait --for=exit returns the apps\' exit code; wait --for=delete returns once the pod is gone', async (t) => {
+test("wait --for=exit returns the apps' exit code; wait --for=delete returns once the pod is gone", async (t) => {
   const root = await stateRoot(t, 'cli-probe');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata: { name: job }
 spec:
   restartPolicy: Never
   containers:
     - { name: work, image: busybox, command: ["sh", "-c", "sleep 1; exit 4"] }
-`);
+`,
+  );
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
   const exited = await nspod(root, ['wait', 'job', '--for=exit', '--timeout=30s']);
   t.is(exited.exitCode, 4);

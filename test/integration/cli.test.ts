@@ -41,10 +41,14 @@ test('run -d, ps, inspect, exec, logs, stop, rm: what each prints, and nothing l
   t.deepEqual(inspect.status.containers.map((c: { name: string }) => c.name).sort(), ['client', 'web']);
   t.true(existsSync(path.join(inspect.status.containers[0].bundle, 'config.json')));
 
-  const got = await eventually(async () => {
-    const r = await nspod(root, ['exec', 'duo', '-c', 'client', '--', 'wget', '-qO-', 'http://127.0.0.1:8080/']);
-    return r.exitCode === 0 ? r : undefined;
-  }, 5000, 'web to answer');
+  const got = await eventually(
+    async () => {
+      const r = await nspod(root, ['exec', 'duo', '-c', 'client', '--', 'wget', '-qO-', 'http://127.0.0.1:8080/']);
+      return r.exitCode === 0 ? r : undefined;
+    },
+    5000,
+    'web to answer',
+  );
   t.is(got.stdout.trim(), 'hello from nspod');
   t.is((await nspod(root, ['exec', 'duo', '--', 'sh', '-c', 'exit 7'])).exitCode, 7, 'exec passes the exit code on');
 
@@ -74,7 +78,11 @@ test('a foreground run streams [container] output and SIGTERM tears everything d
   let seen = '';
   child.stdout?.on('data', (d: Buffer) => (seen += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (seen += d.toString()));
-  await eventually(() => (seen.includes('[web] web says hello') && seen.includes('[web] web warns') ? true : undefined), 10000, 'the pod\'s output to stream');
+  await eventually(
+    () => (seen.includes('[web] web says hello') && seen.includes('[web] web warns') ? true : undefined),
+    10000,
+    "the pod's output to stream",
+  );
   child.kill('SIGTERM');
   const r = await child;
   t.is(r.exitCode, 143);
@@ -85,7 +93,9 @@ test('a foreground run streams [container] output and SIGTERM tears everything d
 
 test('restartPolicy OnFailure: a container that fails twice then succeeds is restarted twice', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata:
   name: flaky
@@ -97,12 +107,18 @@ spec:
       image: busybox
       command: ["sh", "-c", "n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo attempt $n; [ $n -ge 3 ]"]
       volumeMounts: [{ name: state, mountPath: /state }]
-`, 'flaky.yaml');
+`,
+    'flaky.yaml',
+  );
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
-  const line = await eventually(async () => {
-    const ps = (await nspod(root, ['ps'])).stdout;
-    return /Completed/.test(ps) ? ps : undefined;
-  }, 20000, 'the third attempt to succeed');
+  const line = await eventually(
+    async () => {
+      const ps = (await nspod(root, ['ps'])).stdout;
+      return /Completed/.test(ps) ? ps : undefined;
+    },
+    20000,
+    'the third attempt to succeed',
+  );
   t.regex(line, /^flaky\s+0\/1\s+Completed\s+2\s/m);
   t.regex(line, /app=0/);
   t.is((await nspod(root, ['logs', 'flaky'])).stdout, 'attempt 1\nattempt 2\nattempt 3\n');
@@ -112,7 +128,9 @@ spec:
 
 test('init containers run first and in order; an emptyDir written by one container is read by another', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata:
   name: init
@@ -137,14 +155,20 @@ spec:
       image: busybox
       command: ["sleep", "3600"]
       volumeMounts: [{ name: shared, mountPath: /data, readOnly: true }]
-`, 'init.yaml');
+`,
+    'init.yaml',
+  );
   const run = await nspod(root, ['run', '-d', file]);
   t.is(run.exitCode, 0, run.stderr);
   t.is((await nspod(root, ['exec', 'init', '-c', 'reader', '--', 'cat', '/data/order'])).stdout, 'first\nsecond\n');
-  const note = await eventually(async () => {
-    const r = await nspod(root, ['exec', 'init', '-c', 'reader', '--', 'cat', '/data/note']);
-    return r.exitCode === 0 ? r.stdout : undefined;
-  }, 5000, 'the writer');
+  const note = await eventually(
+    async () => {
+      const r = await nspod(root, ['exec', 'init', '-c', 'reader', '--', 'cat', '/data/note']);
+      return r.exitCode === 0 ? r.stdout : undefined;
+    },
+    5000,
+    'the writer',
+  );
   t.is(note, 'from-writer\n');
   const ro = await nspod(root, ['exec', 'init', '-c', 'reader', '--', 'touch', '/data/x']);
   t.not(ro.exitCode, 0, 'a readOnly mount is read-only');
@@ -154,7 +178,9 @@ spec:
 
 test('a failing init container fails the run naming it, and leaves nothing', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata: { name: badinit }
 spec:
@@ -162,14 +188,16 @@ spec:
     - { name: setup, image: busybox, command: ["sh", "-c", "echo cannot set up >&2; exit 3"] }
   containers:
     - { name: app, image: busybox, command: ["sleep", "3600"] }
-`, 'badinit.yaml');
+`,
+    'badinit.yaml',
+  );
   const r = await nspod(root, ['run', '-d', file]);
   t.is(r.exitCode, 1);
   t.regex(r.stderr, /^nspod: pod badinit: init container setup exited with code 3: cannot set up$/m);
   await assertNoLeftovers(t, root);
 });
 
-test('debug runs a host program in the pod\'s network namespace, entered through the pause', async (t) => {
+test("debug runs a host program in the pod's network namespace, entered through the pause", async (t) => {
   const root = await stateRoot(t, 'cli');
   const file = await writeManifest(root, twoContainers('dbg'));
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
@@ -180,7 +208,11 @@ test('debug runs a host program in the pod\'s network namespace, entered through
   const [link, ...links] = r.stdout.trim().split('\n');
   t.is(link, `net:[${inspect.status.pause.namespaces.net.inode}]`);
   t.not(link, `net:[${await nsInode('self', 'net')}]`);
-  t.deepEqual(links.map((l) => l.split(': ')[1]), ['lo'], 'network none: only loopback');
+  t.deepEqual(
+    links.map((l) => l.split(': ')[1]),
+    ['lo'],
+    'network none: only loopback',
+  );
 });
 
 test('--dry-run prints each config.json and the runtime commands, and creates nothing', async (t) => {
@@ -226,7 +258,9 @@ test('usage errors exit 2, failures exit 1 with one line', async (t) => {
 
 test('run -d --rm: the supervisor removes the pod once its apps have exited for good', async (t) => {
   const root = await stateRoot(t, 'cli');
-  const file = await writeManifest(root, `apiVersion: v1
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
 kind: Pod
 metadata: { name: oneshot }
 spec:
@@ -234,13 +268,19 @@ spec:
   containers:
     - { name: a, image: busybox, command: ["sh", "-c", "while [ ! -f /tmp/go ]; do sleep 0.1; done; echo done"] }
     - { name: b, image: busybox, command: ["sh", "-c", "exit 3"] }
-`, 'job.yaml');
+`,
+    'job.yaml',
+  );
   const run = await nspod(root, ['run', '-d', '--rm', file]);
   t.is(run.exitCode, 0, run.stderr);
   // b has exited for good, a waits for the test: the pod stays until a is done too.
   await eventually(async () => ((await nspod(root, ['ps'])).stdout.match(/^oneshot\s.*b=3/m) ? true : undefined), 20_000, 'b to exit');
   t.regex((await nspod(root, ['ps'])).stdout, /^oneshot\s/m, 'still listed while a runs');
   t.is((await nspod(root, ['exec', 'oneshot', '-c', 'a', '--', 'touch', '/tmp/go'])).exitCode, 0);
-  await eventually(async () => ((await nspod(root, ['ps'])).stdout.includes('oneshot') ? undefined : true), 20_000, 'the pod to be removed');
+  await eventually(
+    async () => ((await nspod(root, ['ps'])).stdout.includes('oneshot') ? undefined : true),
+    20_000,
+    'the pod to be removed',
+  );
   await assertNoLeftovers(t, root);
 });

@@ -5,7 +5,7 @@ import { packageRoot } from '../../src/paths.js';
 import { stateRoot, runtimeContainers, RUNTIME } from '../helpers/host.js';
 import { mountsUnder } from '../../src/host/mounts.js';
 
-test('the README\'s API example runs as written and leaves nothing behind', async (t) => {
+test("the README's API example runs as written and leaves nothing behind", async (t) => {
   const root = await stateRoot(t, 'example');
   const r = await execa(path.join(packageRoot, 'node_modules', '.bin', 'tsx'), [path.join(packageRoot, 'examples', 'api.ts')], {
     cwd: packageRoot,

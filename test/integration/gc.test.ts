@@ -52,7 +52,11 @@ test('kill -9 of nspod run between CNI ADD and the end of create: nspod gc remov
   t.is(run.exitCode, 0, run.stderr);
   const healthy = await (await Pod.load('healthy', { root: env.root })).status();
   const doctor = await nspod(env.root, ['doctor'], { env: cliEnv });
-  t.regex(doctor.stdout, new RegExp(`^ok\\s+pod healthy: CNI CHECK ok \\(network nspod, ${healthy.network.podIP!.replace(/\./g, '\\.')},`, 'm'), doctor.stdout);
+  t.regex(
+    doctor.stdout,
+    new RegExp(`^ok\\s+pod healthy: CNI CHECK ok \\(network nspod, ${healthy.network.podIP!.replace(/\./g, '\\.')},`, 'm'),
+    doctor.stdout,
+  );
 
   // The test hook SIGKILLs the CLI itself right after CNI ADD.
   const crashing = nspod(env.root, ['run', '-d', crashedFile], { env: { ...cliEnv, NSPOD_TEST_CRASH_AT: 'after-cni-add' } });
@@ -153,13 +157,16 @@ test('gc removes stray runtime containers, mounts of stopped pods and old empty 
   const mine = (e: PodGcEntry) => ['keep', 'stray', 'stopped', 'dead'].includes(e.pod) || e.what.includes(`gcsweep-${process.pid}-`);
   const report = await gcPods({ root, runtime: RUNTIME });
   const removed = report.removed.filter(mine).map(({ kind, what, pod, reason }) => `${kind} ${what} ${pod} ${reason}`);
-  t.deepEqual(removed.sort(), [
-    `cgroup /nspod/${oldCgroup} gcsweep-${process.pid} pod-gone`,
-    `cgroup /nspod/${stray.cgroup} stray pod-gone`,
-    'container stray stray pod-gone',
-    'container stray.c stray pod-gone',
-    `mount ${leftMount} stopped pod-stopped`,
-  ].sort());
+  t.deepEqual(
+    removed.sort(),
+    [
+      `cgroup /nspod/${oldCgroup} gcsweep-${process.pid} pod-gone`,
+      `cgroup /nspod/${stray.cgroup} stray pod-gone`,
+      'container stray stray pod-gone',
+      'container stray.c stray pod-gone',
+      `mount ${leftMount} stopped pod-stopped`,
+    ].sort(),
+  );
   t.deepEqual(report.failed, [{ pod: 'dead', pausePid: deadPause }]);
 
   t.false(isAlive(strayStatus.pause!.pid));
@@ -172,7 +179,10 @@ test('gc removes stray runtime containers, mounts of stopped pods and old empty 
   t.true(isAlive(keepStatus.pause!.pid));
   t.is((await keep.status()).phase, 'Running');
   t.deepEqual((await Pod.list({ root })).sort(), ['dead', 'keep', 'stopped']);
-  t.deepEqual((await runtimeContainers(path.join(root, 'runtime', RUNTIME))).filter((id) => !id.startsWith('dead')).sort(), ['keep', 'keep.c']);
+  t.deepEqual((await runtimeContainers(path.join(root, 'runtime', RUNTIME))).filter((id) => !id.startsWith('dead')).sort(), [
+    'keep',
+    'keep.c',
+  ]);
 
   const second = await gcPods({ root, runtime: RUNTIME });
   t.deepEqual(second.removed.filter(mine), []);
@@ -197,14 +207,20 @@ if [ "$CNI_COMMAND" = ADD ] || [ -e ${delFails} ]; then
 fi
 `;
   await writeFile(path.join(cni, 'bin', 'refuse'), plugin, { mode: 0o755 });
-  await writeFile(path.join(cni, 'net.d', 'refusing.conflist'), JSON.stringify({ cniVersion: '1.0.0', name: 'refusing', plugins: [{ type: 'refuse' }] }));
+  await writeFile(
+    path.join(cni, 'net.d', 'refusing.conflist'),
+    JSON.stringify({ cniVersion: '1.0.0', name: 'refusing', plugins: [{ type: 'refuse' }] }),
+  );
   const options = { root, runtime: RUNTIME, cniPath: [path.join(cni, 'bin')], cniConfDir: path.join(cni, 'net.d') };
   const spec = { name: 'undone', network: 'refusing', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] };
 
   const error = await t.throwsAsync(Pod.create(spec, options));
   t.log(error!.message);
   t.regex(error!.message, /^pod undone: CNI plugin refuse failed on ADD \(CNI error 999\): refused by the test/);
-  t.regex(error!.message, /; rollback also failed: network attachment: releasing the network of pod undone: CNI plugin refuse failed on DEL/);
+  t.regex(
+    error!.message,
+    /; rollback also failed: network attachment: releasing the network of pod undone: CNI plugin refuse failed on DEL/,
+  );
   t.regex(error!.message, /state dir: kept \S+\/pods\/undone with its record: nspod gc collects what is left of the pod$/);
   const dir = path.join(root, 'pods', 'undone');
   const record = (await readJson<PodRecord>(path.join(dir, 'pod.json')))!;
@@ -221,10 +237,10 @@ fi
 
   await rm(delFails);
   const report = await gcPods({ root, runtime: RUNTIME });
-  t.deepEqual(report.removed.map(({ kind, what, pod, reason, error }) => `${kind} ${what} ${pod} ${reason}${error ? ` ${error}` : ''}`).sort(), [
-    `network ${containerId} undone half-made`,
-    `state-dir ${dir} undone half-made`,
-  ]);
+  t.deepEqual(
+    report.removed.map(({ kind, what, pod, reason, error }) => `${kind} ${what} ${pod} ${reason}${error ? ` ${error}` : ''}`).sort(),
+    [`network ${containerId} undone half-made`, `state-dir ${dir} undone half-made`],
+  );
   await assertNoLeftovers(t, root, { pod: 'undone', pids: [record.pause!.pid] });
   t.deepEqual(await attachmentFiles(root), []);
   t.deepEqual((await gcPods({ root, runtime: RUNTIME })).removed, []);

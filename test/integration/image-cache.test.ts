@@ -17,7 +17,10 @@ test('two resolves of one new image started together unpack it once and share th
   const tarball = await toolboxTarball(dir, true);
   const unpacks: UnpackEvent[] = [];
   const onUnpack = (e: UnpackEvent) => unpacks.push(e);
-  const [a, b] = await Promise.all([resolveImage(tarball, { imageRoot, onUnpack }), resolveImage(`tar:${tarball}`, { imageRoot, onUnpack })]);
+  const [a, b] = await Promise.all([
+    resolveImage(tarball, { imageRoot, onUnpack }),
+    resolveImage(`tar:${tarball}`, { imageRoot, onUnpack }),
+  ]);
   t.is(unpacks.length, 1);
   t.is(a.rootfs, b.rootfs);
   const inode = (await stat(a.rootfs)).ino;
@@ -44,7 +47,7 @@ test('two processes resolving one new OCI image unpack it once (the lock works a
   t.deepEqual(await readdir(path.join(imageRoot, 'locks')), [], 'no lock is left');
 });
 
-test('a lock left by a dead process is broken; a crashed unpack\'s temp dir never becomes an entry', async (t) => {
+test("a lock left by a dead process is broken; a crashed unpack's temp dir never becomes an entry", async (t) => {
   const dir = await tempDir(t, 'img-stale');
   const imageRoot = path.join(dir, 'images');
   const tarball = await toolboxTarball(dir, false);
@@ -93,7 +96,10 @@ test('listImages, importImage, removeImage (refused while in use), pruneImages',
 
   const err = await t.throwsAsync(removeImage('example/app:v2', { imageRoot, inUse: (rootfs) => rootfs === imported.rootfs }));
   t.true(isNspodError(err) && /in use/.test(err.message), String(err));
-  t.true((await listImages({ imageRoot })).some((r) => r.reference === 'example/app:v2'), 'nothing was removed');
+  t.true(
+    (await listImages({ imageRoot })).some((r) => r.reference === 'example/app:v2'),
+    'nothing was removed',
+  );
 
   // The default in-use check reads pod records under the state root.
   const stateRoot = path.join(dir, 'state');

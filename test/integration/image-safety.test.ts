@@ -18,17 +18,24 @@ async function canary(dir: string): Promise<{ file: string; dir: string; check: 
   return {
     file,
     dir: canaryDir,
-    check: async () => (await readFile(file, 'utf8')) === 'untouched\n' && JSON.stringify(await readdir(canaryDir)) === JSON.stringify(before),
+    check: async () =>
+      (await readFile(file, 'utf8')) === 'untouched\n' && JSON.stringify(await readdir(canaryDir)) === JSON.stringify(before),
   };
 }
 
 async function cacheEntries(imageRoot: string): Promise<string[]> {
   const out: string[] = [];
-  for (const sub of ['entries', 'tmp']) out.push(...(await readdir(path.join(imageRoot, sub)).catch(() => [] as string[])).map((n) => `${sub}/${n}`));
+  for (const sub of ['entries', 'tmp'])
+    out.push(...(await readdir(path.join(imageRoot, sub)).catch(() => [] as string[])).map((n) => `${sub}/${n}`));
   return out;
 }
 
-const hostile: { title: string; entries: (canaryFile: string, target: string) => TarEntry[]; entry: (canaryFile: string, target: string) => string; why: RegExp }[] = [
+const hostile: {
+  title: string;
+  entries: (canaryFile: string, target: string) => TarEntry[];
+  entry: (canaryFile: string, target: string) => string;
+  why: RegExp;
+}[] = [
   {
     title: '../ escape',
     entries: (c, target) => [{ name: `${path.relative(target, c)}`, content: 'pwned\n' }],
@@ -186,8 +193,12 @@ test('an OCI layer whose bytes do not match its digest fails, names the layer, a
   const dir = await tempDir(t, 'img-digest');
   const imageRoot = path.join(dir, 'images');
   const layout = await buildLayout(dir, []);
-  const manifest = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')).manifests.find((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name'] === 'v2');
-  const layers = JSON.parse(await readFile(path.join(layout, 'blobs', 'sha256', manifest.digest.slice(7)), 'utf8')).layers as { digest: string }[];
+  const manifest = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')).manifests.find(
+    (m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name'] === 'v2',
+  );
+  const layers = JSON.parse(await readFile(path.join(layout, 'blobs', 'sha256', manifest.digest.slice(7)), 'utf8')).layers as {
+    digest: string;
+  }[];
   const blob = path.join(layout, 'blobs', 'sha256', layers[1]!.digest.slice(7));
   const bytes = await readFile(blob);
   bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff; // same size, one byte off
@@ -202,8 +213,12 @@ test('a truncated OCI layer fails and leaves no cache entry', async (t) => {
   const dir = await tempDir(t, 'img-trunc3');
   const imageRoot = path.join(dir, 'images');
   const layout = await buildLayout(dir, []);
-  const manifest = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')).manifests.find((m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name'] === 'v1');
-  const layers = JSON.parse(await readFile(path.join(layout, 'blobs', 'sha256', manifest.digest.slice(7)), 'utf8')).layers as { digest: string }[];
+  const manifest = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')).manifests.find(
+    (m: { annotations: Record<string, string> }) => m.annotations['org.opencontainers.image.ref.name'] === 'v1',
+  );
+  const layers = JSON.parse(await readFile(path.join(layout, 'blobs', 'sha256', manifest.digest.slice(7)), 'utf8')).layers as {
+    digest: string;
+  }[];
   const blob = path.join(layout, 'blobs', 'sha256', layers[0]!.digest.slice(7));
   await truncate(blob, 4096);
   const err = await t.throwsAsync(resolveImage(`oci:${layout}:v1`, { imageRoot }));
@@ -228,7 +243,7 @@ test('a directory replaced by a symlink to the outside: the final mtime pass doe
   t.true(await c.check());
 });
 
-test('an image whose etc is a symlink to the host\'s /etc: its User is not looked up in the host\'s passwd', async (t) => {
+test("an image whose etc is a symlink to the host's /etc: its User is not looked up in the host's passwd", async (t) => {
   const dir = await tempDir(t, 'image-user');
   const layout = path.join(dir, 'layout');
   const bundle = path.join(dir, 'bundle');

@@ -52,7 +52,7 @@ async function forwardCounters(run: (cmd: string[]) => Promise<{ stdout: string 
 
 const sleeper = { name: 'c', image: 'busybox', command: ['sleep', '3600'] };
 
-test('FORWARD policy DROP with br_netfilter: pods reach each other over HTTP through the firewall plugin\'s ACCEPT rules, which go with the pods; without the plugin the same traffic is dropped', async (t) => {
+test("FORWARD policy DROP with br_netfilter: pods reach each other over HTTP through the firewall plugin's ACCEPT rules, which go with the pods; without the plugin the same traffic is dropped", async (t) => {
   const ns = await privateNetns(t, `nsptfw${process.pid}`);
   // Registered after the netns: teardowns run last-first, so the pods are removed (CNI DEL in the netns) before it goes.
   const env = await netTestEnv(t, 'firewall');
@@ -67,7 +67,14 @@ test('FORWARD policy DROP with br_netfilter: pods reach each other over HTTP thr
     JSON.stringify({
       cniVersion: '1.0.0',
       name: 'nofw',
-      plugins: [{ type: 'bridge', bridge: `${env.bridge}n`, isGateway: true, ipam: { type: 'host-local', ranges: [[{ subnet: `198.18.0.${lastOctet + 8}/29` }]], dataDir: path.join(env.root, 'nofw-ipam') } }],
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: `${env.bridge}n`,
+          isGateway: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: `198.18.0.${lastOctet + 8}/29` }]], dataDir: path.join(env.root, 'nofw-ipam') },
+        },
+      ],
     }),
   );
 
@@ -89,7 +96,10 @@ test('FORWARD policy DROP with br_netfilter: pods reach each other over HTTP thr
   t.is(got.stdout.trim(), 'hello from fw-web', got.stderr);
   const after = await forwardCounters(ns.run);
   // Both directions went through FORWARD and were accepted by the pods' own rules.
-  t.true(after.rules.get(clientOut)! > before.rules.get(clientOut)!, `request packets: ${before.rules.get(clientOut)} -> ${after.rules.get(clientOut)}`);
+  t.true(
+    after.rules.get(clientOut)! > before.rules.get(clientOut)!,
+    `request packets: ${before.rules.get(clientOut)} -> ${after.rules.get(clientOut)}`,
+  );
   t.true(after.rules.get(webOut)! > before.rules.get(webOut)!, `answer packets: ${before.rules.get(webOut)} -> ${after.rules.get(webOut)}`);
 
   // The control: the same two pods on a network without the firewall plugin cannot talk, and FORWARD's policy drops the tries.
@@ -115,10 +125,16 @@ test('FORWARD policy DROP with br_netfilter: pods reach each other over HTTP thr
   await web.remove({ gracePeriodSeconds: 0 });
   await client.remove({ gracePeriodSeconds: 0 });
   const { stdout: rulesLeft } = await ns.run(['iptables-save']);
-  t.deepEqual(rulesLeft.split('\n').filter((l) => l.includes(`${ipWeb}/32`) || l.includes(`${ipClient}/32`)), []);
+  t.deepEqual(
+    rulesLeft.split('\n').filter((l) => l.includes(`${ipWeb}/32`) || l.includes(`${ipClient}/32`)),
+    [],
+  );
   t.deepEqual(await leaseFiles(env.root), []);
   t.deepEqual(await attachmentFiles(env.root), []);
   // Nothing of this happened in the host's own netns.
   const { stdout: hostRules } = await execa('iptables-save');
-  t.deepEqual(hostRules.split('\n').filter((l) => l.includes(`${ipWeb}/32`) || l.includes(`${ipClient}/32`)), []);
+  t.deepEqual(
+    hostRules.split('\n').filter((l) => l.includes(`${ipWeb}/32`) || l.includes(`${ipClient}/32`)),
+    [],
+  );
 });

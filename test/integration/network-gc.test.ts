@@ -7,13 +7,26 @@ import { detachPodNetwork, isPinned } from '../../src/network/attachment.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { isAlive } from '../../src/host/proc.js';
 import { eventually, RUNTIME, runtimeContainers } from '../helpers/host.js';
-import { attachmentFiles, bridgePorts, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
+import {
+  attachmentFiles,
+  bridgePorts,
+  httpGetEventually,
+  iptablesLinesOf,
+  leaseFiles,
+  netTestEnv,
+  networkLeftovers,
+  NO_LEFTOVERS,
+  webContainer,
+} from '../helpers/network.js';
 
 const podModule = fileURLToPath(new URL('../../src/pod/pod.ts', import.meta.url));
 
 test('kill -9 of the pause after ADD, then remove: everything is released; a second DEL succeeds too', async (t) => {
   const env = await netTestEnv(t, 'gcKillPause');
-  const pod = await Pod.create({ name: 'victim', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18200 }])] }, env.options);
+  const pod = await Pod.create(
+    { name: 'victim', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18200 }])] },
+    env.options,
+  );
   const s = await pod.status();
   t.is(await httpGetEventually('http://127.0.0.1:18200/'), 'hello from victim\n');
   process.kill(s.pause!.pid, 'SIGKILL');
@@ -21,7 +34,9 @@ test('kill -9 of the pause after ADD, then remove: everything is released; a sec
   t.is((await pod.status()).phase, 'Failed');
   // The pin keeps the netns (and so the pod's eth0) alive for DEL.
   t.true(isPinned(path.join(s.dir, 'netns')));
-  const attachment = (await (await import('../../src/host/files.js')).readJson<{ network?: import('../../src/network/attachment.js').NetworkAttachment }>(path.join(s.dir, 'pod.json')))!.network!;
+  const attachment = (await (
+    await import('../../src/host/files.js')
+  ).readJson<{ network?: import('../../src/network/attachment.js').NetworkAttachment }>(path.join(s.dir, 'pod.json')))!.network!;
   await pod.remove({ gracePeriodSeconds: 0 });
   t.deepEqual(await networkLeftovers(env, [s.network.containerId!], [s.network.podIP!]), NO_LEFTOVERS);
   // DEL again, from the cached attachment, with the netns gone: plugins find nothing and say so without failing.
@@ -50,7 +65,10 @@ console.log('create returned');`;
   const containerId = (await attachmentFiles(env.root))[0]!.replace(/\.json$/, '');
   // The ADD result was never saved: the firewall plugin's rules are keyed by the pod's address, which DEL must rebuild.
   const leased = await leaseFiles(env.root);
-  t.true((await iptablesLinesOf('nspod', [], leased)).some((l) => l.includes(`-s ${leased[0]}/32 -j ACCEPT`)), 'firewall rule of the half-made pod');
+  t.true(
+    (await iptablesLinesOf('nspod', [], leased)).some((l) => l.includes(`-s ${leased[0]}/32 -j ACCEPT`)),
+    'firewall rule of the half-made pod',
+  );
 
   const released = await gcNetworks({ root: env.root });
   t.deepEqual(released, [{ containerId, pod: 'crashed', reason: 'half-made' }]);

@@ -20,8 +20,12 @@ test('two state roots on the built-in network share its host-wide lease dir: the
   const { ipamDataDir: _b, ...optionsTwo } = two.options;
   const pods = [];
   for (let i = 0; i < 3; i++) {
-    pods.push(await Pod.create({ name: `root1-${i}`, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, optionsOne));
-    pods.push(await Pod.create({ name: `root2-${i}`, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, optionsTwo));
+    pods.push(
+      await Pod.create({ name: `root1-${i}`, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, optionsOne),
+    );
+    pods.push(
+      await Pod.create({ name: `root2-${i}`, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, optionsTwo),
+    );
   }
   const statuses = await Promise.all(pods.map((p) => p.status()));
   const ips = statuses.map((s) => s.network.podIP!);

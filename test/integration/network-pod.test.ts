@@ -3,7 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Pod } from '../../src/pod/pod.js';
 import { nsInode } from '../helpers/host.js';
-import { attachmentFiles, httpGetEventually, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
+import {
+  attachmentFiles,
+  httpGetEventually,
+  leaseFiles,
+  netTestEnv,
+  networkLeftovers,
+  NO_LEFTOVERS,
+  webContainer,
+} from '../helpers/network.js';
 
 function inSubnet(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');
@@ -25,7 +33,10 @@ test('a pod gets an address of the pod subnet; another pod and the host reach it
   t.true(inSubnet(ipA, env.podSubnet), `${ipA} in ${env.podSubnet}`);
   t.true(inSubnet(ipB, env.podSubnet), `${ipB} in ${env.podSubnet}`);
   t.not(ipA, ipB);
-  t.deepEqual(sa.network.routes.map((r) => r.dst), ['0.0.0.0/0']);
+  t.deepEqual(
+    sa.network.routes.map((r) => r.dst),
+    ['0.0.0.0/0'],
+  );
   t.is(sa.network.ips[0]!.interface, 'eth0');
   // The address status reports is the one on the pod's eth0.
   t.regex((await a.exec('web', ['ip', '-o', '-4', 'addr', 'show', 'eth0'])).stdout, new RegExp(`inet ${ipA.replace(/\./g, '\\.')}/28`));
@@ -54,19 +65,28 @@ test('a pod gets an address of the pod subnet; another pod and the host reach it
 
 test('hostNetwork: the containers are in the host netns; network none: only lo', async (t) => {
   const env = await netTestEnv(t, 'hostAndNone');
-  const host = await Pod.create({ name: 'hostnet', hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
+  const host = await Pod.create(
+    { name: 'hostnet', hostNetwork: true, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
+    env.options,
+  );
   const hs = await host.status();
   t.is(hs.network.mode, 'host');
   t.is(hs.network.podIP, undefined);
   t.is(await nsInode(hs.containers[0]!.pid!, 'net'), await nsInode('self', 'net'));
   t.is(await nsInode(hs.pause!.pid, 'net'), await nsInode('self', 'net'));
 
-  const none = await Pod.create({ name: 'nonet', network: 'none', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
+  const none = await Pod.create(
+    { name: 'nonet', network: 'none', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
+    env.options,
+  );
   const ns = await none.status();
   t.is(ns.network.mode, 'none');
   t.not(await nsInode(ns.containers[0]!.pid!, 'net'), await nsInode('self', 'net'));
   const links = (await none.exec('c', ['ip', '-o', 'link'])).stdout.split('\n').filter(Boolean);
-  t.deepEqual(links.map((l) => l.split(':')[1]!.trim()), ['lo']);
+  t.deepEqual(
+    links.map((l) => l.split(':')[1]!.trim()),
+    ['lo'],
+  );
   t.deepEqual(await attachmentFiles(env.root), []);
   await host.remove({ gracePeriodSeconds: 0 });
   await none.remove({ gracePeriodSeconds: 0 });
@@ -83,11 +103,20 @@ test('a pod on a named network from the config dir; an unknown network name fail
     JSON.stringify({
       cniVersion: '1.0.0',
       name: 'nspt-named',
-      plugins: [{ type: 'bridge', bridge: env.bridge, isGateway: true, ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: path.join(env.root, 'named-ipam') } }],
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: env.bridge,
+          isGateway: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet }]], dataDir: path.join(env.root, 'named-ipam') },
+        },
+      ],
     }),
   );
   const opts = { ...env.options, cniConfDir: confDir };
-  const err = await t.throwsAsync(Pod.create({ name: 'lost', network: 'nowhere', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] }, opts));
+  const err = await t.throwsAsync(
+    Pod.create({ name: 'lost', network: 'nowhere', containers: [{ name: 'c', image: 'busybox', command: ['true'] }] }, opts),
+  );
   t.is((err as { code?: string }).code, 'INVALID_SPEC');
   t.regex(err!.message, /no CNI network named "nowhere"/);
   t.deepEqual(await Pod.list(opts), []);

@@ -5,7 +5,18 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { Pod } from '../../src/pod/pod.js';
 import { RUNTIME, eventually, runtimeContainers } from '../helpers/host.js';
-import { attachmentFiles, bridgePorts, httpGet, httpGetEventually, iptablesLinesOf, leaseFiles, netTestEnv, networkLeftovers, NO_LEFTOVERS, webContainer } from '../helpers/network.js';
+import {
+  attachmentFiles,
+  bridgePorts,
+  httpGet,
+  httpGetEventually,
+  iptablesLinesOf,
+  leaseFiles,
+  netTestEnv,
+  networkLeftovers,
+  NO_LEFTOVERS,
+  webContainer,
+} from '../helpers/network.js';
 
 /**
  * A stand-in for the host's own address: one address of 198.18.1.0/24 on an
@@ -62,21 +73,32 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
     await new Promise<void>((resolve, reject) => socket.send('udp-ping\n', 18183, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
   }
   // The datagrams are counted as they are dropped: wait for the count instead of a fixed time.
-  const udpAfter = await eventually(async () => {
-    const c = await udpCounters();
-    return c.NoPorts! - udpBefore.NoPorts! >= 20 ? c : undefined;
-  }, 2000, 'the 20 datagrams to be counted').catch(async () => await udpCounters());
+  const udpAfter = await eventually(
+    async () => {
+      const c = await udpCounters();
+      return c.NoPorts! - udpBefore.NoPorts! >= 20 ? c : undefined;
+    },
+    2000,
+    'the 20 datagrams to be counted',
+  ).catch(async () => await udpCounters());
   t.true(udpAfter.NoPorts! - udpBefore.NoPorts! >= 20, `NoPorts ${udpBefore.NoPorts} -> ${udpAfter.NoPorts}`);
 
   const ids = [s.network.containerId!];
   const during = await networkLeftovers(env, ids, [s.network.podIP!]);
   t.is(during.veths.length, 1);
-  t.true(during.chains.some((l) => l.includes('18182')), 'portmap rules while the pod runs');
+  t.true(
+    during.chains.some((l) => l.includes('18182')),
+    'portmap rules while the pod runs',
+  );
   await pod.remove({ gracePeriodSeconds: 0 });
 
   t.deepEqual(await networkLeftovers(env, ids, [s.network.podIP!]), NO_LEFTOVERS);
   const { stdout: rules } = await execa('iptables-save');
-  t.deepEqual(rules.split('\n').filter((l) => /\b1818[234]\b/.test(l)), [], 'no rule mentions the published ports');
+  t.deepEqual(
+    rules.split('\n').filter((l) => /\b1818[234]\b/.test(l)),
+    [],
+    'no rule mentions the published ports',
+  );
   // The port is free: a server of the host's own gets the connection now.
   const server = http.createServer((_req, res) => res.end('host server\n'));
   await new Promise<void>((resolve) => server.listen(18182, '127.0.0.1', resolve));
@@ -86,8 +108,16 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
 
 test('a second pod asking for a hostPort another pod holds is refused before anything is made', async (t) => {
   const env = await netTestEnv(t, 'portsConflict');
-  const holder = await Pod.create({ name: 'holder', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18190 }])] }, env.options);
-  const before = { veths: await bridgePorts(env.bridge), leases: await leaseFiles(env.root), attachments: await attachmentFiles(env.root), containers: await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)) };
+  const holder = await Pod.create(
+    { name: 'holder', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18190 }])] },
+    env.options,
+  );
+  const before = {
+    veths: await bridgePorts(env.bridge),
+    leases: await leaseFiles(env.root),
+    attachments: await attachmentFiles(env.root),
+    containers: await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)),
+  };
   for (const [name, port] of [
     ['taker', { containerPort: 8080, hostPort: 18190 }],
     ['taker-ip', { containerPort: 8080, hostPort: 18190, hostIP: '198.18.1.3' }],
@@ -98,17 +128,33 @@ test('a second pod asking for a hostPort another pod holds is refused before any
   }
   t.deepEqual(await Pod.list(env.options), ['holder']);
   t.deepEqual(
-    { veths: await bridgePorts(env.bridge), leases: await leaseFiles(env.root), attachments: await attachmentFiles(env.root), containers: await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)) },
+    {
+      veths: await bridgePorts(env.bridge),
+      leases: await leaseFiles(env.root),
+      attachments: await attachmentFiles(env.root),
+      containers: await runtimeContainers(path.join(env.root, 'runtime', RUNTIME)),
+    },
     before,
   );
   // The same number over UDP is another port.
-  const udp = await Pod.create({ name: 'udp-same-number', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 9000, hostPort: 18190, protocol: 'UDP' }] }] }, env.options);
+  const udp = await Pod.create(
+    {
+      name: 'udp-same-number',
+      containers: [
+        { name: 'c', image: 'busybox', command: ['sleep', '3600'], ports: [{ containerPort: 9000, hostPort: 18190, protocol: 'UDP' }] },
+      ],
+    },
+    env.options,
+  );
   t.is((await udp.status()).network.ports[0]!.protocol, 'udp');
   const ids = [(await holder.status()).network.containerId!, (await udp.status()).network.containerId!];
   await udp.remove({ gracePeriodSeconds: 0 });
   await holder.remove({ gracePeriodSeconds: 0 });
   // Once the holder is gone, the port can be had.
-  const taker = await Pod.create({ name: 'taker', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18190 }])] }, env.options);
+  const taker = await Pod.create(
+    { name: 'taker', containers: [webContainer('web', [{ containerPort: 80, hostPort: 18190 }])] },
+    env.options,
+  );
   t.is(await httpGetEventually('http://127.0.0.1:18190/'), 'hello from taker\n');
   ids.push((await taker.status()).network.containerId!);
   await taker.remove({ gracePeriodSeconds: 0 });

@@ -6,7 +6,11 @@ import { testPod } from '../helpers/pods.js';
 import { eventually } from '../helpers/host.js';
 
 async function exited(pod: Pod): Promise<void> {
-  await eventually(async () => ((await pod.status()).containers[0]!.state === 'exited' ? true : undefined), 30_000, 'the container to exit');
+  await eventually(
+    async () => ((await pod.status()).containers[0]!.state === 'exited' ? true : undefined),
+    30_000,
+    'the container to exit',
+  );
 }
 
 test('a container over its 32Mi memory limit: exit record oomKilled with code 137, an OOMKilled event', async (t) => {
@@ -44,7 +48,14 @@ test('a container that exits by itself within its memory limit is not oomKilled'
   const { pod } = await testPod(t, {
     network: 'none',
     restartPolicy: 'Never',
-    containers: [{ name: 'small', image: 'busybox', command: ['sh', '-c', 'x=$(head -c 1000000 /dev/zero | tr "\\0" a); exit 3'], resources: { memoryBytes: 32 * 1024 * 1024 } }],
+    containers: [
+      {
+        name: 'small',
+        image: 'busybox',
+        command: ['sh', '-c', 'x=$(head -c 1000000 /dev/zero | tr "\\0" a); exit 3'],
+        resources: { memoryBytes: 32 * 1024 * 1024 },
+      },
+    ],
   });
   await exited(pod);
   await t.throwsAsync(pod.waitReady({ timeout: 5_000 }), { message: /exited with code 3/ });

@@ -32,7 +32,8 @@ test('pause -v prints its version and exits 0', async (t) => {
 });
 
 test('pause, shim, reaper and prober are statically linked (no ELF interpreter)', async (t) => {
-  for (const bin of [assets.pauseBinary, assets.shimBinary, assets.reaperBinary, assets.proberBinary]) t.false(await hasInterpreter(bin), bin);
+  for (const bin of [assets.pauseBinary, assets.shimBinary, assets.reaperBinary, assets.proberBinary])
+    t.false(await hasInterpreter(bin), bin);
   // The check itself can see a dynamic binary.
   t.true(await hasInterpreter(process.execPath));
 });
@@ -53,27 +54,45 @@ test('as PID 1 of a new pid namespace, pause adopts and reaps an orphaned grandc
   const holder = execa('unshare', ['--pid', '--fork', '--kill-child', pause], { reject: false });
   t.teardown(() => holder.kill('SIGKILL'));
   // The pause is unshare's child, PID 1 in its namespace.
-  const pausePid = await eventually(async () => {
-    const kids = await execa('pgrep', ['-P', String(holder.pid)], { reject: false });
-    const pid = Number(String(kids.stdout).split('\n')[0]);
-    return pid > 0 ? pid : undefined;
-  }, 5000, 'pause under unshare');
+  const pausePid = await eventually(
+    async () => {
+      const kids = await execa('pgrep', ['-P', String(holder.pid)], { reject: false });
+      const pid = Number(String(kids.stdout).split('\n')[0]);
+      return pid > 0 ? pid : undefined;
+    },
+    5000,
+    'pause under unshare',
+  );
   const pidns = await nsInode(pausePid, 'pid');
   t.not(pidns, await nsInode('self', 'pid'));
   // Middle parent starts a sleeper in the background and exits at once: the sleeper is orphaned.
   await execa('nsenter', ['-t', String(pausePid), '-p', '--', '/bin/sh', '-c', '/bin/sh -c "sleep 300 >/dev/null 2>&1 &"']);
-  const sleeper = await eventually(async () => {
-    const procs = await processesInPidNamespace(pidns);
-    return procs.find((p) => p.args === 'sleep 300');
-  }, 15000, 'the orphaned sleeper');
+  const sleeper = await eventually(
+    async () => {
+      const procs = await processesInPidNamespace(pidns);
+      return procs.find((p) => p.args === 'sleep 300');
+    },
+    15000,
+    'the orphaned sleeper',
+  );
   t.is(sleeper.ppid, pausePid, 'the orphan was handed to pause');
   // Once it dies only its parent can collect it: if pause did not reap, a zombie would stay.
   process.kill(sleeper.pid, 'SIGKILL');
-  const after = await eventually(async () => {
-    const procs = await processesInPidNamespace(pidns);
-    return procs.some((p) => p.pid === sleeper.pid) ? undefined : procs;
-  }, 10000, 'the sleeper to be reaped');
-  t.deepEqual(after.filter((p) => p.state === 'Z'), []);
-  t.deepEqual(after.map((p) => p.pid), [pausePid]);
+  const after = await eventually(
+    async () => {
+      const procs = await processesInPidNamespace(pidns);
+      return procs.some((p) => p.pid === sleeper.pid) ? undefined : procs;
+    },
+    10000,
+    'the sleeper to be reaped',
+  );
+  t.deepEqual(
+    after.filter((p) => p.state === 'Z'),
+    [],
+  );
+  t.deepEqual(
+    after.map((p) => p.pid),
+    [pausePid],
+  );
   holder.kill('SIGTERM');
 });

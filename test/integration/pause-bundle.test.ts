@@ -26,7 +26,9 @@ test('the scratch pause bundle runs under the runtime in namespaces of its own a
 
   const id = 'pausetest';
   const run = await execa(RUNTIME, ['--root', runtimeRoot, 'run', '-d', '--pid-file', path.join(bundle, 'pid'), '--bundle', bundle, id], {
-    stdin: 'ignore', stdout: 'ignore', stderr: 'ignore',
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'ignore',
   });
   t.is(run.exitCode, 0);
   const state = JSON.parse((await execa(RUNTIME, ['--root', runtimeRoot, 'state', id])).stdout);

@@ -33,10 +33,14 @@ for (const share of [false, true]) {
 
 test('a server in one container is reached from another over 127.0.0.1', async (t) => {
   const { pod } = await testPod(t, { containers: [webServer('web', 8080), sleeper('client')] });
-  const got = await eventually(async () => {
-    const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8080/']);
-    return r.exitCode === 0 ? r : undefined;
-  }, 5000, 'httpd to answer');
+  const got = await eventually(
+    async () => {
+      const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8080/']);
+      return r.exitCode === 0 ? r : undefined;
+    },
+    5000,
+    'httpd to answer',
+  );
   t.is(got.stdout.trim(), 'hello from nspod');
   // The host's own loopback is another namespace: nothing listens there for this pod.
   const host = await pod.exec('web', ['hostname']);
@@ -46,15 +50,27 @@ test('a server in one container is reached from another over 127.0.0.1', async (
 test('shared pid namespace: ps shows /pause as PID 1 and the other container; orphans are reaped by pause', async (t) => {
   const { pod } = await testPod(t, { shareProcessNamespace: true, containers: [sleeper('a'), sleeper('b')] });
   const ps = await pod.exec('a', ['ps', '-o', 'pid,args']);
-  const lines = ps.stdout.trim().split('\n').slice(1).map((l) => l.trim());
-  t.true(lines.some((l) => /^1 \/pause$/.test(l)), ps.stdout);
+  const lines = ps.stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim());
+  t.true(
+    lines.some((l) => /^1 \/pause$/.test(l)),
+    ps.stdout,
+  );
   t.true(lines.filter((l) => l.endsWith('sleep 3600')).length >= 2, ps.stdout);
 
   // A process whose parent exits at once: the kernel hands it to the pid namespace's init, the pause.
   const status = await pod.status();
   const pausePid = status.pause!.pid;
   await pod.exec('b', ['sh', '-c', 'sh -c "sleep 300 >/dev/null 2>&1 &"']);
-  const orphan = await eventually(async () => (await processesInPidNamespace(status.pause!.namespaces.pid.inode)).find((p) => p.comm === 'sleep' && p.args === 'sleep 300'), 15000, 'the orphan');
+  const orphan = await eventually(
+    async () =>
+      (await processesInPidNamespace(status.pause!.namespaces.pid.inode)).find((p) => p.comm === 'sleep' && p.args === 'sleep 300'),
+    15000,
+    'the orphan',
+  );
   t.is(orphan.ppid, pausePid, 'the orphan was handed to the pause');
   // When it dies, only its parent can collect it: no zombie means the pause reaped it.
   process.kill(orphan.pid, 'SIGKILL');
@@ -69,11 +85,15 @@ test('killing an app leaves the pause and its namespaces; the restarted app join
   const before = await pod.status();
   const web = before.containers.find((c) => c.name === 'web')!;
   process.kill(web.pid!, 'SIGKILL');
-  const exited = await eventually(async () => {
-    const s = await pod.status();
-    const w = s.containers.find((c) => c.name === 'web')!;
-    return w.state === 'exited' ? s : undefined;
-  }, 5000, 'the shim to record the exit');
+  const exited = await eventually(
+    async () => {
+      const s = await pod.status();
+      const w = s.containers.find((c) => c.name === 'web')!;
+      return w.state === 'exited' ? s : undefined;
+    },
+    5000,
+    'the shim to record the exit',
+  );
   const w = exited.containers.find((c) => c.name === 'web')!;
   t.is(w.exitCode, 137);
   t.is(w.signal, 9);
@@ -88,18 +108,24 @@ test('killing an app leaves the pause and its namespaces; the restarted app join
   t.is(web2.restartCount, 1);
   t.not(web2.pid, web.pid);
   t.is(await nsInode(web2.pid!, 'net'), before.pause!.namespaces.net.inode);
-  const got = await eventually(async () => {
-    const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8081/']);
-    return r.exitCode === 0 ? r : undefined;
-  }, 5000, 'the restarted httpd to answer');
+  const got = await eventually(
+    async () => {
+      const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8081/']);
+      return r.exitCode === 0 ? r : undefined;
+    },
+    5000,
+    'the restarted httpd to answer',
+  );
   t.is(got.stdout.trim(), 'hello from nspod');
 });
-
 
 test('stop + remove leave no container, mount, process or state dir', async (t) => {
   const root = await stateRoot(t);
   const name = podName();
-  const pod = await Pod.create({ name, shareProcessNamespace: true, containers: [webServer('web', 8082), sleeper('b')] }, { root, runtime: RUNTIME });
+  const pod = await Pod.create(
+    { name, shareProcessNamespace: true, containers: [webServer('web', 8082), sleeper('b')] },
+    { root, runtime: RUNTIME },
+  );
   const status = await pod.status();
   const pids = [status.pause!.pid, ...status.containers.map((c) => c.pid!)];
   t.true(pids.every(isAlive));
@@ -114,7 +140,10 @@ test('a pod whose second container cannot start fails naming it, and leaves noth
   const root = await stateRoot(t);
   const name = podName();
   const error = await t.throwsAsync(
-    Pod.create({ name, containers: [sleeper('good'), { name: 'broken', image: 'busybox', command: ['/no/such/program'] }] }, { root, runtime: RUNTIME }),
+    Pod.create(
+      { name, containers: [sleeper('good'), { name: 'broken', image: 'busybox', command: ['/no/such/program'] }] },
+      { root, runtime: RUNTIME },
+    ),
   );
   t.true(isNspodError(error));
   t.regex(error!.message, /container broken failed to start/);
@@ -129,7 +158,9 @@ test('a pod whose second container cannot start fails naming it, and leaves noth
 test('a missing rootfs or a duplicate name is refused before anything is created', async (t) => {
   const root = await stateRoot(t);
   const name = podName();
-  const missing = await t.throwsAsync(Pod.create({ name, containers: [{ name: 'a', image: '/no/such/rootfs', command: ['true'] }] }, { root, runtime: RUNTIME }));
+  const missing = await t.throwsAsync(
+    Pod.create({ name, containers: [{ name: 'a', image: '/no/such/rootfs', command: ['true'] }] }, { root, runtime: RUNTIME }),
+  );
   t.is((missing as { code?: string }).code, 'IMAGE_NOT_FOUND');
   t.false(existsSync(`${root}/pods/${name}`));
   const badName = await t.throwsAsync(Pod.create({ name: 'Bad_Name', containers: [sleeper('a')] }, { root, runtime: RUNTIME }));
@@ -175,19 +206,27 @@ test('restartPolicy Always: the supervisor starts a killed app again by itself, 
   const before = await pod.status();
   const web = before.containers.find((c) => c.name === 'web')!;
   process.kill(web.pid!, 'SIGKILL');
-  const after = await eventually(async () => {
-    const s = await pod.status();
-    const w = s.containers.find((c) => c.name === 'web')!;
-    return w.state === 'running' && w.restartCount === 1 ? s : undefined;
-  }, 15000, 'the supervisor to restart web');
+  const after = await eventually(
+    async () => {
+      const s = await pod.status();
+      const w = s.containers.find((c) => c.name === 'web')!;
+      return w.state === 'running' && w.restartCount === 1 ? s : undefined;
+    },
+    15000,
+    'the supervisor to restart web',
+  );
   const web2 = after.containers.find((c) => c.name === 'web')!;
   t.not(web2.pid, web.pid);
   t.is(await nsInode(web2.pid!, 'net'), before.pause!.namespaces.net.inode);
   t.is(after.pause!.pid, before.pause!.pid);
-  const got = await eventually(async () => {
-    const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8083/']);
-    return r.exitCode === 0 ? r : undefined;
-  }, 5000, 'the restarted httpd to answer');
+  const got = await eventually(
+    async () => {
+      const r = await pod.exec('client', ['wget', '-qO-', 'http://127.0.0.1:8083/']);
+      return r.exitCode === 0 ? r : undefined;
+    },
+    5000,
+    'the restarted httpd to answer',
+  );
   t.is(got.stdout.trim(), 'hello from nspod');
 });
 
@@ -215,18 +254,42 @@ test('volumes: an emptyDir is writable by a non-root user; hostPath types are ch
     t,
     {
       restartPolicy: 'Never',
-      volumes: [{ name: 'scratch', emptyDir: {} }, { name: 'host', hostPath: { path: made, type: 'DirectoryOrCreate' } }],
-      containers: [{ ...sleeper('a'), user: { uid: 1000, gid: 1000 }, volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }, { name: 'host', mountPath: '/host' }] }],
+      volumes: [
+        { name: 'scratch', emptyDir: {} },
+        { name: 'host', hostPath: { path: made, type: 'DirectoryOrCreate' } },
+      ],
+      containers: [
+        {
+          ...sleeper('a'),
+          user: { uid: 1000, gid: 1000 },
+          volumeMounts: [
+            { name: 'scratch', mountPath: '/scratch' },
+            { name: 'host', mountPath: '/host' },
+          ],
+        },
+      ],
     },
     { root },
   );
   const w = await pod.exec('a', ['sh', '-c', 'id -u; echo hi > /scratch/f && cat /scratch/f']);
   t.is(w.stdout, '1000\nhi', w.stderr);
   t.true(existsSync(made), 'DirectoryOrCreate made the host directory');
-  for (const [type, want] of [['Directory', /hostPath \S+ is not an existing directory/], ['File', /is not an existing file/], ['', /does not exist/], ['Weird', /unknown type "Weird"/]] as const) {
+  for (const [type, want] of [
+    ['Directory', /hostPath \S+ is not an existing directory/],
+    ['File', /is not an existing file/],
+    ['', /does not exist/],
+    ['Weird', /unknown type "Weird"/],
+  ] as const) {
     const name = podName();
     const e = await t.throwsAsync(
-      Pod.create({ name, volumes: [{ name: 'v', hostPath: { path: `${root}/absent`, ...(type ? { type } : {}) } }], containers: [{ ...sleeper('a'), volumeMounts: [{ name: 'v', mountPath: '/v' }] }] }, { root, runtime: RUNTIME }),
+      Pod.create(
+        {
+          name,
+          volumes: [{ name: 'v', hostPath: { path: `${root}/absent`, ...(type ? { type } : {}) } }],
+          containers: [{ ...sleeper('a'), volumeMounts: [{ name: 'v', mountPath: '/v' }] }],
+        },
+        { root, runtime: RUNTIME },
+      ),
     );
     t.regex(e!.message, /volume v: /);
     t.regex(e!.message, want);

@@ -7,7 +7,17 @@ test('waitForLogLine waits for N matching lines of the CRI log, and times out sa
   const { pod } = await testPod(t, {
     network: 'none',
     // It ticks once the test says go, so the clock below starts before the first tick, however slow the create was.
-    containers: [{ name: 'ticker', image: 'busybox', command: ['sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.05; done; for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2; sleep 3600'] }],
+    containers: [
+      {
+        name: 'ticker',
+        image: 'busybox',
+        command: [
+          'sh',
+          '-c',
+          'until [ -e /tmp/go ]; do sleep 0.05; done; for i in 1 2 3; do echo tick $i; sleep 0.3; done; echo done >&2; sleep 3600',
+        ],
+      },
+    ],
   });
   const start = Date.now();
   t.is((await pod.exec('ticker', ['touch', '/tmp/go'])).exitCode, 0);
@@ -19,10 +29,16 @@ test('waitForLogLine waits for N matching lines of the CRI log, and times out sa
   t.regex(error!.message, /3 of 4 line\(s\) matching/);
 });
 
-test('waitForPort and waitForHttp connect inside the pod\'s netns (network none), once the server is up', async (t) => {
+test("waitForPort and waitForHttp connect inside the pod's netns (network none), once the server is up", async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
-    containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.05; done; sleep 1; exec httpd -f -p 127.0.0.1:8080 -h /var/www'] }],
+    containers: [
+      {
+        name: 'web',
+        image: 'busybox',
+        command: ['sh', '-c', 'until [ -e /tmp/go ]; do sleep 0.05; done; sleep 1; exec httpd -f -p 127.0.0.1:8080 -h /var/www'],
+      },
+    ],
   });
   const start = Date.now();
   t.is((await pod.exec('web', ['touch', '/tmp/go'])).exitCode, 0);
@@ -47,7 +63,18 @@ test('waits honour an AbortSignal; waitAll composes them under one timeout', asy
   const aborted = await t.throwsAsync(waitForPort(pod, 9999, { timeout: 30_000, signal: controller.signal }));
   t.is(aborted, reason);
   t.true(Date.now() - start < 5_000);
-  await waitAll([(signal) => waitForLogLine(pod, 'web', /^ready$/, { signal }), (signal) => waitForPort(pod, 8080, { signal }), (signal) => waitForHttp(pod, { port: 8080, signal })], { timeout: 10_000 });
-  const timedOut = await t.throwsAsync(waitAll([(signal) => waitForPort(pod, 8080, { signal }), (signal) => waitForLogLine(pod, 'web', /never/, { signal })], { timeout: 500 }));
+  await waitAll(
+    [
+      (signal) => waitForLogLine(pod, 'web', /^ready$/, { signal }),
+      (signal) => waitForPort(pod, 8080, { signal }),
+      (signal) => waitForHttp(pod, { port: 8080, signal }),
+    ],
+    { timeout: 10_000 },
+  );
+  const timedOut = await t.throwsAsync(
+    waitAll([(signal) => waitForPort(pod, 8080, { signal }), (signal) => waitForLogLine(pod, 'web', /never/, { signal })], {
+      timeout: 500,
+    }),
+  );
   t.true(isNspodError(timedOut, 'TIMEOUT'), String(timedOut));
 });

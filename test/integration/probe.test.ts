@@ -10,7 +10,6 @@ import { checkFromNetns } from '../../src/probe/prober.js';
 
 const fast = { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 };
 
-
 test('readiness httpGet: waitReady resolves once the server listens (2 s late), not before; Ready goes false → true', async (t) => {
   const start = Date.now();
   const { pod } = await testPod(t, {
@@ -86,7 +85,13 @@ test('liveness exec fails once a file is gone: the prober kills the container (s
   const exited = events.find((e) => e.reason === 'Exited');
   t.regex(exited?.message ?? '', /killed by signal 9/);
   t.true(events.findIndex((e) => e.reason === 'Killing') < events.findIndex((e) => e.reason === 'Exited'));
-  t.deepEqual(events.filter((e) => e.container === 'app').slice(0, 2).map((e) => e.reason), ['Created', 'Started']);
+  t.deepEqual(
+    events
+      .filter((e) => e.container === 'app')
+      .slice(0, 2)
+      .map((e) => e.reason),
+    ['Created', 'Started'],
+  );
 });
 
 test('a startup probe that never succeeds: the container is killed after failureThreshold, waitReady names the probe and its output', async (t) => {
@@ -119,18 +124,30 @@ test('a startup probe that never succeeds: the container is killed after failure
 test('waitReady times out naming the unready container and its probe output', async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
-    containers: [{ name: 'idle', image: 'busybox', command: ['sleep', '3600'], readinessProbe: { exec: { command: ['sh', '-c', 'echo no such thing; exit 3'] }, periodSeconds: 1 } }],
+    containers: [
+      {
+        name: 'idle',
+        image: 'busybox',
+        command: ['sleep', '3600'],
+        readinessProbe: { exec: { command: ['sh', '-c', 'echo no such thing; exit 3'] }, periodSeconds: 1 },
+      },
+    ],
   });
   const error = await t.throwsAsync(pod.waitReady({ timeout: 2500 }));
   t.true(isNspodError(error, 'TIMEOUT'), String(error));
   t.regex(error!.message, /container idle is running, not ready; its readiness probe \(exec\) failed \d time\(s\): no such thing/);
 });
 
-test('a tcpSocket probe on a pod with network none succeeds: it connects inside the pod\'s netns', async (t) => {
+test("a tcpSocket probe on a pod with network none succeeds: it connects inside the pod's netns", async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
     containers: [
-      { name: 'web', image: 'busybox', command: ['httpd', '-f', '-p', '127.0.0.1:8081', '-h', '/var/www'], readinessProbe: { tcpSocket: { port: 8081 }, periodSeconds: 1 } },
+      {
+        name: 'web',
+        image: 'busybox',
+        command: ['httpd', '-f', '-p', '127.0.0.1:8081', '-h', '/var/www'],
+        readinessProbe: { tcpSocket: { port: 8081 }, periodSeconds: 1 },
+      },
     ],
   });
   const status: PodStatus = await pod.waitReady({ timeout: 10_000 });
@@ -144,7 +161,14 @@ test('a tcpSocket probe on a pod with network none succeeds: it connects inside 
 test('an exec probe that hangs is killed at timeoutSeconds, with the process it ran in the container', async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
-    containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'], readinessProbe: { exec: { command: ['sleep', '30'] }, periodSeconds: 2, timeoutSeconds: 1 } }],
+    containers: [
+      {
+        name: 'app',
+        image: 'busybox',
+        command: ['sleep', '3600'],
+        readinessProbe: { exec: { command: ['sleep', '30'] }, periodSeconds: 2, timeoutSeconds: 1 },
+      },
+    ],
   });
   const probe = await eventually(async () => (await pod.status()).containers[0]!.probes?.find((p) => p.failures >= 3), 15_000);
   t.is(probe.lastOutput, 'timed out after 1s');
@@ -156,7 +180,9 @@ test('an exec probe that hangs is killed at timeoutSeconds, with the process it 
 test('stop() stops the prober first and leaves no prober process behind', async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
-    containers: [{ name: 'app', image: 'busybox', command: ['sleep', '3600'], livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } }],
+    containers: [
+      { name: 'app', image: 'busybox', command: ['sleep', '3600'], livenessProbe: { exec: { command: ['true'] }, periodSeconds: 1 } },
+    ],
   });
   const record = JSON.parse(await readFile(`${pod.dir}/pod.json`, 'utf8')) as { prober: { pid: number } };
   t.true(existsSync(`/proc/${record.prober.pid}`));

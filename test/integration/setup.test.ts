@@ -22,5 +22,8 @@ test('setup run again on a ready host changes nothing: no install, no rebuild', 
   // Quick: a loose bound (it takes well under a second here), far from what any install or build costs.
   t.true(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
   t.is(r.stdout.trim(), 'setup: ready', 'nothing was installed or built');
-  t.deepEqual(built.map((f) => statSync(f).mtimeMs), before);
+  t.deepEqual(
+    built.map((f) => statSync(f).mtimeMs),
+    before,
+  );
 });

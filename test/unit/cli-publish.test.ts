@@ -23,7 +23,7 @@ test('a published port lands on the container that declares it, else on the firs
   t.deepEqual(spec.containers[1]!.ports, [{ containerPort: 80 }], 'the input is not changed');
 });
 
-test('ages read like kubectl\'s', (t) => {
+test("ages read like kubectl's", (t) => {
   const now = Date.parse('2026-01-01T12:00:00Z');
   t.is(age('2026-01-01T11:59:15Z', now), '45s');
   t.is(age('2026-01-01T11:50:00Z', now), '10m');
@@ -32,8 +32,28 @@ test('ages read like kubectl\'s', (t) => {
 });
 
 test('ps status: Completed, Error, CrashLoopBackOff', (t) => {
-  const base = { name: 'p', phase: 'Running' as const, ready: false, createdAt: new Date().toISOString(), runtime: 'runc', dir: '/x', pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never }, network: { mode: 'none' } as never };
-  const c = (over: object) => ({ name: 'a', id: 'p.a', init: false, state: 'exited' as const, restartCount: 0, bundle: '/b', logPath: '/l', started: false, ready: false, ...over });
+  const base = {
+    name: 'p',
+    phase: 'Running' as const,
+    ready: false,
+    createdAt: new Date().toISOString(),
+    runtime: 'runc',
+    dir: '/x',
+    pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never },
+    network: { mode: 'none' } as never,
+  };
+  const c = (over: object) => ({
+    name: 'a',
+    id: 'p.a',
+    init: false,
+    state: 'exited' as const,
+    restartCount: 0,
+    bundle: '/b',
+    logPath: '/l',
+    started: false,
+    ready: false,
+    ...over,
+  });
   t.is(summarize({ name: 'p', containers: [], restartPolicy: 'Never' }, { ...base, containers: [c({ exitCode: 0 })] }).status, 'Completed');
   t.is(summarize({ name: 'p', containers: [], restartPolicy: 'Never' }, { ...base, containers: [c({ exitCode: 2 })] }).status, 'Error');
   t.is(summarize({ name: 'p', containers: [] }, { ...base, containers: [c({ exitCode: 1, restartCount: 3 })] }).status, 'CrashLoopBackOff');

@@ -6,10 +6,19 @@ import type { PodRecord } from '../../src/pod/store.js';
 const record = (phase: PodRecord['phase'], creator = true) =>
   ({ name: 'web', uid: '0123abcd', phase, ...(creator ? { creator: { pid: 1, startTime: 1 } } : {}) }) as PodRecord;
 
-test('a pod cgroup name is a DNS label, a dash and 8 hex digits; anything else is not a pod\'s', (t) => {
+test("a pod cgroup name is a DNS label, a dash and 8 hex digits; anything else is not a pod's", (t) => {
   t.deepEqual(parsePodCgroupName('web-0123abcd'), { pod: 'web', uid: '0123abcd' });
   t.deepEqual(parsePodCgroupName('my-web-2-0123abcd'), { pod: 'my-web-2', uid: '0123abcd' });
-  for (const name of ['web', 'web-0123abc', 'web-0123ABCD', 'web-0123abcdx', '-0123abcd', 'Web-0123abcd', 'cgroup.procs', 'web_x-0123abcd']) {
+  for (const name of [
+    'web',
+    'web-0123abc',
+    'web-0123ABCD',
+    'web-0123abcdx',
+    '-0123abcd',
+    'Web-0123abcd',
+    'cgroup.procs',
+    'web_x-0123abcd',
+  ]) {
     t.is(parsePodCgroupName(name), undefined, name);
   }
 });

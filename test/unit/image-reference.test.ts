@@ -14,8 +14,16 @@ test('reference kinds', (t) => {
   t.deepEqual(parseImageReference('oci:layout', cwd), { kind: 'oci', path: '/m/layout', tag: undefined });
   t.deepEqual(parseImageReference('oci-archive:/a.tar:v1', cwd), { kind: 'oci-archive', path: '/a.tar', tag: 'v1' });
   t.deepEqual(parseImageReference('docker-archive:/a.tar', cwd), { kind: 'skopeo', source: 'docker-archive:/a.tar', file: '/a.tar' });
-  t.deepEqual(parseImageReference('docker-archive:a.tar:x/y:1', cwd), { kind: 'skopeo', source: 'docker-archive:/m/a.tar:x/y:1', file: '/m/a.tar' });
-  t.deepEqual(parseImageReference('docker.io/library/nginx:1.27', cwd), { kind: 'dir', path: '/m/docker.io/library/nginx:1.27', registry: 'docker://docker.io/library/nginx:1.27' });
+  t.deepEqual(parseImageReference('docker-archive:a.tar:x/y:1', cwd), {
+    kind: 'skopeo',
+    source: 'docker-archive:/m/a.tar:x/y:1',
+    file: '/m/a.tar',
+  });
+  t.deepEqual(parseImageReference('docker.io/library/nginx:1.27', cwd), {
+    kind: 'dir',
+    path: '/m/docker.io/library/nginx:1.27',
+    registry: 'docker://docker.io/library/nginx:1.27',
+  });
   t.deepEqual(parseImageReference('nginx:1.27', cwd), { kind: 'dir', path: '/m/nginx:1.27', registry: 'docker://nginx:1.27' });
   t.deepEqual(parseImageReference('myrootfs', cwd), { kind: 'dir', path: '/m/myrootfs' }, 'a bare word is a directory, never a pull');
   t.deepEqual(parseImageReference('./rootfs', cwd), { kind: 'dir', path: '/m/rootfs' });
@@ -50,7 +58,11 @@ test('entry paths: .. and absolute names are refused, the rest cleaned', (t) => 
 
 test('index selection: by tag, then by platform; clear errors otherwise', (t) => {
   const host = { os: 'linux', architecture: 'amd64' };
-  const d = (digest: string, tag?: string, arch?: string) => ({ digest, ...(tag ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}), ...(arch ? { platform: { os: 'linux', architecture: arch } } : {}) });
+  const d = (digest: string, tag?: string, arch?: string) => ({
+    digest,
+    ...(tag ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}),
+    ...(arch ? { platform: { os: 'linux', architecture: arch } } : {}),
+  });
   t.is(selectFromIndex('L', [d('a', 'v1'), d('b', 'v2')], 'v2', host).digest, 'b');
   t.is(selectFromIndex('L', [d('a')], undefined, host).digest, 'a');
   t.is(selectFromIndex('L', [d('a', undefined, 'arm64'), d('b', undefined, 'amd64')], undefined, host).digest, 'b');
@@ -60,9 +72,20 @@ test('index selection: by tag, then by platform; clear errors otherwise', (t) =>
 
 test('withImageDefaults: Kubernetes rules, User as numbers', (t) => {
   const d = { entrypoint: ['/e'], cmd: ['c'], env: { A: 'img', B: 'img' }, workingDir: '/w', user: '10:20' };
-  t.deepEqual(withImageDefaults({ name: 'x', image: 'i' }, d), { name: 'x', image: 'i', command: ['/e'], args: ['c'], env: { A: 'img', B: 'img' }, workingDir: '/w', user: { uid: 10, gid: 20 } });
+  t.deepEqual(withImageDefaults({ name: 'x', image: 'i' }, d), {
+    name: 'x',
+    image: 'i',
+    command: ['/e'],
+    args: ['c'],
+    env: { A: 'img', B: 'img' },
+    workingDir: '/w',
+    user: { uid: 10, gid: 20 },
+  });
   const over = withImageDefaults({ name: 'x', image: 'i', command: ['/m'], env: { A: 'm' }, workingDir: '/mw', user: { uid: 0 } }, d);
-  t.deepEqual([over.command, over.args, over.env, over.workingDir, over.user], [['/m'], undefined, { A: 'm', B: 'img' }, '/mw', { uid: 0 }]);
+  t.deepEqual(
+    [over.command, over.args, over.env, over.workingDir, over.user],
+    [['/m'], undefined, { A: 'm', B: 'img' }, '/mw', { uid: 0 }],
+  );
   t.deepEqual(withImageDefaults({ name: 'x', image: 'i', args: ['a'] }, d).command, ['/e']);
   t.deepEqual(withImageDefaults({ name: 'x', image: 'i', args: ['a'] }, d).args, ['a']);
   t.throws(() => withImageDefaults({ name: 'x', image: 'i' }, { user: 'web' }), { message: /not numeric/ });

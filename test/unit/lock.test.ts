@@ -30,11 +30,14 @@ test('withDirLock runs holders one at a time and leaves nothing behind', async (
   t.is(most, 1);
   t.deepEqual(await readdir(dir), []);
   // Released even when the holder throws.
-  await t.throwsAsync(withDirLock(lock, async () => Promise.reject(new Error('boom'))), { message: 'boom' });
+  await t.throwsAsync(
+    withDirLock(lock, async () => Promise.reject(new Error('boom'))),
+    { message: 'boom' },
+  );
   t.deepEqual(await readdir(dir), []);
 });
 
-test('a lock whose holder is dead (or whose pid now names another process) is broken; a live holder\'s is not', async (t) => {
+test("a lock whose holder is dead (or whose pid now names another process) is broken; a live holder's is not", async (t) => {
   const dir = await tmp(t);
   const lock = path.join(dir, 'ports.lock');
   // Our own pid with another start time: a pid reused by a later process.

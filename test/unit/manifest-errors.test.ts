@@ -19,143 +19,351 @@ const rejects = test.macro({
   title: (title = '') => `rejected: ${title}`,
 });
 
-test('a grpc probe, with the container and line of the field', rejects, [...HEAD, '  containers:', ...WEB, '  - name: client', '    image: busybox', '    command: [sleep, "60"]', '    livenessProbe:', '      grpc: {port: 9000}'],
-  'pod.yaml: spec.containers[1].livenessProbe.grpc (line 14): not supported');
+test(
+  'a grpc probe, with the container and line of the field',
+  rejects,
+  [
+    ...HEAD,
+    '  containers:',
+    ...WEB,
+    '  - name: client',
+    '    image: busybox',
+    '    command: [sleep, "60"]',
+    '    livenessProbe:',
+    '      grpc: {port: 9000}',
+  ],
+  'pod.yaml: spec.containers[1].livenessProbe.grpc (line 14): not supported',
+);
 
-test('an unknown (misspelt) field', rejects, [...HEAD, '  containers:', '  - name: web', '    image: busybox', '    comand: [httpd]'],
-  'pod.yaml: spec.containers[0].comand (line 9): unknown field');
+test(
+  'an unknown (misspelt) field',
+  rejects,
+  [...HEAD, '  containers:', '  - name: web', '    image: busybox', '    comand: [httpd]'],
+  'pod.yaml: spec.containers[0].comand (line 9): unknown field',
+);
 
-test('a container name that is not a DNS-1123 label', rejects, [...HEAD, '  containers:', '  - name: Web_1', '    image: busybox'],
-  'pod.yaml: spec.containers[0].name (line 7): "Web_1" must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit');
+test(
+  'a container name that is not a DNS-1123 label',
+  rejects,
+  [...HEAD, '  containers:', '  - name: Web_1', '    image: busybox'],
+  'pod.yaml: spec.containers[0].name (line 7): "Web_1" must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit',
+);
 
-test('a pod name longer than 63 characters', rejects, ['apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${'a'.repeat(64)}`, 'spec:', '  containers:', ...WEB],
-  'pod.yaml: metadata.name (line 4): "' + 'a'.repeat(64) + '" must be at most 63 characters (it has 64)');
+test(
+  'a pod name longer than 63 characters',
+  rejects,
+  ['apiVersion: v1', 'kind: Pod', 'metadata:', `  name: ${'a'.repeat(64)}`, 'spec:', '  containers:', ...WEB],
+  'pod.yaml: metadata.name (line 4): "' + 'a'.repeat(64) + '" must be at most 63 characters (it has 64)',
+);
 
-test('a negative memory limit', rejects, [...HEAD, '  containers:', ...WEB, '    resources:', '      limits:', '        memory: -64Mi'],
-  'pod.yaml: spec.containers[0].resources.limits.memory (line 12): must not be negative');
+test(
+  'a negative memory limit',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    resources:', '      limits:', '        memory: -64Mi'],
+  'pod.yaml: spec.containers[0].resources.limits.memory (line 12): must not be negative',
+);
 
-test('a quantity that is not one', rejects, [...HEAD, '  containers:', ...WEB, '    resources:', '      limits: {cpu: 2cores}'],
-  'pod.yaml: spec.containers[0].resources.limits.cpu (line 11): "2cores" is not a quantity (examples: 128Mi, 1G, 500m, 0.5, 2)');
+test(
+  'a quantity that is not one',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    resources:', '      limits: {cpu: 2cores}'],
+  'pod.yaml: spec.containers[0].resources.limits.cpu (line 11): "2cores" is not a quantity (examples: 128Mi, 1G, 500m, 0.5, 2)',
+);
 
-test('memory in millibytes (m for M)', rejects, [...HEAD, '  containers:', ...WEB, '    resources:', '      limits: {memory: 128m}'],
-  'pod.yaml: spec.containers[0].resources.limits.memory (line 11): is a fraction of a byte');
+test(
+  'memory in millibytes (m for M)',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    resources:', '      limits: {memory: 128m}'],
+  'pod.yaml: spec.containers[0].resources.limits.memory (line 11): is a fraction of a byte',
+);
 
-test('a zero limit', rejects, [...HEAD, '  containers:', ...WEB, '    resources:', '      limits:', '        cpu: 0'],
-  'pod.yaml: spec.containers[0].resources.limits.cpu (line 12): must be greater than zero');
+test(
+  'a zero limit',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    resources:', '      limits:', '        cpu: 0'],
+  'pod.yaml: spec.containers[0].resources.limits.cpu (line 12): must be greater than zero',
+);
 
-test('a cpu request above its limit', rejects, [...HEAD, '  containers:', ...WEB, '    resources:', '      limits: {cpu: 500m}', '      requests:', '        cpu: 1'],
-  'pod.yaml: spec.containers[0].resources.requests.cpu (line 13): must not exceed limits.cpu (line 11)');
+test(
+  'a cpu request above its limit',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    resources:', '      limits: {cpu: 500m}', '      requests:', '        cpu: 1'],
+  'pod.yaml: spec.containers[0].resources.requests.cpu (line 13): must not exceed limits.cpu (line 11)',
+);
 
-test('duplicate container names across init and app containers', rejects, [...HEAD, '  initContainers:', '  - {name: web, image: busybox, command: [sh]}', '  containers:', ...WEB],
-  'pod.yaml: spec.containers[0].name (line 9): duplicate container name "web"');
+test(
+  'duplicate container names across init and app containers',
+  rejects,
+  [...HEAD, '  initContainers:', '  - {name: web, image: busybox, command: [sh]}', '  containers:', ...WEB],
+  'pod.yaml: spec.containers[0].name (line 9): duplicate container name "web"',
+);
 
-test('a command word of the wrong type (an unquoted number)', rejects, [...HEAD, '  containers:', '  - name: web', '    image: busybox', '    command:', '    - sleep', '    - 3600'],
-  'pod.yaml: spec.containers[0].command[1] (line 11): must be a string, not number 3600');
+test(
+  'a command word of the wrong type (an unquoted number)',
+  rejects,
+  [...HEAD, '  containers:', '  - name: web', '    image: busybox', '    command:', '    - sleep', '    - 3600'],
+  'pod.yaml: spec.containers[0].command[1] (line 11): must be a string, not number 3600',
+);
 
-test('a port given as a string', rejects, [...HEAD, '  containers:', ...WEB, '    ports:', '    - containerPort: "8080"'],
-  'pod.yaml: spec.containers[0].ports[0].containerPort (line 11): must be an integer, not the string "8080"');
+test(
+  'a port given as a string',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    ports:', '    - containerPort: "8080"'],
+  'pod.yaml: spec.containers[0].ports[0].containerPort (line 11): must be an integer, not the string "8080"',
+);
 
-test('a map where a list belongs', rejects, [...HEAD, '  containers:', '    name: web', '    image: busybox'],
-  'pod.yaml: spec.containers (line 6): must be a list, not a map');
+test(
+  'a map where a list belongs',
+  rejects,
+  [...HEAD, '  containers:', '    name: web', '    image: busybox'],
+  'pod.yaml: spec.containers (line 6): must be a list, not a map',
+);
 
-test('a label value that is a number', rejects, ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', '  labels:', '    version: 2', 'spec:', '  containers:', ...WEB],
-  'pod.yaml: metadata.labels.version (line 6): must be a string, not number 2');
+test(
+  'a label value that is a number',
+  rejects,
+  ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', '  labels:', '    version: 2', 'spec:', '  containers:', ...WEB],
+  'pod.yaml: metadata.labels.version (line 6): must be a string, not number 2',
+);
 
-test('a container without an image', rejects, [...HEAD, '  containers:', '  - name: web', '    command: [httpd]'],
-  'pod.yaml: spec.containers[0].image (line 7): is required');
+test(
+  'a container without an image',
+  rejects,
+  [...HEAD, '  containers:', '  - name: web', '    command: [httpd]'],
+  'pod.yaml: spec.containers[0].image (line 7): is required',
+);
 
-test('an apiVersion other than v1', rejects, ['apiVersion: apps/v1', 'kind: Pod', 'metadata: {name: p}'],
-  'pod.yaml: apiVersion (line 1): "apps/v1" is not supported: nspod reads apiVersion v1');
+test(
+  'an apiVersion other than v1',
+  rejects,
+  ['apiVersion: apps/v1', 'kind: Pod', 'metadata: {name: p}'],
+  'pod.yaml: apiVersion (line 1): "apps/v1" is not supported: nspod reads apiVersion v1',
+);
 
-test('a kind other than Pod', rejects, ['apiVersion: v1', 'kind: Deployment', 'metadata: {name: p}'],
-  'pod.yaml: kind (line 2): "Deployment" is not supported: nspod reads kind Pod');
+test(
+  'a kind other than Pod',
+  rejects,
+  ['apiVersion: v1', 'kind: Deployment', 'metadata: {name: p}'],
+  'pod.yaml: kind (line 2): "Deployment" is not supported: nspod reads kind Pod',
+);
 
-test('a document without apiVersion', rejects, ['kind: Pod', 'metadata: {name: p}'],
-  'pod.yaml: apiVersion (line 1): is required');
+test('a document without apiVersion', rejects, ['kind: Pod', 'metadata: {name: p}'], 'pod.yaml: apiVersion (line 1): is required');
 
-test('bad YAML, with its line', rejects, [...HEAD, '  containers:', '  - name: web', '    image: [busybox', '    command: [httpd]'],
-  'pod.yaml: line 9: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]');
+test(
+  'bad YAML, with its line',
+  rejects,
+  [...HEAD, '  containers:', '  - name: web', '    image: [busybox', '    command: [httpd]'],
+  'pod.yaml: line 9: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+);
 
-test('a key given twice', rejects, [...HEAD, '  containers:', ...WEB, '    image: other'],
-  'pod.yaml: line 10: invalid YAML: Map keys must be unique');
+test(
+  'a key given twice',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    image: other'],
+  'pod.yaml: line 10: invalid YAML: Map keys must be unique',
+);
 
 test('an empty file', rejects, ['# nothing here', ''], 'pod.yaml: line 1: the manifest is empty');
 
-test('an empty document between two pods', rejects, [...HEAD, '  containers:', ...WEB, '---', '---', ...HEAD, '  containers:', ...WEB],
-  'pod.yaml: document 2 (line 10): is empty');
+test(
+  'an empty document between two pods',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '---', '---', ...HEAD, '  containers:', ...WEB],
+  'pod.yaml: document 2 (line 10): is empty',
+);
 
-test('a document that is not a map', rejects, ['- apiVersion: v1'],
-  'pod.yaml: line 1: a manifest document must be a map (apiVersion: v1, kind: Pod, ...)');
+test(
+  'a document that is not a map',
+  rejects,
+  ['- apiVersion: v1'],
+  'pod.yaml: line 1: a manifest document must be a map (apiVersion: v1, kind: Pod, ...)',
+);
 
-test('a volumeMount naming no volume', rejects, [...HEAD, '  volumes:', '  - {name: data, emptyDir: {}}', '  containers:', ...WEB, '    volumeMounts:', '    - mountPath: /data', '      name: date'],
-  'pod.yaml: spec.containers[0].volumeMounts[0].name (line 14): no volume named "date" in spec.volumes');
+test(
+  'a volumeMount naming no volume',
+  rejects,
+  [
+    ...HEAD,
+    '  volumes:',
+    '  - {name: data, emptyDir: {}}',
+    '  containers:',
+    ...WEB,
+    '    volumeMounts:',
+    '    - mountPath: /data',
+    '      name: date',
+  ],
+  'pod.yaml: spec.containers[0].volumeMounts[0].name (line 14): no volume named "date" in spec.volumes',
+);
 
-test('a port out of range', rejects, [...HEAD, '  containers:', ...WEB, '    ports:', '    - containerPort: 80', '      hostPort: 70000'],
-  'pod.yaml: spec.containers[0].ports[0].hostPort (line 12): must be between 1 and 65535 (it is 70000)');
+test(
+  'a port out of range',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    ports:', '    - containerPort: 80', '      hostPort: 70000'],
+  'pod.yaml: spec.containers[0].ports[0].hostPort (line 12): must be between 1 and 65535 (it is 70000)',
+);
 
-test('two containers on one host port', rejects, [...HEAD, '  containers:', ...WEB, '    ports: [{containerPort: 80, hostPort: 8080}]', '  - name: other', '    image: busybox', '    command: [sh]', '    ports:', '    - {containerPort: 81, hostPort: 8080}'],
-  'pod.yaml: spec.containers[1].ports[0].hostPort (line 15): host port 0.0.0.0:8080/TCP is already taken by spec.containers[0].ports[0] (line 10)');
+test(
+  'two containers on one host port',
+  rejects,
+  [
+    ...HEAD,
+    '  containers:',
+    ...WEB,
+    '    ports: [{containerPort: 80, hostPort: 8080}]',
+    '  - name: other',
+    '    image: busybox',
+    '    command: [sh]',
+    '    ports:',
+    '    - {containerPort: 81, hostPort: 8080}',
+  ],
+  'pod.yaml: spec.containers[1].ports[0].hostPort (line 15): host port 0.0.0.0:8080/TCP is already taken by spec.containers[0].ports[0] (line 10)',
+);
 
-test('an env value from a secret', rejects, [...HEAD, '  containers:', ...WEB, '    env:', '    - name: TOKEN', '      valueFrom:', '        secretKeyRef: {name: s, key: token}'],
-  'pod.yaml: spec.containers[0].env[0].valueFrom (line 12): not supported');
+test(
+  'an env value from a secret',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    env:', '    - name: TOKEN', '      valueFrom:', '        secretKeyRef: {name: s, key: token}'],
+  'pod.yaml: spec.containers[0].env[0].valueFrom (line 12): not supported',
+);
 
-test('a volume source nspod has not', rejects, [...HEAD, '  volumes:', '  - name: cfg', '    configMap: {name: cfg}', '  containers:', ...WEB],
-  'pod.yaml: spec.volumes[0].configMap (line 8): not supported');
+test(
+  'a volume source nspod has not',
+  rejects,
+  [...HEAD, '  volumes:', '  - name: cfg', '    configMap: {name: cfg}', '  containers:', ...WEB],
+  'pod.yaml: spec.volumes[0].configMap (line 8): not supported',
+);
 
-test('a volume with two sources', rejects, [...HEAD, '  volumes:', '  - name: v', '    emptyDir: {}', '    hostPath: {path: /srv}', '  containers:', ...WEB],
-  'pod.yaml: spec.volumes[0].hostPath (line 9): a volume has one source, and this one already has emptyDir');
+test(
+  'a volume with two sources',
+  rejects,
+  [...HEAD, '  volumes:', '  - name: v', '    emptyDir: {}', '    hostPath: {path: /srv}', '  containers:', ...WEB],
+  'pod.yaml: spec.volumes[0].hostPath (line 9): a volume has one source, and this one already has emptyDir',
+);
 
-test('a relative hostPath', rejects, [...HEAD, '  volumes:', '  - name: v', '    hostPath:', '      path: srv/data', '  containers:', ...WEB],
-  'pod.yaml: spec.volumes[0].hostPath.path (line 9): "srv/data" must be an absolute path');
+test(
+  'a relative hostPath',
+  rejects,
+  [...HEAD, '  volumes:', '  - name: v', '    hostPath:', '      path: srv/data', '  containers:', ...WEB],
+  'pod.yaml: spec.volumes[0].hostPath.path (line 9): "srv/data" must be an absolute path',
+);
 
-test('runAsGroup without runAsUser', rejects, [...HEAD, '  securityContext:', '    runAsGroup: 100', '  containers:', ...WEB],
-  'pod.yaml: spec.securityContext.runAsGroup (line 7): needs runAsUser too: nspod does not read an image\'s user');
+test(
+  'runAsGroup without runAsUser',
+  rejects,
+  [...HEAD, '  securityContext:', '    runAsGroup: 100', '  containers:', ...WEB],
+  "pod.yaml: spec.securityContext.runAsGroup (line 7): needs runAsUser too: nspod does not read an image's user",
+);
 
-test('runAsNonRoot with runAsUser 0', rejects, [...HEAD, '  securityContext: {runAsNonRoot: true}', '  containers:', ...WEB, '    securityContext:', '      runAsUser: 0'],
-  'pod.yaml: spec.securityContext.runAsNonRoot (line 6): contradicts runAsUser: 0 (line 12)');
+test(
+  'runAsNonRoot with runAsUser 0',
+  rejects,
+  [...HEAD, '  securityContext: {runAsNonRoot: true}', '  containers:', ...WEB, '    securityContext:', '      runAsUser: 0'],
+  'pod.yaml: spec.securityContext.runAsNonRoot (line 6): contradicts runAsUser: 0 (line 12)',
+);
 
-test('allowPrivilegeEscalation: false', rejects, [...HEAD, '  containers:', ...WEB, '    securityContext:', '      allowPrivilegeEscalation: false'],
-  'pod.yaml: spec.containers[0].securityContext.allowPrivilegeEscalation (line 11): false is not supported (only true)');
+test(
+  'allowPrivilegeEscalation: false',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    securityContext:', '      allowPrivilegeEscalation: false'],
+  'pod.yaml: spec.containers[0].securityContext.allowPrivilegeEscalation (line 11): false is not supported (only true)',
+);
 
-test('an unknown capability', rejects, [...HEAD, '  containers:', ...WEB, '    securityContext:', '      capabilities:', '        add: [NET_ADMIN, NET_TELEPORT]'],
-  'pod.yaml: spec.containers[0].securityContext.capabilities.add[1] (line 12): unknown capability "NET_TELEPORT"');
+test(
+  'an unknown capability',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    securityContext:', '      capabilities:', '        add: [NET_ADMIN, NET_TELEPORT]'],
+  'pod.yaml: spec.containers[0].securityContext.capabilities.add[1] (line 12): unknown capability "NET_TELEPORT"',
+);
 
-test('a restartPolicy Kubernetes does not have', rejects, [...HEAD, '  restartPolicy: Sometimes', '  containers:', ...WEB],
-  'pod.yaml: spec.restartPolicy (line 6): "Sometimes" must be Always, OnFailure or Never');
+test(
+  'a restartPolicy Kubernetes does not have',
+  rejects,
+  [...HEAD, '  restartPolicy: Sometimes', '  containers:', ...WEB],
+  'pod.yaml: spec.restartPolicy (line 6): "Sometimes" must be Always, OnFailure or Never',
+);
 
-test('a negative grace period', rejects, [...HEAD, '  terminationGracePeriodSeconds: -1', '  containers:', ...WEB],
-  'pod.yaml: spec.terminationGracePeriodSeconds (line 6): must be >= 0 (it is -1)');
+test(
+  'a negative grace period',
+  rejects,
+  [...HEAD, '  terminationGracePeriodSeconds: -1', '  containers:', ...WEB],
+  'pod.yaml: spec.terminationGracePeriodSeconds (line 6): must be >= 0 (it is -1)',
+);
 
-test('a pod without a name', rejects, ['apiVersion: v1', 'kind: Pod', 'metadata:', '  labels: {app: x}', 'spec:', '  containers:', ...WEB],
-  'pod.yaml: metadata.name (line 3): is required');
+test(
+  'a pod without a name',
+  rejects,
+  ['apiVersion: v1', 'kind: Pod', 'metadata:', '  labels: {app: x}', 'spec:', '  containers:', ...WEB],
+  'pod.yaml: metadata.name (line 3): is required',
+);
 
-test('a pod without containers', rejects, [...HEAD, '  containers: []'],
-  'pod.yaml: spec.containers (line 6): a pod needs at least one container');
+test(
+  'a pod without containers',
+  rejects,
+  [...HEAD, '  containers: []'],
+  'pod.yaml: spec.containers (line 6): a pod needs at least one container',
+);
 
-test('two pods of one name in one file', rejects, [...HEAD, '  containers:', ...WEB, '---', ...HEAD, '  containers:', ...WEB],
-  'pod.yaml: metadata.name (line 14): duplicate pod name "p" (first at line 4)');
+test(
+  'two pods of one name in one file',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '---', ...HEAD, '  containers:', ...WEB],
+  'pod.yaml: metadata.name (line 14): duplicate pod name "p" (first at line 4)',
+);
 
-test('a network annotation on the host network', rejects, ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', '  annotations:', '    nspod.io/network: default', 'spec:', '  hostNetwork: true', '  containers:', ...WEB],
-  'pod.yaml: metadata.annotations["nspod.io/network"] (line 6): conflicts with spec.hostNetwork: true (a pod on the host network has no network of its own)');
+test(
+  'a network annotation on the host network',
+  rejects,
+  [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata:',
+    '  name: p',
+    '  annotations:',
+    '    nspod.io/network: default',
+    'spec:',
+    '  hostNetwork: true',
+    '  containers:',
+    ...WEB,
+  ],
+  'pod.yaml: metadata.annotations["nspod.io/network"] (line 6): conflicts with spec.hostNetwork: true (a pod on the host network has no network of its own)',
+);
 
-test('a hostPort other than its containerPort on the host network', rejects, [...HEAD, '  hostNetwork: true', '  containers:', ...WEB, '    ports:', '    - containerPort: 80', '      hostPort: 8080'],
-  'pod.yaml: spec.containers[0].ports[0].hostPort (line 13): must equal containerPort (80) on the host network');
+test(
+  'a hostPort other than its containerPort on the host network',
+  rejects,
+  [...HEAD, '  hostNetwork: true', '  containers:', ...WEB, '    ports:', '    - containerPort: 80', '      hostPort: 8080'],
+  'pod.yaml: spec.containers[0].ports[0].hostPort (line 13): must equal containerPort (80) on the host network',
+);
 
-test('validatePodSpec\'s own findings are placed on the manifest (busybox without a command)', rejects, [...HEAD, '  containers:', '  - name: web', '    image: busybox'],
-  'pod.yaml: spec.containers[0] (line 7): command: the busybox toolbox has no default command: give command or args');
+test(
+  "validatePodSpec's own findings are placed on the manifest (busybox without a command)",
+  rejects,
+  [...HEAD, '  containers:', '  - name: web', '    image: busybox'],
+  'pod.yaml: spec.containers[0] (line 7): command: the busybox toolbox has no default command: give command or args',
+);
 
-test('hostPID: true (false, the default, is accepted)', rejects, [...HEAD, '  hostPID: true', '  containers:', ...WEB],
-  'pod.yaml: spec.hostPID (line 6): true is not supported (only false)');
+test(
+  'hostPID: true (false, the default, is accepted)',
+  rejects,
+  [...HEAD, '  hostPID: true', '  containers:', ...WEB],
+  'pod.yaml: spec.hostPID (line 6): true is not supported (only false)',
+);
 
-test('an ephemeral-storage limit', rejects, [...HEAD, '  containers:', ...WEB, '    resources:', '      limits:', '        memory: 1Gi', '        ephemeral-storage: 2Gi'],
-  'pod.yaml: spec.containers[0].resources.limits["ephemeral-storage"] (line 13): not supported');
+test(
+  'an ephemeral-storage limit',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    resources:', '      limits:', '        memory: 1Gi', '        ephemeral-storage: 2Gi'],
+  'pod.yaml: spec.containers[0].resources.limits["ephemeral-storage"] (line 13): not supported',
+);
 
 test('a hint says what to do about a quoted number', (t) => {
-  const error = t.throws(() => parseManifest([...HEAD, '  containers:', '  - name: web', '    image: busybox', '    command: [sleep, 5]'].join('\n')));
+  const error = t.throws(() =>
+    parseManifest([...HEAD, '  containers:', '  - name: web', '    image: busybox', '    command: [sleep, 5]'].join('\n')),
+  );
   t.true(isNspodError(error) && error.hint === 'quote it: "5"');
 });
 
-test('an unknown field\'s hint lists the fields known there', (t) => {
+test("an unknown field's hint lists the fields known there", (t) => {
   const error = t.throws(() => parseManifest([...HEAD, '  containers:', ...WEB, '    imagePolicy: Always'].join('\n')));
   t.true(isNspodError(error) && error.hint!.includes('imagePullPolicy'), String(isNspodError(error) && error.hint));
 });

@@ -7,31 +7,34 @@ import type { PodSpec } from '../../src/spec/spec.js';
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const fixture = (name: string) => path.join(top, 'test/fixtures/manifests', name);
 
-test('the example manifest is the seeds\' two-container pod, with nothing ignored', async (t) => {
+test("the example manifest is the seeds' two-container pod, with nothing ignored", async (t) => {
   const { pods, warnings, baseDir, file } = await loadManifestFile(path.join(top, 'examples/pod.yaml'));
   t.is(file, path.join(top, 'examples/pod.yaml'));
   t.is(baseDir, path.join(top, 'examples'));
   t.deepEqual(warnings, []);
   t.is(pods.length, 1);
   const [pod] = pods as [PodSpec];
-  t.deepEqual({ ...pod, containers: pod.containers.map((c) => ({ ...c, args: c.args?.length })) }, {
-    name: 'web',
-    labels: { app: 'web' },
-    hostname: 'demo',
-    shareProcessNamespace: true,
-    terminationGracePeriodSeconds: 5,
-    containers: [
-      {
-        name: 'web',
-        image: 'busybox',
-        command: ['httpd', '-f', '-v', '-p', '127.0.0.1:8080', '-h', '/var/www'],
-        args: undefined,
-        ports: [{ containerPort: 8080 }],
-        resources: { memoryBytes: 32 * 1024 * 1024, cpu: 0.5, cpuShares: 512 },
-      },
-      { name: 'client', image: 'busybox', command: ['sh', '-c'], args: 1, resources: { memoryBytes: 16 * 1024 * 1024 } },
-    ],
-  });
+  t.deepEqual(
+    { ...pod, containers: pod.containers.map((c) => ({ ...c, args: c.args?.length })) },
+    {
+      name: 'web',
+      labels: { app: 'web' },
+      hostname: 'demo',
+      shareProcessNamespace: true,
+      terminationGracePeriodSeconds: 5,
+      containers: [
+        {
+          name: 'web',
+          image: 'busybox',
+          command: ['httpd', '-f', '-v', '-p', '127.0.0.1:8080', '-h', '/var/www'],
+          args: undefined,
+          ports: [{ containerPort: 8080 }],
+          resources: { memoryBytes: 32 * 1024 * 1024, cpu: 0.5, cpuShares: 512 },
+        },
+        { name: 'client', image: 'busybox', command: ['sh', '-c'], args: 1, resources: { memoryBytes: 16 * 1024 * 1024 } },
+      ],
+    },
+  );
   const script = pods[0]!.containers[1]!.args![0]!;
   t.regex(script, /for i in \$\(seq 1 30\)/, 'the client fetches a bounded number of times');
   t.regex(script, /wget -qO- http:\/\/127\.0\.0\.1:8080\//);
@@ -130,7 +133,15 @@ test('fields that change nothing on one host are accepted, each with a warning n
 });
 
 test('without a file name, messages start at the field path; images stay as written', (t) => {
-  const text = ['apiVersion: v1', 'kind: Pod', 'metadata: {name: p}', 'spec:', '  dnsPolicy: Default', '  containers:', '  - {name: c, image: ../images/alpine, args: [sh]}'].join('\n');
+  const text = [
+    'apiVersion: v1',
+    'kind: Pod',
+    'metadata: {name: p}',
+    'spec:',
+    '  dnsPolicy: Default',
+    '  containers:',
+    '  - {name: c, image: ../images/alpine, args: [sh]}',
+  ].join('\n');
   const { pods, warnings } = parseManifest(text, {});
   t.is(pods[0]!.containers[0]!.image, '../images/alpine');
   t.deepEqual(warnings, ['spec.dnsPolicy (line 5): ignored: there is no cluster DNS here']);
@@ -183,5 +194,11 @@ test('YAML anchors and aliases are followed', (t) => {
     '    image: busybox',
     '    command: *cmd',
   ].join('\n');
-  t.deepEqual(parseManifest(text).pods[0]!.containers.map((c) => c.command), [['sleep', '10'], ['sleep', '10']]);
+  t.deepEqual(
+    parseManifest(text).pods[0]!.containers.map((c) => c.command),
+    [
+      ['sleep', '10'],
+      ['sleep', '10'],
+    ],
+  );
 });

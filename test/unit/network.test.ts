@@ -13,7 +13,10 @@ import type { PodSpec } from '../../src/spec/spec.js';
 const list: CniConfList = {
   cniVersion: '1.0.0',
   name: 'net1',
-  plugins: [{ type: 'bridge', bridge: 'br0' }, { type: 'portmap', capabilities: { portMappings: true } }],
+  plugins: [
+    { type: 'bridge', bridge: 'br0' },
+    { type: 'portmap', capabilities: { portMappings: true } },
+  ],
 };
 
 test('each plugin gets the list name and version, only the capabilities it declares, and the previous result', (t) => {
@@ -35,7 +38,13 @@ test('results and the CNI error format are parsed; the error names the plugin', 
   t.deepEqual(parseCniResult('{"cniVersion":"1.0.0","ips":[{"address":"198.18.0.3/24"}]}', 'bridge').ips, [{ address: '198.18.0.3/24' }]);
   t.throws(() => parseCniResult('nope', 'bridge'), { message: /CNI plugin bridge printed no JSON result/ });
   t.throws(() => parseCniResult('{"ips":{}}', 'bridge'), { message: /ips is not a list/ });
-  const e = cniPluginError('host-local', 'ADD', 1, '{"cniVersion":"1.0.0","code":11,"msg":"no IP addresses available","details":"range full"}', '');
+  const e = cniPluginError(
+    'host-local',
+    'ADD',
+    1,
+    '{"cniVersion":"1.0.0","code":11,"msg":"no IP addresses available","details":"range full"}',
+    '',
+  );
   t.is(e.code, 'NETWORK_FAILED');
   t.is(e.message, 'CNI plugin host-local failed on ADD (CNI error 11): no IP addresses available: range full');
   t.regex(cniPluginError('bridge', 'DEL', 2, '', 'boom\n').message, /CNI plugin bridge failed on DEL: boom/);
@@ -66,14 +75,19 @@ test('ADD runs the plugins in order passing each result on; DEL runs them in rev
     'DEL two pod-1 eth0 /x/netns IgnoreUnknown=1;K8S_POD_NAME=pod prev=1',
     'DEL one pod-1 eth0 /x/netns IgnoreUnknown=1;K8S_POD_NAME=pod prev=1',
   ]);
-  await t.throwsAsync(cniAdd({ ...l, plugins: [{ type: 'missing' }] }, inv, {}, { cniPath: [dir] }), { message: /CNI plugin missing not found in/ });
+  await t.throwsAsync(cniAdd({ ...l, plugins: [{ type: 'missing' }] }, inv, {}, { cniPath: [dir] }), {
+    message: /CNI plugin missing not found in/,
+  });
 });
 
 test('the built-in network: bridge as default gateway with masquerade, host-local with its lease dir, portmap with SNAT, firewall last', (t) => {
   const o = resolveNetworkOptions({ bridge: 'nspt9', podSubnet: '198.18.0.0/24', ipamDataDir: '/run/x/network/ipam' });
   const l = defaultConfList(o);
   t.is(l.name, 'nspod');
-  t.deepEqual(l.plugins.map((p) => p.type), ['bridge', 'portmap', 'firewall']);
+  t.deepEqual(
+    l.plugins.map((p) => p.type),
+    ['bridge', 'portmap', 'firewall'],
+  );
   t.like(l.plugins[0], { type: 'bridge', bridge: 'nspt9', isGateway: true, isDefaultGateway: true, ipMasq: true });
   t.deepEqual(l.plugins[0]!.ipam, { type: 'host-local', ranges: [[{ subnet: '198.18.0.0/24' }]], dataDir: '/run/x/network/ipam' });
   t.like(l.plugins[1], { type: 'portmap', capabilities: { portMappings: true }, snat: true });
@@ -96,29 +110,53 @@ test('the default lease dir is host-wide, one per bridge and subnet, whatever th
 });
 
 test('conflists and single-plugin configs parse; bad ones name the file', (t) => {
-  t.deepEqual(parseConfList('{"cniVersion":"1.0.0","name":"x","type":"bridge","bridge":"b"}', 'f.conf').plugins, [{ type: 'bridge', bridge: 'b' }]);
+  t.deepEqual(parseConfList('{"cniVersion":"1.0.0","name":"x","type":"bridge","bridge":"b"}', 'f.conf').plugins, [
+    { type: 'bridge', bridge: 'b' },
+  ]);
   t.throws(() => parseConfList('{', '/etc/x.conflist'), { message: /CNI config \/etc\/x.conflist: not JSON/ });
-  t.throws(() => parseConfList('{"cniVersion":"1.0.0","name":"x","plugins":[{}]}', 'y'), { message: /CNI config y: plugins\[0\] needs a "type"/ });
+  t.throws(() => parseConfList('{"cniVersion":"1.0.0","name":"x","plugins":[{}]}', 'y'), {
+    message: /CNI config y: plugins\[0\] needs a "type"/,
+  });
   t.throws(() => parseConfList('{"cniVersion":"1.0.0","plugins":[]}', 'z'), { message: /needs a "name"/ });
 });
 
-const spec = (over: Partial<PodSpec> = {}, ports: PodSpec['containers'][0]['ports'] = []): PodSpec => ({ name: 'p', containers: [{ name: 'c', image: 'busybox', command: ['true'], ports }], ...over });
+const spec = (over: Partial<PodSpec> = {}, ports: PodSpec['containers'][0]['ports'] = []): PodSpec => ({
+  name: 'p',
+  containers: [{ name: 'c', image: 'busybox', command: ['true'], ports }],
+  ...over,
+});
 
 test('ports: mappings, collisions, and the network checks of a spec', (t) => {
-  t.deepEqual(publishedPorts(spec({}, [{ containerPort: 80 }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '0.0.0.0' }])), [
-    { container: 'c', hostPort: 5353, containerPort: 53, protocol: 'udp' },
-  ]);
+  t.deepEqual(
+    publishedPorts(spec({}, [{ containerPort: 80 }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '0.0.0.0' }])),
+    [{ container: 'c', hostPort: 5353, containerPort: 53, protocol: 'udp' }],
+  );
   const tcp80 = { hostPort: 80, containerPort: 1, protocol: 'tcp' as const };
   t.true(portsCollide(tcp80, { ...tcp80, hostIP: '198.18.1.1' }));
   t.false(portsCollide({ ...tcp80, hostIP: '198.18.1.2' }, { ...tcp80, hostIP: '198.18.1.1' }));
   t.false(portsCollide(tcp80, { ...tcp80, protocol: 'udp' }));
   t.deepEqual(findPortConflict([tcp80], [{ pod: 'other', ports: [tcp80] }]), { port: tcp80, pod: 'other' });
   t.is(findPortConflict([tcp80], [{ pod: 'other', ports: [{ ...tcp80, hostPort: 81 }] }]), undefined);
-  t.throws(() => validatePodNetwork(spec({}, [{ containerPort: 1, hostPort: 80 }, { containerPort: 2, hostPort: 80 }])), { message: /both ask for hostPort 0.0.0.0:80\/tcp/ });
-  t.throws(() => validatePodNetwork(spec({ network: 'none' }, [{ containerPort: 1, hostPort: 80 }])), { message: /network "none" cannot publish ports/ });
-  t.throws(() => validatePodNetwork(spec({ hostNetwork: true }, [{ containerPort: 1, hostPort: 80 }])), { message: /hostPort must equal containerPort/ });
+  t.throws(
+    () =>
+      validatePodNetwork(
+        spec({}, [
+          { containerPort: 1, hostPort: 80 },
+          { containerPort: 2, hostPort: 80 },
+        ]),
+      ),
+    { message: /both ask for hostPort 0.0.0.0:80\/tcp/ },
+  );
+  t.throws(() => validatePodNetwork(spec({ network: 'none' }, [{ containerPort: 1, hostPort: 80 }])), {
+    message: /network "none" cannot publish ports/,
+  });
+  t.throws(() => validatePodNetwork(spec({ hostNetwork: true }, [{ containerPort: 1, hostPort: 80 }])), {
+    message: /hostPort must equal containerPort/,
+  });
   t.throws(() => validatePodNetwork(spec({ hostNetwork: true, network: 'none' })), { message: /^network: a hostNetwork pod/ });
-  t.throws(() => validatePodNetwork(spec({}, [{ containerPort: 1, hostPort: 80, hostIP: 'localhost' }])), { message: /hostIP: "localhost" must be an IPv4 address/ });
+  t.throws(() => validatePodNetwork(spec({}, [{ containerPort: 1, hostPort: 80, hostIP: 'localhost' }])), {
+    message: /hostIP: "localhost" must be an IPv4 address/,
+  });
   t.throws(() => validatePodNetwork(spec({ network: '../etc' })), { message: /^network: "..\/etc"/ });
   t.notThrows(() => validatePodNetwork(spec({ network: 'my-net' }, [{ containerPort: 1, hostPort: 80 }])));
 });
@@ -126,14 +164,25 @@ test('ports: mappings, collisions, and the network checks of a spec', (t) => {
 test('pod files and status from an attachment; which attachments gc releases', (t) => {
   t.is(hostsFile('web', '198.18.0.7'), '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n198.18.0.7\tweb\n');
   t.regex(hostsFile('web'), /127\.0\.1\.1\tweb/);
-  t.is(resolvConf({ nameservers: ['198.18.0.1'], domain: 'pods', search: ['a'], options: ['ndots:2'] }), 'nameserver 198.18.0.1\nsearch pods a\noptions ndots:2\n');
+  t.is(
+    resolvConf({ nameservers: ['198.18.0.1'], domain: 'pods', search: ['a'], options: ['ndots:2'] }),
+    'nameserver 198.18.0.1\nsearch pods a\noptions ndots:2\n',
+  );
   t.is(resolvConf({}), undefined);
   const a = {
     containerId: 'p-1',
     podUid: '1',
     network: 'nspod',
     runtimeConfig: {},
-    result: { cniVersion: '1.0.0', interfaces: [{ name: 'eth0' }], ips: [{ address: 'fd00::2/64', interface: 0 }, { address: '198.18.0.9/24', gateway: '198.18.0.1', interface: 0 }], routes: [{ dst: '0.0.0.0/0' }] },
+    result: {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: 'eth0' }],
+      ips: [
+        { address: 'fd00::2/64', interface: 0 },
+        { address: '198.18.0.9/24', gateway: '198.18.0.1', interface: 0 },
+      ],
+      routes: [{ dst: '0.0.0.0/0' }],
+    },
   } as unknown as NetworkAttachment;
   const st = networkStatus('cni', a);
   t.is(st.podIP, '198.18.0.9');

@@ -32,7 +32,7 @@ test('the pause runs /pause unprivileged on a read-only root, in new pid, net, i
   t.true(spec.linux?.readonlyPaths?.includes('/proc/sys'));
 });
 
-test('the pause never asks for an open-files limit above the caller\'s hard limit', (t) => {
+test("the pause never asks for an open-files limit above the caller's hard limit", (t) => {
   const spec = buildPauseSpec({ ...input, nofileHardLimit: 512 });
   t.deepEqual(spec.process?.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 512, hard: 512 }]);
 });

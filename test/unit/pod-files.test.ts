@@ -6,7 +6,7 @@ import path from 'node:path';
 import { podMounts, prepareHostPath } from '../../src/pod/files.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 
-test('a container gets the pod\'s hosts, hostname and resolv.conf, then its volumes: emptyDir under the pod dir, hostPath as named', (t) => {
+test("a container gets the pod's hosts, hostname and resolv.conf, then its volumes: emptyDir under the pod dir, hostPath as named", (t) => {
   const spec: PodSpec = {
     name: 'web',
     volumes: [

@@ -24,7 +24,7 @@ test('a Running pod is done once every app exited with no restart to come; the c
   t.is(podOutcome(spec(undefined), { phase: 'Running', containers: [exited(0), exited(0)] }), undefined, 'the default is Always');
 });
 
-test('a Stopped or Failed pod is done whatever its policy, with its apps\' codes (none counts as 0)', (t) => {
+test("a Stopped or Failed pod is done whatever its policy, with its apps' codes (none counts as 0)", (t) => {
   const stopped = { phase: 'Stopped', containers: [exited(143), { init: false, state: 'unknown' }] };
   t.deepEqual(podOutcome(spec('Always'), stopped), { how: 'stopped', exitCode: 143 });
   t.deepEqual(podOutcome(spec('Always'), { phase: 'Failed', containers: [running, running] }), { how: 'failed', exitCode: 0 });

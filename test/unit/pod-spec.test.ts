@@ -26,9 +26,17 @@ test('each bad field is named', (t) => {
   bad(t, { ...ok, initContainers: [{ name: 'a', image: 'busybox', command: ['true'] }] }, /^containers\[0\]\.name: duplicate/);
   bad(t, { ...ok, containers: [{ name: 'a', image: '' }] }, /^containers\[0\]\.image: is required/);
   bad(t, { ...ok, containers: [{ name: 'pause', image: 'busybox', command: ['true'] }] }, /infra container/);
-  bad(t, { ...ok, containers: [{ ...ok.containers[0], resources: { memoryBytes: -1 } }] }, /resources\.memoryBytes: must be a positive number/);
+  bad(
+    t,
+    { ...ok, containers: [{ ...ok.containers[0], resources: { memoryBytes: -1 } }] },
+    /resources\.memoryBytes: must be a positive number/,
+  );
   bad(t, { ...ok, containers: [{ ...ok.containers[0], workingDir: 'tmp' }] }, /workingDir: must be an absolute path/);
-  bad(t, { ...ok, containers: [{ ...ok.containers[0], volumeMounts: [{ name: 'v', mountPath: '/v' }] }] }, /volumeMounts\[0\]\.name: no volume named "v"/);
+  bad(
+    t,
+    { ...ok, containers: [{ ...ok.containers[0], volumeMounts: [{ name: 'v', mountPath: '/v' }] }] },
+    /volumeMounts\[0\]\.name: no volume named "v"/,
+  );
   bad(t, { ...ok, containers: [{ ...ok.containers[0], ports: [{ containerPort: 70000 }] }] }, /ports\[0\]\.containerPort/);
   bad(t, { ...ok, restartPolicy: 'Sometimes' }, /^restartPolicy: /);
   bad(t, { ...ok, volumes: [{ name: 'v' }] }, /^volumes\[0\]: needs exactly one of emptyDir or hostPath/);

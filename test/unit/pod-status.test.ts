@@ -23,7 +23,13 @@ const record = (over: Partial<ContainerRecord> = {}): ContainerRecord => ({
 const plain: ContainerSpec = { name: 'app', image: 'busybox', command: ['sleep', '3600'] };
 const readiness: ContainerSpec = { ...plain, readinessProbe: { exec: { command: ['true'] } } };
 const startup: ContainerSpec = { ...plain, startupProbe: { exec: { command: ['true'] } } };
-const exit = (over: Partial<ExitRecord> = {}): ExitRecord => ({ pid: 4242, exitCode: 3, signal: 0, finishedAt: '2024-05-01T10:05:00.000Z', ...over });
+const exit = (over: Partial<ExitRecord> = {}): ExitRecord => ({
+  pid: 4242,
+  exitCode: 3,
+  signal: 0,
+  finishedAt: '2024-05-01T10:05:00.000Z',
+  ...over,
+});
 const probes = (over: Partial<ContainerProbeStatus> = {}): ContainerProbeStatus => ({
   container: 'app',
   pid: 4242,
@@ -60,7 +66,7 @@ test('a live container without probes is running, started and ready; with no exi
   t.is(containerStatus(record({ pid: undefined }), plain, undefined, undefined, true).state, 'unknown', 'never started: no pid');
 });
 
-test('readiness comes from the prober\'s results about this run only; a startup probe holds started back until it passed', (t) => {
+test("readiness comes from the prober's results about this run only; a startup probe holds started back until it passed", (t) => {
   t.false(containerStatus(record(), readiness, undefined, undefined, true).ready, 'no results yet');
   t.true(containerStatus(record(), readiness, undefined, probes(), true).ready);
   t.false(containerStatus(record(), readiness, undefined, probes({ ready: false }), true).ready);
@@ -92,7 +98,9 @@ const pod = (over: Partial<PodRecord> = {}): PodRecord => ({
     bundle: '/run/nspod/pods/web/pause',
     logPath: '/run/nspod/pods/web/pause/pause.log',
     exitFile: '/run/nspod/pods/web/pause/exit',
-    namespaces: Object.fromEntries(['net', 'ipc', 'uts', 'pid', 'mnt'].map((ns, i) => [ns, { path: `/proc/4200/ns/${ns}`, inode: i }])) as never,
+    namespaces: Object.fromEntries(
+      ['net', 'ipc', 'uts', 'pid', 'mnt'].map((ns, i) => [ns, { path: `/proc/4200/ns/${ns}`, inode: i }]),
+    ) as never,
   },
   ...over,
 });
@@ -100,7 +108,14 @@ const app = (over: Partial<ContainerStatus> = {}) => ({ ...containerStatus(recor
 
 test('a Running pod is Ready when every app container is; an init container does not count; a dead pause fails the pod', (t) => {
   const s = podStatus(pod(), [app()], true);
-  t.like(s, { name: 'web', phase: 'Running', ready: true, runtime: 'runc', dir: '/run/nspod/pods/web', createdAt: '2024-05-01T09:59:00.000Z' });
+  t.like(s, {
+    name: 'web',
+    phase: 'Running',
+    ready: true,
+    runtime: 'runc',
+    dir: '/run/nspod/pods/web',
+    createdAt: '2024-05-01T09:59:00.000Z',
+  });
   t.like(s.pause, { id: 'web', pid: 4200, alive: true, bundle: '/run/nspod/pods/web/pause' });
   t.is(s.network.mode, 'none');
   t.true(podStatus(pod(), [app({ name: 'setup', init: true, ready: false }), app()], true).ready);
@@ -119,5 +134,8 @@ test('only a Running pod fails with its pause; other phases stand as recorded, n
   }
   t.is(podStatus(pod({ pause: undefined }), [], false).pause, undefined);
   t.is(podStatus(pod({ networkMode: undefined }), [app()], true).network.mode, 'cni');
-  t.is(podStatus(pod({ networkMode: undefined, spec: { name: 'web', hostNetwork: true, containers: [plain] } }), [app()], true).network.mode, 'host');
+  t.is(
+    podStatus(pod({ networkMode: undefined, spec: { name: 'web', hostNetwork: true, containers: [plain] } }), [app()], true).network.mode,
+    'host',
+  );
 });

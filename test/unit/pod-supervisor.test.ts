@@ -10,7 +10,7 @@ const spec = (restartPolicy?: PodSpec['restartPolicy']): PodSpec => ({
   containers: [{ name: 'app', image: 'busybox', command: ['sleep', '1'] }],
 });
 
-test('an app container of a supervised pod wakes the supervisor when its exit can lead to a restart or to the pod\'s removal', (t) => {
+test("an app container of a supervised pod wakes the supervisor when its exit can lead to a restart or to the pod's removal", (t) => {
   for (const policy of [undefined, 'Always', 'OnFailure'] as const) {
     t.true(wantsExitCommand({ spec: spec(policy), supervised: true }, false), String(policy));
     t.false(wantsExitCommand({ spec: spec(policy), supervised: true }, true), `${policy}: an init container never`);
@@ -23,7 +23,7 @@ test('an app container of a supervised pod wakes the supervisor when its exit ca
   t.false(wantsExitCommand({ spec: spec('Never'), supervised: false, removeWhenDone: true }, false));
 });
 
-test('the exit command is this package\'s CLI with the state root, the pod and the container', (t) => {
+test("the exit command is this package's CLI with the state root, the pod and the container", (t) => {
   const [node, cli, ...args] = exitCommand('/run/x', 'web', 'app');
   t.is(node, process.execPath);
   t.is(path.basename(cli!), 'nspod.js');
@@ -32,7 +32,8 @@ test('the exit command is this package\'s CLI with the state root, the pod and t
 
 test('the dry run follows the same rule: -x for a supervised app, none under Never unless the pod goes when done', (t) => {
   const options = { root: '/run/nspod-plan', runtime: { name: 'runc', binary: 'runc' }, cwd: '/', nofileHardLimit: 1024 };
-  const shim = (s: PodSpec, removeWhenDone?: boolean) => planPod(s, { ...options, removeWhenDone }).commands.find((c) => c.includes(' web.app'))!;
+  const shim = (s: PodSpec, removeWhenDone?: boolean) =>
+    planPod(s, { ...options, removeWhenDone }).commands.find((c) => c.includes(' web.app'))!;
   t.regex(shim(spec()), / -x <nspod internal container-exited> -- /);
   t.notRegex(shim(spec('Never')), / -x /);
   t.regex(shim(spec('Never'), true), / -x <nspod internal container-exited> -- /);

@@ -49,7 +49,13 @@ test('the prober config has one record a line, with defaults and named ports res
 });
 
 test('CRI log lines: partial lines are joined, foreign lines skipped', (t) => {
-  const log = ['2024-01-01T00:00:00.000000000Z stdout P hel', '2024-01-01T00:00:00.000000001Z stdout F lo', 'garbage', '2024-01-01T00:00:00.000000002Z stderr F ', ''].join('\n');
+  const log = [
+    '2024-01-01T00:00:00.000000000Z stdout P hel',
+    '2024-01-01T00:00:00.000000001Z stdout F lo',
+    'garbage',
+    '2024-01-01T00:00:00.000000002Z stderr F ',
+    '',
+  ].join('\n');
   t.deepEqual(criLogLines(log), ['hello', '']);
 });
 

@@ -3,7 +3,17 @@ import { isNspodError } from '../../src/errors.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { validatePodSpec, type PodSpec } from '../../src/spec/spec.js';
 
-const HEAD = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', 'spec:', '  containers:', '  - name: web', '    image: busybox', '    command: [httpd, -f]'];
+const HEAD = [
+  'apiVersion: v1',
+  'kind: Pod',
+  'metadata:',
+  '  name: p',
+  'spec:',
+  '  containers:',
+  '  - name: web',
+  '    image: busybox',
+  '    command: [httpd, -f]',
+];
 
 function parse(lines: string[]): PodSpec {
   const { pods } = parseManifest([...HEAD, ...lines].join('\n'), { file: 'pod.yaml' });
@@ -23,7 +33,7 @@ function rejection(lines: string[]): string {
   return error.message;
 }
 
-test('a probe gets Kubernetes\' defaults for every timing field it leaves out', (t) => {
+test("a probe gets Kubernetes' defaults for every timing field it leaves out", (t) => {
   const pod = parse(['    readinessProbe:', '      httpGet: {port: 8080}', '      periodSeconds: 2']);
   t.deepEqual(pod.containers[0]!.readinessProbe, {
     httpGet: { path: '/', port: 8080 },
@@ -62,27 +72,59 @@ test('exec, tcpSocket and httpGet with headers map to the PodSpec; every kind is
 });
 
 test('a named port resolves to the container port of that name, wherever ports come in the container', (t) => {
-  const pod = parse(['    livenessProbe:', '      tcpSocket: {port: http}', '    ports:', '    - {name: http, containerPort: 8080}', '    - {name: admin, containerPort: 9090}']);
+  const pod = parse([
+    '    livenessProbe:',
+    '      tcpSocket: {port: http}',
+    '    ports:',
+    '    - {name: http, containerPort: 8080}',
+    '    - {name: admin, containerPort: 9090}',
+  ]);
   t.deepEqual(pod.containers[0]!.livenessProbe?.tcpSocket, { port: 8080 });
 });
 
 test('a named port nobody has is refused with its field and line', (t) => {
-  t.is(rejection(['    ports:', '    - {name: admin, containerPort: 9090}', '    readinessProbe:', '      httpGet: {port: web, path: /}']),
-    'pod.yaml: spec.containers[0].readinessProbe.httpGet.port (line 13): no port named "web" in this container\'s ports');
+  t.is(
+    rejection(['    ports:', '    - {name: admin, containerPort: 9090}', '    readinessProbe:', '      httpGet: {port: web, path: /}']),
+    'pod.yaml: spec.containers[0].readinessProbe.httpGet.port (line 13): no port named "web" in this container\'s ports',
+  );
 });
 
 test('grpc is refused with its field path and line', (t) => {
-  t.is(rejection(['    readinessProbe:', '      grpc:', '        port: 9000']), 'pod.yaml: spec.containers[0].readinessProbe.grpc (line 11): not supported');
+  t.is(
+    rejection(['    readinessProbe:', '      grpc:', '        port: 9000']),
+    'pod.yaml: spec.containers[0].readinessProbe.grpc (line 11): not supported',
+  );
 });
 
 test('bad values are refused with their field path and line', (t) => {
-  t.is(rejection(['    livenessProbe:', '      exec: {command: ["true"]}', '      periodSeconds: 0']), 'pod.yaml: spec.containers[0].livenessProbe.periodSeconds (line 12): must be >= 1 (it is 0)');
-  t.is(rejection(['    livenessProbe:', '      exec: {command: ["true"]}', '      successThreshold: 2']), 'pod.yaml: spec.containers[0].livenessProbe.successThreshold (line 12): must be 1 for a livenessProbe');
-  t.is(rejection(['    livenessProbe:', '      periodSeconds: 3']), 'pod.yaml: spec.containers[0].livenessProbe (line 10): needs one of exec, httpGet or tcpSocket');
-  t.is(rejection(['    livenessProbe:', '      exec: {command: ["true"]}', '      tcpSocket: {port: 1}']), 'pod.yaml: spec.containers[0].livenessProbe.tcpSocket (line 12): a probe has one handler, and this one already has exec');
-  t.is(rejection(['    livenessProbe:', '      tcpSocket: {port: 70000}']), 'pod.yaml: spec.containers[0].livenessProbe.tcpSocket.port (line 11): must be between 1 and 65535 (it is 70000)');
-  t.is(rejection(['    livenessProbe:', '      httpGet: {port: 80, host: example.com}']), 'pod.yaml: spec.containers[0].livenessProbe.httpGet.host (line 11): not supported');
-  t.is(rejection(['    livenessProbe:', '      httpGet: {port: 80, scheme: HTTPS}']), 'pod.yaml: spec.containers[0].livenessProbe.httpGet.scheme (line 11): "HTTPS" is not supported (only "HTTP")');
+  t.is(
+    rejection(['    livenessProbe:', '      exec: {command: ["true"]}', '      periodSeconds: 0']),
+    'pod.yaml: spec.containers[0].livenessProbe.periodSeconds (line 12): must be >= 1 (it is 0)',
+  );
+  t.is(
+    rejection(['    livenessProbe:', '      exec: {command: ["true"]}', '      successThreshold: 2']),
+    'pod.yaml: spec.containers[0].livenessProbe.successThreshold (line 12): must be 1 for a livenessProbe',
+  );
+  t.is(
+    rejection(['    livenessProbe:', '      periodSeconds: 3']),
+    'pod.yaml: spec.containers[0].livenessProbe (line 10): needs one of exec, httpGet or tcpSocket',
+  );
+  t.is(
+    rejection(['    livenessProbe:', '      exec: {command: ["true"]}', '      tcpSocket: {port: 1}']),
+    'pod.yaml: spec.containers[0].livenessProbe.tcpSocket (line 12): a probe has one handler, and this one already has exec',
+  );
+  t.is(
+    rejection(['    livenessProbe:', '      tcpSocket: {port: 70000}']),
+    'pod.yaml: spec.containers[0].livenessProbe.tcpSocket.port (line 11): must be between 1 and 65535 (it is 70000)',
+  );
+  t.is(
+    rejection(['    livenessProbe:', '      httpGet: {port: 80, host: example.com}']),
+    'pod.yaml: spec.containers[0].livenessProbe.httpGet.host (line 11): not supported',
+  );
+  t.is(
+    rejection(['    livenessProbe:', '      httpGet: {port: 80, scheme: HTTPS}']),
+    'pod.yaml: spec.containers[0].livenessProbe.httpGet.scheme (line 11): "HTTPS" is not supported (only "HTTP")',
+  );
 });
 
 test('validatePodSpec refuses bad probes of a typed PodSpec by field', (t) => {
@@ -93,9 +135,20 @@ test('validatePodSpec refuses bad probes of a typed PodSpec by field', (t) => {
     return error?.message;
   };
   t.is(refuse({ grpc: { port: 1 } }), 'containers[0].readinessProbe.grpc: grpc probes are not supported: use exec, httpGet or tcpSocket');
-  t.is(refuse({ tcpSocket: { port: 'http' } }), 'containers[0].readinessProbe.tcpSocket.port: "http" is neither a port number nor the name of one of the container\'s ports');
+  t.is(
+    refuse({ tcpSocket: { port: 'http' } }),
+    'containers[0].readinessProbe.tcpSocket.port: "http" is neither a port number nor the name of one of the container\'s ports',
+  );
   t.is(refuse({ exec: { command: [] } }), 'containers[0].readinessProbe.exec.command: must be a non-empty list of strings');
   t.is(refuse({ exec: { command: ['true'] }, timeoutSeconds: 0 }), 'containers[0].readinessProbe.timeoutSeconds: must be an integer >= 1');
-  t.is(refuse({ exec: { command: ['true'] }, successThreshold: 3 }, 'startupProbe'), 'containers[0].startupProbe.successThreshold: must be 1 for a startupProbe');
-  t.notThrows(() => validatePodSpec({ ...base, containers: [{ ...web, ports: [{ name: 'http', containerPort: 80 }], readinessProbe: { httpGet: { port: 'http' } } }] }));
+  t.is(
+    refuse({ exec: { command: ['true'] }, successThreshold: 3 }, 'startupProbe'),
+    'containers[0].startupProbe.successThreshold: must be 1 for a startupProbe',
+  );
+  t.notThrows(() =>
+    validatePodSpec({
+      ...base,
+      containers: [{ ...web, ports: [{ name: 'http', containerPort: 80 }], readinessProbe: { httpGet: { port: 'http' } } }],
+    }),
+  );
 });

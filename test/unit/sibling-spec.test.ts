@@ -7,9 +7,15 @@ import type { ContainerSpec } from '../../src/spec/spec.js';
 const pause = pauseNamespacePaths(4242);
 const pod = { name: 'web', hostname: 'web', cgroup: 'web-0a1b2c3d' };
 const build = (container: ContainerSpec, extra: Partial<typeof pod & { shareProcessNamespace: boolean; hostNetwork: boolean }> = {}) =>
-  buildSiblingSpec({ pod: { ...pod, ...extra }, container, pause, rootfs: '/run/nspod/pods/web/containers/c/bundle/rootfs', nofileHardLimit: 20000 });
+  buildSiblingSpec({
+    pod: { ...pod, ...extra },
+    container,
+    pause,
+    rootfs: '/run/nspod/pods/web/containers/c/bundle/rootfs',
+    nofileHardLimit: 20000,
+  });
 
-test('a sibling joins the pause\'s net, ipc and uts by path, gets its own mount and pid namespace and its own cgroup', (t) => {
+test("a sibling joins the pause's net, ipc and uts by path, gets its own mount and pid namespace and its own cgroup", (t) => {
   const spec = build({ name: 'c', image: 'busybox', command: ['sleep'], args: ['10'] });
   t.deepEqual(specErrors(spec), []);
   const ns = Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, n.path ?? null]));
@@ -19,9 +25,12 @@ test('a sibling joins the pause\'s net, ipc and uts by path, gets its own mount 
   t.is(spec.hostname, undefined, 'a joined uts namespace cannot be given a hostname');
 });
 
-test('shareProcessNamespace joins the pause\'s pid namespace; hostNetwork joins no network namespace', (t) => {
+test("shareProcessNamespace joins the pause's pid namespace; hostNetwork joins no network namespace", (t) => {
   const shared = build({ name: 'c', image: 'busybox', command: ['true'] }, { shareProcessNamespace: true });
-  t.deepEqual(shared.linux?.namespaces?.find((n) => n.type === 'pid'), { type: 'pid', path: '/proc/4242/ns/pid' });
+  t.deepEqual(
+    shared.linux?.namespaces?.find((n) => n.type === 'pid'),
+    { type: 'pid', path: '/proc/4242/ns/pid' },
+  );
   const host = build({ name: 'c', image: 'busybox', command: ['true'] }, { hostNetwork: true });
   t.false(host.linux?.namespaces?.some((n) => n.type === 'network'));
 });
@@ -47,8 +56,14 @@ test('user, working dir, env, read-only root and resource limits map to the spec
   t.deepEqual(spec.linux?.resources?.pids, { limit: 100 });
 });
 
-test('rlimits never exceed the caller\'s hard limit', (t) => {
-  const spec = buildSiblingSpec({ pod, container: { name: 'c', image: 'x', command: ['true'] }, pause, rootfs: '/r', nofileHardLimit: 4096 });
+test("rlimits never exceed the caller's hard limit", (t) => {
+  const spec = buildSiblingSpec({
+    pod,
+    container: { name: 'c', image: 'x', command: ['true'] },
+    pause,
+    rootfs: '/r',
+    nofileHardLimit: 4096,
+  });
   t.deepEqual(spec.process?.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 4096, hard: 4096 }]);
 });
 
@@ -65,6 +80,9 @@ test('capabilities: defaults, add and drop (names with or without CAP_), drop AL
   t.deepEqual(specErrors(privileged), []);
 });
 
-test('env: the container\'s variables override PATH and HOSTNAME', (t) => {
-  t.deepEqual(containerEnv({ name: 'c', image: 'x', env: { HOSTNAME: 'other' } }, 'web'), [`PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, 'HOSTNAME=other']);
+test("env: the container's variables override PATH and HOSTNAME", (t) => {
+  t.deepEqual(containerEnv({ name: 'c', image: 'x', env: { HOSTNAME: 'other' } }, 'web'), [
+    `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    'HOSTNAME=other',
+  ]);
 });

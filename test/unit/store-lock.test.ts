@@ -33,7 +33,11 @@ test('a lock left by a dead process is broken; a live holder is waited for, then
   await mkdir(lock);
   await writeFile(path.join(lock, 'holder.json'), JSON.stringify({ pid: 999999999, startTime: 1 }));
   t.is(await store.withLock('p', async () => 'got it', 2000), 'got it');
-  t.deepEqual((await readdir(store.podDir('p'))).filter((f) => f.startsWith('.lock')), [], 'no stale lock dir left');
+  t.deepEqual(
+    (await readdir(store.podDir('p'))).filter((f) => f.startsWith('.lock')),
+    [],
+    'no stale lock dir left',
+  );
   await mkdir(lock);
   const { currentProcessIdentity } = await import('../../src/host/proc.js');
   const me = currentProcessIdentity();

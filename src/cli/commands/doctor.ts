@@ -27,7 +27,9 @@ async function runtimeChecks(runtimeName: string | undefined): Promise<Check[]> 
     return [{ name: 'runtime', ok: false, detail: errorMessage(e) }];
   }
   const v = await execa(runtime.binary, ['--version'], { reject: false });
-  const checks: Check[] = [{ name: 'runtime', ok: v.exitCode === 0, detail: `${String(v.stdout).split('\n')[0] ?? runtime.name} (${runtime.binary})` }];
+  const checks: Check[] = [
+    { name: 'runtime', ok: v.exitCode === 0, detail: `${String(v.stdout).split('\n')[0] ?? runtime.name} (${runtime.binary})` },
+  ];
   if (runtime.name === 'crun' && cgroupVersion() === 'hybrid') {
     const offered = readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim();
     const first = offered.split(' ')[0];
@@ -74,7 +76,12 @@ export async function podNetworkChecks(root: string): Promise<Check[]> {
 export async function doctorChecks(options: { runtime?: string | undefined; root?: string | undefined }): Promise<Check[]> {
   const checks: Check[] = [];
   const root = process.getuid?.() === 0;
-  checks.push({ name: 'root', ok: root, detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`, fix: 'run nspod as root (sudo)' });
+  checks.push({
+    name: 'root',
+    ok: root,
+    detail: root ? 'running as root' : `running as uid ${process.getuid?.()}`,
+    fix: 'run nspod as root (sudo)',
+  });
   checks.push(...(await runtimeChecks(options.runtime)));
   const ns = await execa('unshare', ['--net', '--ipc', '--uts', '--pid', '--mount', '--fork', 'true'], { reject: false });
   checks.push({
@@ -85,7 +92,12 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
   });
   const fs = existsSync('/proc/filesystems') ? readFileSync('/proc/filesystems', 'utf8') : '';
   const overlay = /\toverlay$/m.test(fs);
-  checks.push({ name: 'overlayfs', ok: overlay, detail: `overlay is ${overlay ? '' : 'not '}in /proc/filesystems`, fix: 'modprobe overlay' });
+  checks.push({
+    name: 'overlayfs',
+    ok: overlay,
+    detail: `overlay is ${overlay ? '' : 'not '}in /proc/filesystems`,
+    fix: 'modprobe overlay',
+  });
   const cg = cgroupVersion();
   checks.push({ name: 'cgroups', ok: true, detail: { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'cgroup v1 + v2 (hybrid)' }[cg] });
   const cniDirs = resolveNetworkOptions().cniPath;
@@ -119,13 +131,18 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
   return checks;
 }
 
-export async function runDoctor(options: { runtime?: string | undefined; root?: string | undefined }, out: (s: string) => void): Promise<number> {
+export async function runDoctor(
+  options: { runtime?: string | undefined; root?: string | undefined },
+  out: (s: string) => void,
+): Promise<number> {
   const checks = await doctorChecks(options);
   for (const c of checks) {
     const mark = c.ok === true ? 'ok  ' : c.ok === 'warn' ? 'warn' : 'FAIL';
     out(`${mark}  ${c.name}: ${c.detail}${c.ok !== true && c.fix ? ` (${c.fix})` : ''}\n`);
   }
   const failed = checks.filter((c) => c.ok === false);
-  out(failed.length === 0 ? 'nspod can run pods on this host\n' : `${failed.length} problem${failed.length > 1 ? 's' : ''}: see FAIL above\n`);
+  out(
+    failed.length === 0 ? 'nspod can run pods on this host\n' : `${failed.length} problem${failed.length > 1 ? 's' : ''}: see FAIL above\n`,
+  );
   return failed.length === 0 ? 0 : 1;
 }

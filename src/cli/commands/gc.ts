@@ -28,6 +28,7 @@ export async function gc(o: { output?: string }, g: GlobalOptions): Promise<numb
   }
   if (report.removed.length === 0) out('nothing to collect\n');
   for (const e of report.removed) out(gcLine(e));
-  for (const f of report.failed) out(`kept failed pod ${f.pod} (its pause, pid ${f.pausePid}, is gone): read its logs, then nspod rm ${f.pod}\n`);
+  for (const f of report.failed)
+    out(`kept failed pod ${f.pod} (its pause, pid ${f.pausePid}, is gone): read its logs, then nspod rm ${f.pod}\n`);
   return failures > 0 ? 1 : 0;
 }

@@ -16,7 +16,12 @@ export async function images(o: { output?: string }, g: GlobalOptions): Promise<
     return 0;
   }
   const lastUsed = (t: Date | undefined) => (t ? `${age(new Date(t).toISOString())} ago` : '-');
-  out(table(['REFERENCE', 'DIGEST', 'SIZE', 'LAST USED'], images.map((i) => [i.reference, i.digest.slice(0, 19), mb(i.size), lastUsed(i.lastUsed)])));
+  out(
+    table(
+      ['REFERENCE', 'DIGEST', 'SIZE', 'LAST USED'],
+      images.map((i) => [i.reference, i.digest.slice(0, 19), mb(i.size), lastUsed(i.lastUsed)]),
+    ),
+  );
   return 0;
 }
 

@@ -30,7 +30,8 @@ export async function logs(name: string, container: string | undefined, o: LogsO
   await pollUntilStopped(async () => {
     const s = await pod.status().catch(() => undefined);
     const now = s?.containers.find((x) => x.name === c.name);
-    const over = !s || s.phase === 'Stopped' || s.phase === 'Failed' || !now || (now.state === 'exited' && (now.init || exitedForGood(pod.spec, now)));
+    const over =
+      !s || s.phase === 'Stopped' || s.phase === 'Failed' || !now || (now.state === 'exited' && (now.init || exitedForGood(pod.spec, now)));
     return over ? true : undefined;
   }, 250);
   await follower.stop();

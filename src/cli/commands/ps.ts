@@ -28,6 +28,8 @@ export async function inspect(name: string, g: GlobalOptions): Promise<number> {
   const pod = await Pod.load(name, podOptions(g));
   const status = await pod.status();
   const events = await pod.events();
-  out(`${JSON.stringify({ name: pod.name, spec: pod.spec, status, summary: summarize(pod.spec, status), events, dir: pod.dir }, null, 2)}\n`);
+  out(
+    `${JSON.stringify({ name: pod.name, spec: pod.spec, status, summary: summarize(pod.spec, status), events, dir: pod.dir }, null, 2)}\n`,
+  );
   return 0;
 }

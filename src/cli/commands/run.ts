@@ -26,7 +26,8 @@ export interface RunOptions {
 export async function run(file: string, o: RunOptions, g: GlobalOptions): Promise<number> {
   const publish = (o.publish ?? []).map(parsePublish);
   const waitMs = o.wait === undefined || o.wait === false ? undefined : o.wait === true ? 60_000 : parseDuration(o.wait);
-  if (waitMs === undefined && o.wait !== undefined && o.wait !== false) usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
+  if (waitMs === undefined && o.wait !== undefined && o.wait !== false)
+    usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
   if (waitMs !== undefined && !o.detach) usageError('--wait goes with -d/--detach (a foreground run streams the pod until it ends)');
   const manifest = await loadManifestFile(file);
   for (const w of manifest.warnings) err(`nspod: warning: ${w}\n`);
@@ -34,7 +35,12 @@ export async function run(file: string, o: RunOptions, g: GlobalOptions): Promis
     const withPorts = publish.length > 0 ? applyPublish(p, publish) : p;
     return o.network ? { ...withPorts, network: o.network } : withPorts;
   });
-  const opts: PodOptions = { ...podOptions(g), cwd: manifest.baseDir, progress: process.stderr.isTTY, removeWhenDone: o.detach === true && o.rm === true };
+  const opts: PodOptions = {
+    ...podOptions(g),
+    cwd: manifest.baseDir,
+    progress: process.stderr.isTTY,
+    removeWhenDone: o.detach === true && o.rm === true,
+  };
   if (o.dryRun) return dryRun(specs, opts, manifest.baseDir);
   const pods: Pod[] = [];
   // A foreground run owns its pods from the first create: a stop signal from here on stops them, never kills nspod.
@@ -51,10 +57,12 @@ export async function run(file: string, o: RunOptions, g: GlobalOptions): Promis
   if (waitMs !== undefined) {
     const waited = await Promise.allSettled(pods.map((p) => p.waitReady({ timeout: waitMs })));
     const failed = waited.map((w, i) => ({ w, pod: pods[i]! })).filter((x) => x.w.status === 'rejected');
-    for (const { w, pod } of failed) err(`nspod: pod ${pod.name} did not become ready: ${errorMessage((w as PromiseRejectedResult).reason)}\n`);
+    for (const { w, pod } of failed)
+      err(`nspod: pod ${pod.name} did not become ready: ${errorMessage((w as PromiseRejectedResult).reason)}\n`);
     if (failed.length > 0) {
       if (o.rm) await removeNow(pods);
-      else err(`nspod: left for inspection: nspod logs / nspod events ${failed.map((f) => f.pod.name).join(' ')}; remove with nspod rm -f\n`);
+      else
+        err(`nspod: left for inspection: nspod logs / nspod events ${failed.map((f) => f.pod.name).join(' ')}; remove with nspod rm -f\n`);
       return 1;
     }
   }
@@ -112,19 +120,27 @@ async function foreground(pods: Pod[], removeAtExit: boolean, stop: ReturnType<t
     }
   }
   try {
-    const code = await pollUntil(stop.signal, async () => {
-      const outcomes = await Promise.all(pods.map(async (pod) => ({ pod, outcome: podOutcome(pod.spec, await pod.status()) })));
-      const ended = outcomes.find(({ outcome }) => outcome !== undefined && outcome.how !== 'exited');
-      if (ended) {
-        err(`nspod: pod ${ended.pod.name}: ${ended.outcome!.how === 'failed' ? 'its pause container died' : 'was stopped by another process'}\n`);
-        return 1;
-      }
-      if (!outcomes.every(({ outcome }) => outcome !== undefined)) return undefined;
-      return outcomes.find(({ outcome }) => outcome!.exitCode !== 0)?.outcome!.exitCode ?? 0;
-    }, 200);
+    const code = await pollUntil(
+      stop.signal,
+      async () => {
+        const outcomes = await Promise.all(pods.map(async (pod) => ({ pod, outcome: podOutcome(pod.spec, await pod.status()) })));
+        const ended = outcomes.find(({ outcome }) => outcome !== undefined && outcome.how !== 'exited');
+        if (ended) {
+          err(
+            `nspod: pod ${ended.pod.name}: ${ended.outcome!.how === 'failed' ? 'its pause container died' : 'was stopped by another process'}\n`,
+          );
+          return 1;
+        }
+        if (!outcomes.every(({ outcome }) => outcome !== undefined)) return undefined;
+        return outcomes.find(({ outcome }) => outcome!.exitCode !== 0)?.outcome!.exitCode ?? 0;
+      },
+      200,
+    );
     return code ?? (stop.heard() === 'SIGINT' ? 130 : 143);
   } finally {
-    await Promise.all(pods.map((p) => (removeAtExit ? p.remove() : p.stop()).catch((e) => err(`nspod: stopping ${p.name}: ${errorMessage(e)}\n`))));
+    await Promise.all(
+      pods.map((p) => (removeAtExit ? p.remove() : p.stop()).catch((e) => err(`nspod: stopping ${p.name}: ${errorMessage(e)}\n`))),
+    );
     await Promise.all(followers.map((f) => f.stop()));
     stop.unlisten();
   }

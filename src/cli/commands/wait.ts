@@ -14,7 +14,11 @@ export async function wait(name: string, o: { for?: string; timeout?: string }, 
   const options = { timeout, interval: 200 };
   if (what === 'delete') {
     const root = resolveStateRoot(g.root);
-    await until(async () => ((await Pod.list({ root })).includes(name) ? undefined : true), () => `pod ${name} still exists`, options);
+    await until(
+      async () => ((await Pod.list({ root })).includes(name) ? undefined : true),
+      () => `pod ${name} still exists`,
+      options,
+    );
     return 0;
   }
   const pod = await Pod.load(name, podOptions(g));
