@@ -21,12 +21,15 @@ export type ErrorCode =
 export class NspodError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  /** Every problem found, one line each (an invalid spec may have several); the first is the message. */
+  readonly problems: readonly string[];
 
-  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown; problems?: readonly string[] } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'NspodError';
     this.code = code;
     this.hint = options.hint;
+    this.problems = options.problems ?? [message];
   }
 
   /**

@@ -4,6 +4,8 @@
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import { NspodError } from '../errors.js';
+import { fieldPath } from '../spec/names.js';
+import { rangeProblem } from '../spec/spec.js';
 
 /** Where a PodSpec field came from in the manifest. */
 export interface Origin {
@@ -16,13 +18,17 @@ export interface ManifestContext {
   lines: LineCounter;
   document: Document;
   warnings: string[];
-  /** PodSpec field path (`containers[0].image`) → its manifest field, to place validatePodSpec's errors. */
+  /** PodSpec field path (`containers[0].image`) → its manifest field, to place validatePodSpec's problems. */
   origins: Map<string, Origin>;
 }
 
+/** `<file>: <where>: <why>`, or `<where>: <why>` for text without a file name. */
+export function manifestMessage(file: string | undefined, where: string, why: string): string {
+  return file === undefined ? `${where}: ${why}` : `${file}: ${where}: ${why}`;
+}
+
 export function manifestError(file: string | undefined, where: string, why: string, hint?: string): NspodError {
-  const message = file === undefined ? `${where}: ${why}` : `${file}: ${where}: ${why}`;
-  return new NspodError('INVALID_SPEC', message, hint === undefined ? {} : { hint });
+  return new NspodError('INVALID_SPEC', manifestMessage(file, where, why), hint === undefined ? {} : { hint });
 }
 
 export class Field {
@@ -50,13 +56,27 @@ export class Field {
   }
 
   warn(why: string): void {
-    const where = this.ctx.file === undefined ? this.where : `${this.ctx.file}: ${this.where}`;
-    this.ctx.warnings.push(`${where}: ${why}`);
+    this.ctx.warnings.push(manifestMessage(this.ctx.file, this.where, why));
   }
 
   /** Records that PodSpec field `specPath` comes from this manifest field. */
   origin(specPath: string): this {
     this.ctx.origins.set(specPath, { path: this.path, line: this.line });
+    return this;
+  }
+
+  /**
+   * Records that below `specPath` the PodSpec has this field's shape: every field under this one is the origin of its
+   * namesake under `specPath` (`ports[0].hostPort` → `<specPath>.ports[0].hostPort`), unless `origin` named another.
+   */
+  mirror(specPath: string, seen = new Set<Node>()): this {
+    if (this.node === null || seen.has(this.node)) return this;
+    seen.add(this.node);
+    for (const [key, child] of this.children()) {
+      const childPath = typeof key === 'number' ? `${specPath}[${key}]` : fieldPath(specPath, key);
+      if (!this.ctx.origins.has(childPath)) this.ctx.origins.set(childPath, { path: child.path, line: child.line });
+      child.mirror(childPath, seen);
+    }
     return this;
   }
 
@@ -87,13 +107,12 @@ export class Field {
     return value;
   }
 
-  integer(min: number, max = Number.MAX_SAFE_INTEGER): number {
+  /** An integer; `min` and `max` only where a manifest must be refused before its PodSpec exists. */
+  integer(min = Number.MIN_SAFE_INTEGER, max?: number): number {
     const value = this.scalar('an integer');
     if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(`must be an integer, not ${describe(value)}`);
-    if (value < min || value > max)
-      this.fail(
-        max === Number.MAX_SAFE_INTEGER ? `must be >= ${min} (it is ${value})` : `must be between ${min} and ${max} (it is ${value})`,
-      );
+    const problem = rangeProblem(value, min, max);
+    if (problem) this.fail(problem);
     return value;
   }
 
@@ -105,8 +124,7 @@ export class Field {
       const keyLine = this.lineOf(pair.key) ?? this.line;
       if (typeof key !== 'string')
         throw manifestError(this.ctx.file, `${this.path} (line ${keyLine})`, `keys must be strings, not ${describe(key)}`);
-      const line = keyLine;
-      return new Field(this.ctx, joinPath(this.path, key), pair.value, line, key);
+      return new Field(this.ctx, fieldPath(this.path, key), pair.value, keyLine, key);
     });
   }
 
@@ -135,8 +153,19 @@ export class Field {
   /** A field that must be present: fails on this (the parent) when it is not. */
   require(key: string): Field {
     const child = this.get(key);
-    if (child === undefined) throw manifestError(this.ctx.file, `${joinPath(this.path, key)} (line ${this.line})`, 'is required');
+    if (child === undefined) throw manifestError(this.ctx.file, `${fieldPath(this.path, key)} (line ${this.line})`, 'is required');
     return child;
+  }
+
+  /** Entries of a map (those with string keys) or items of a list; none for a scalar. */
+  private children(): [string | number, Field][] {
+    if (isSeq(this.node)) return this.items().map((item, i) => [i, item]);
+    if (!isMap(this.node)) return [];
+    return this.node.items.flatMap((pair): [string, Field][] => {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'string') return [];
+      const key = pair.key.value;
+      return [[key, new Field(this.ctx, fieldPath(this.path, key), pair.value, this.lineOf(pair.key) ?? this.line, key)]];
+    });
   }
 
   private kind(): string {
@@ -154,12 +183,6 @@ export class Field {
 function resolveAlias(document: Document, node: unknown): Node | null {
   if (isAlias(node)) return (node.resolve(document) as Node | undefined) ?? null;
   return (node as Node | null | undefined) ?? null;
-}
-
-function joinPath(parent: string, key: string): string {
-  const segment = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? key : JSON.stringify(key);
-  if (parent === '') return segment;
-  return /^[A-Za-z_]/.test(segment) ? `${parent}.${segment}` : `${parent}[${segment}]`;
 }
 
 function describe(value: unknown): string {

@@ -2,9 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { isNspodError, NspodError } from '../errors.js';
-import { validatePodSpec, type PodSpec } from '../spec/spec.js';
-import { Field, manifestError, type ManifestContext, type Origin } from './field.js';
+import { NspodError } from '../errors.js';
+import { pathSegments } from '../spec/names.js';
+import { podSpecProblems, type PodSpec } from '../spec/spec.js';
+import { Field, manifestError, manifestMessage, type ManifestContext, type Origin } from './field.js';
 import { podFromDocument } from './pod.js';
 
 export interface ParseManifestOptions {
@@ -43,7 +44,7 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
     const error = document.errors[0];
     if (error) throw manifestError(file, `line ${lines.linePos(error.pos[0]).line}`, `invalid YAML: ${error.message}`);
     for (const warning of document.warnings)
-      warnings.push(`${file === undefined ? '' : `${file}: `}line ${lines.linePos(warning.pos[0]).line}: ${warning.message}`);
+      warnings.push(manifestMessage(file, `line ${lines.linePos(warning.pos[0]).line}`, warning.message));
     const ctx: ManifestContext = { file, lines, document, warnings, origins: new Map() };
     const root = new Field(ctx, '', document.contents, startLine);
     if (root.isNull) {
@@ -88,29 +89,29 @@ export async function loadManifestFile(file: string): Promise<LoadedManifest> {
   return { ...parseManifest(text, { file }), file, baseDir: path.dirname(path.resolve(file)) };
 }
 
-/** Runs validatePodSpec and rewrites its PodSpec field names into manifest paths and lines. */
+/**
+ * validatePodSpec's problems, each placed on the manifest field its PodSpec field came from; throws the first one in
+ * the manifest's order (the error's `problems` lists them all).
+ */
 function validateMapped(pod: PodSpec, ctx: ManifestContext): void {
-  try {
-    validatePodSpec(pod);
-  } catch (e) {
-    if (!isNspodError(e, 'INVALID_SPEC')) throw e;
-    const match = /^([^:]+): (.*)$/s.exec(e.message);
-    if (!match) throw e;
-    const [, specField, why] = match as unknown as [string, string, string];
-    const { origin, rest } = nearestOrigin(ctx.origins, specField);
-    if (!origin) throw manifestError(ctx.file, specField, why, e.hint);
-    throw manifestError(ctx.file, `${origin.path} (line ${origin.line})`, rest === '' ? why : `${rest}: ${why}`, e.hint);
-  }
+  const placed = podSpecProblems(pod).map((problem) => {
+    const { origin, rest } = nearestOrigin(ctx.origins, problem.field);
+    const why = rest === '' ? problem.why : `${rest}: ${problem.why}`;
+    const where = origin ? `${origin.path} (line ${origin.line})` : problem.field;
+    return { message: manifestMessage(ctx.file, where, why), line: origin?.line ?? Infinity, hint: problem.hint };
+  });
+  const first = placed.sort((a, b) => a.line - b.line)[0];
+  if (first === undefined) return;
+  const problems = [...new Set(placed.map((p) => p.message))];
+  throw new NspodError('INVALID_SPEC', first.message, { ...(first.hint === undefined ? {} : { hint: first.hint }), problems });
 }
 
 /** The origin of `specField` or of its nearest recorded parent, and the part of the path left over. */
 function nearestOrigin(origins: Map<string, Origin>, specField: string): { origin: Origin | undefined; rest: string } {
-  let prefix = specField;
-  while (prefix !== '') {
-    const origin = origins.get(prefix);
-    if (origin) return { origin, rest: specField.slice(prefix.length).replace(/^\./, '') };
-    const cut = Math.max(prefix.lastIndexOf('.'), prefix.lastIndexOf('['));
-    prefix = cut <= 0 ? '' : prefix.slice(0, cut);
+  const segments = pathSegments(specField);
+  for (let n = segments.length; n > 0; n--) {
+    const origin = origins.get(segments.slice(0, n).join(''));
+    if (origin) return { origin, rest: segments.slice(n).join('').replace(/^\./, '') };
   }
   return { origin: undefined, rest: specField };
 }

@@ -7,9 +7,8 @@
 import { isIP } from 'node:net';
 import type * as k8s from 'kubernetes-types/core/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
-import { ALL_CAPABILITIES, capabilityName } from '../oci/common.js';
+import { ALL_CAPABILITIES, capabilityName, dnsLabelProblem } from '../spec/names.js';
 import {
-  dnsLabelProblem,
   PROBE_DEFAULTS,
   type ContainerSpec,
   type PodSpec,

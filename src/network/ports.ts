@@ -1,34 +1,25 @@
 /** hostPorts: the pod's published ports as CNI port mappings, and the checks that keep two pods off one port. */
 import { NspodError } from '../errors.js';
-import type { PodSpec } from '../spec/spec.js';
+import type { PodSpec, PortSpec } from '../spec/spec.js';
 import type { CniPortMapping } from './cni.js';
 
 export interface PublishedPort extends CniPortMapping {
   container: string;
 }
 
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-
-export function isIPv4(s: string): boolean {
-  const m = IPV4.exec(s);
-  return m !== null && m.slice(1).every((o) => Number(o) <= 255);
+/** A container port with a hostPort as a port mapping (protocol lower-case, as portmap wants it; no hostIP: every address). */
+export function portMapping(p: PortSpec & { hostPort: number }): CniPortMapping {
+  const mapping: CniPortMapping = { hostPort: p.hostPort, containerPort: p.containerPort, protocol: p.protocol === 'UDP' ? 'udp' : 'tcp' };
+  if (p.hostIP !== undefined && p.hostIP !== '' && p.hostIP !== '0.0.0.0') mapping.hostIP = p.hostIP;
+  return mapping;
 }
 
-/** Every container port that asks for a hostPort, as a port mapping (protocol lower-case, as portmap wants it). */
+/** Every container port that asks for a hostPort, as a port mapping. */
 export function publishedPorts(spec: PodSpec): PublishedPort[] {
   const out: PublishedPort[] = [];
   for (const c of spec.containers) {
-    for (const p of c.ports ?? []) {
-      if (p.hostPort === undefined) continue;
-      const mapping: PublishedPort = {
-        container: c.name,
-        hostPort: p.hostPort,
-        containerPort: p.containerPort,
-        protocol: p.protocol === 'UDP' ? 'udp' : 'tcp',
-      };
-      if (p.hostIP !== undefined && p.hostIP !== '' && p.hostIP !== '0.0.0.0') mapping.hostIP = p.hostIP;
-      out.push(mapping);
-    }
+    for (const p of c.ports ?? [])
+      if (p.hostPort !== undefined) out.push({ container: c.name, ...portMapping({ ...p, hostPort: p.hostPort }) });
   }
   return out;
 }
@@ -44,26 +35,19 @@ export function describePort(p: CniPortMapping): string {
   return `${p.hostIP ?? '0.0.0.0'}:${p.hostPort}/${p.protocol}`;
 }
 
-/** The network part of a pod spec: mode, hostIPs, hostPorts that collide inside the pod, hostNetwork's port rule. */
+/** The pod's ports as the network sees them: no hostPort on a pod with network "none", none taken twice inside the pod, hostNetwork's rule. */
 export function validatePodNetwork(spec: PodSpec): void {
   const bad = (field: string, why: string): never => {
     throw new NspodError('INVALID_SPEC', `${field}: ${why}`);
   };
-  const network = spec.network;
-  if (network !== undefined && (typeof network !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network))) {
-    bad('network', `${JSON.stringify(network)} must be default, none or the name of a CNI network`);
-  }
-  if (spec.hostNetwork && network !== undefined && network !== 'default')
-    bad('network', `a hostNetwork pod uses the host's network, not ${JSON.stringify(network)}`);
   for (const [i, c] of spec.containers.entries()) {
     for (const [k, p] of (c.ports ?? []).entries()) {
       const at = `containers[${i}].ports[${k}]`;
-      if (p.hostIP !== undefined && p.hostIP !== '' && !isIPv4(p.hostIP))
-        bad(`${at}.hostIP`, `${JSON.stringify(p.hostIP)} must be an IPv4 address`);
       if (p.hostPort === undefined) continue;
-      if (spec.hostNetwork && p.hostPort !== p.containerPort)
+      if (spec.hostNetwork && p.hostPort !== p.containerPort) {
         bad(`${at}.hostPort`, `a hostNetwork pod listens on the host itself: hostPort must equal containerPort (${p.containerPort})`);
-      if (!spec.hostNetwork && network === 'none') bad(`${at}.hostPort`, 'a pod with network "none" cannot publish ports');
+      }
+      if (!spec.hostNetwork && spec.network === 'none') bad(`${at}.hostPort`, 'a pod with network "none" cannot publish ports');
     }
   }
   const ports = publishedPorts(spec);

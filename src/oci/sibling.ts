@@ -1,16 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ALL_CAPABILITIES, capabilityName } from '../spec/names.js';
 import type { ContainerSpec } from '../spec/spec.js';
-import {
-  ALL_CAPABILITIES,
-  baseMounts,
-  capabilityName,
-  cgroupsPath,
-  DEFAULT_CAPABILITIES,
-  MASKED_PATHS,
-  nofileRlimit,
-  READONLY_PATHS,
-} from './common.js';
+import { baseMounts, cgroupsPath, DEFAULT_CAPABILITIES, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
 import { assertValidSpec } from './validate.js';
 

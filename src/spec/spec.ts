@@ -1,4 +1,14 @@
 import { NspodError } from '../errors.js';
+import {
+  dnsLabelProblem,
+  fieldPath,
+  isCapability,
+  isHttpHeaderName,
+  isIPv4,
+  labelValueProblem,
+  metadataKeyProblem,
+  portNameProblem,
+} from './names.js';
 
 /** What a pod is made of: the typed input of `Pod.create`, and what a manifest parses into. */
 export interface PodSpec {
@@ -93,56 +103,6 @@ export function resolveProbePort(c: Pick<ContainerSpec, 'ports'>, port: number |
   return c.ports?.find((p) => p.name === port)?.containerPort;
 }
 
-/** Why a probe is invalid, with the sub-field it concerns (`.httpGet.port`), or undefined. */
-export function probeProblem(c: ContainerSpec, kind: ProbeKind, probe: Probe): { field: string; why: string } | undefined {
-  if (typeof probe !== 'object' || probe === null) return { field: '', why: 'must be an object' };
-  if ('grpc' in probe) return { field: '.grpc', why: 'grpc probes are not supported: use exec, httpGet or tcpSocket' };
-  const handlers = (['exec', 'httpGet', 'tcpSocket'] as const).filter((h) => probe[h] !== undefined);
-  if (handlers.length !== 1)
-    return {
-      field: '',
-      why: `needs exactly one of exec, httpGet or tcpSocket${handlers.length > 1 ? ` (it has ${handlers.join(' and ')})` : ''}`,
-    };
-  if (
-    probe.exec &&
-    (!Array.isArray(probe.exec.command) || probe.exec.command.length === 0 || probe.exec.command.some((s) => typeof s !== 'string'))
-  ) {
-    return { field: '.exec.command', why: 'must be a non-empty list of strings' };
-  }
-  const net = probe.httpGet ?? probe.tcpSocket;
-  if (net) {
-    const at = probe.httpGet ? '.httpGet' : '.tcpSocket';
-    const port = net.port;
-    const number = typeof port === 'number' || typeof port === 'string' ? resolveProbePort(c, port) : undefined;
-    if (number === undefined)
-      return { field: `${at}.port`, why: `${JSON.stringify(port)} is neither a port number nor the name of one of the container's ports` };
-    if (!Number.isInteger(number) || number < 1 || number > 65535) return { field: `${at}.port`, why: 'must be a port number 1-65535' };
-  }
-  if (probe.httpGet) {
-    if (
-      probe.httpGet.path !== undefined &&
-      (typeof probe.httpGet.path !== 'string' || !probe.httpGet.path.startsWith('/') || /[\s]/.test(probe.httpGet.path))
-    ) {
-      return { field: '.httpGet.path', why: 'must be an absolute path without spaces' };
-    }
-    for (const [i, h] of (probe.httpGet.httpHeaders ?? []).entries()) {
-      if (typeof h?.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.name))
-        return { field: `.httpGet.httpHeaders[${i}].name`, why: 'must be an HTTP header name' };
-      if (typeof h.value !== 'string' || /[\r\n]/.test(h.value))
-        return { field: `.httpGet.httpHeaders[${i}].value`, why: 'must be a string without line breaks' };
-    }
-  }
-  const minimum = { initialDelaySeconds: 0, periodSeconds: 1, timeoutSeconds: 1, successThreshold: 1, failureThreshold: 1 } as const;
-  for (const [key, min] of Object.entries(minimum) as [keyof typeof minimum, number][]) {
-    const v = probe[key];
-    if (v !== undefined && (!Number.isInteger(v) || v < min)) return { field: `.${key}`, why: `must be an integer >= ${min}` };
-  }
-  if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
-    return { field: '.successThreshold', why: `must be 1 for a ${kind}` };
-  }
-  return undefined;
-}
-
 export interface ResourceLimits {
   /** Memory limit in bytes. */
   memoryBytes?: number;
@@ -174,99 +134,270 @@ export interface VolumeMount {
   readOnly?: boolean;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// ---------------------------------------------------------------- rules
 
-/** Kubernetes' DNS-1123 label rule, with a reason when a name breaks it. */
-export function dnsLabelProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
-  if (name.length > 63) return `must be at most 63 characters (it has ${name.length})`;
-  if (!DNS_LABEL.test(name)) return "must consist of lowercase letters, digits and '-', and start and end with a letter or digit";
-  return undefined;
+/** A rule a PodSpec breaks: the field (`containers[0].ports[1].hostPort`), why, and what to do when that is not plain. */
+export interface SpecProblem {
+  field: string;
+  why: string;
+  hint?: string;
 }
 
-/** Checks a PodSpec before anything is created; the error names the field. */
-export function validatePodSpec(spec: PodSpec): void {
-  const bad = (field: string, why: string): never => {
-    throw new NspodError('INVALID_SPEC', `${field}: ${why}`);
+type Report = (field: string, why: string, hint?: string) => void;
+
+export const RESTART_POLICIES: readonly RestartPolicy[] = ['Always', 'OnFailure', 'Never'];
+/** Kubernetes' hostPath types; "" checks nothing but that the path exists. */
+export const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'];
+/** The smallest value of each probe timing field. */
+export const PROBE_MINIMUMS = {
+  initialDelaySeconds: 0,
+  periodSeconds: 1,
+  timeoutSeconds: 1,
+  successThreshold: 1,
+  failureThreshold: 1,
+} as const;
+const PROBE_HANDLERS: readonly string[] = ['exec', 'httpGet', 'tcpSocket'];
+const VOLUME_SOURCES: readonly string[] = ['emptyDir', 'hostPath'];
+/** uids and gids are int32 in Kubernetes. */
+const MAX_ID = 2 ** 31 - 1;
+
+/** Why `n` is outside min..max (`must be between 1 and 65535 (it is 70000)`), or undefined; a manifest's integers say it so too. */
+export function rangeProblem(n: number, min: number, max?: number): string | undefined {
+  if (n >= min && (max === undefined || n <= max)) return undefined;
+  return max === undefined ? `must be >= ${min} (it is ${n})` : `must be between ${min} and ${max} (it is ${n})`;
+}
+
+function portNumberProblem(n: unknown): string | undefined {
+  return typeof n === 'number' && Number.isInteger(n) ? rangeProblem(n, 1, 65535) : 'must be a port number 1-65535';
+}
+
+const listOf = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
+
+/** Every rule `spec` breaks, field by field; empty when it is valid. The one statement of each PodSpec rule. */
+export function podSpecProblems(spec: PodSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const report: Report = (field, why, hint) => {
+    problems.push(hint === undefined ? { field, why } : { field, why, hint });
   };
-  if (typeof spec !== 'object' || spec === null) bad('pod', 'must be an object');
+  if (typeof spec !== 'object' || spec === null) {
+    report('pod', 'must be an object');
+    return problems;
+  }
+  podFieldProblems(spec, report);
+  const pod = { volumeNames: volumeProblems(listOf(spec.volumes), report), containerNames: new Set<string>() };
+  for (const list of ['initContainers', 'containers'] as const) {
+    for (const [i, c] of listOf(spec[list]).entries())
+      containerProblems(c, `${list}[${i}]`, { ...pod, init: list === 'initContainers' }, report);
+  }
+  return problems;
+}
+
+/** Throws INVALID_SPEC naming the field of the first problem (`problems` lists them all) when `spec` breaks a rule. */
+export function validatePodSpec(spec: PodSpec): void {
+  const problems = podSpecProblems(spec);
+  const [first] = problems;
+  if (first === undefined) return;
+  const lines = problems.map((p) => `${p.field}: ${p.why}`);
+  throw new NspodError('INVALID_SPEC', lines[0]!, { ...(first.hint === undefined ? {} : { hint: first.hint }), problems: lines });
+}
+
+function podFieldProblems(spec: PodSpec, report: Report): void {
   const nameProblem = dnsLabelProblem(spec.name);
-  if (nameProblem) bad('name', `${JSON.stringify(spec.name)} ${nameProblem}`);
+  if (nameProblem) report('name', `${JSON.stringify(spec.name)} ${nameProblem}`, 'a pod name here is a DNS-1123 label');
   if (spec.hostname !== undefined) {
     const p = dnsLabelProblem(spec.hostname);
-    if (p) bad('hostname', `${JSON.stringify(spec.hostname)} ${p}`);
+    if (p) report('hostname', `${JSON.stringify(spec.hostname)} ${p}`);
   }
-  if (!Array.isArray(spec.containers) || spec.containers.length === 0) bad('containers', 'a pod needs at least one container');
-  if (spec.restartPolicy !== undefined && !['Always', 'OnFailure', 'Never'].includes(spec.restartPolicy)) {
-    bad('restartPolicy', `${JSON.stringify(spec.restartPolicy)} must be Always, OnFailure or Never`);
+  for (const field of ['labels', 'annotations'] as const) {
+    for (const [key, value] of Object.entries(spec[field] ?? {})) {
+      const keyProblem = metadataKeyProblem(key);
+      if (keyProblem) report(fieldPath(field, key), `invalid ${field === 'labels' ? 'label' : 'annotation'} key: ${keyProblem}`);
+      const valueProblem = field === 'labels' ? labelValueProblem(value) : typeof value === 'string' ? undefined : 'must be a string';
+      if (valueProblem) report(fieldPath(field, key), valueProblem);
+    }
+  }
+  const network = spec.network;
+  if (network !== undefined && (typeof network !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network))) {
+    report('network', `${JSON.stringify(network)} must be default, none or the name of a CNI network`);
+  } else if (spec.hostNetwork && network !== undefined && network !== 'default') {
+    report('network', `a hostNetwork pod uses the host's network, not ${JSON.stringify(network)}`);
+  }
+  if (!Array.isArray(spec.containers) || spec.containers.length === 0) {
+    report('containers', 'a pod needs at least one container', 'list them under spec.containers');
+  }
+  if (spec.restartPolicy !== undefined && !RESTART_POLICIES.includes(spec.restartPolicy)) {
+    report('restartPolicy', `${JSON.stringify(spec.restartPolicy)} must be Always, OnFailure or Never`);
   }
   const grace = spec.terminationGracePeriodSeconds;
-  if (grace !== undefined && (!Number.isFinite(grace) || grace < 0)) bad('terminationGracePeriodSeconds', 'must be a number >= 0');
-  const volumeNames = new Set<string>();
-  for (const [i, v] of (spec.volumes ?? []).entries()) {
-    const p = dnsLabelProblem(v.name);
-    if (p) bad(`volumes[${i}].name`, `${JSON.stringify(v.name)} ${p}`);
-    if (volumeNames.has(v.name)) bad(`volumes[${i}].name`, `duplicate volume name ${JSON.stringify(v.name)}`);
-    volumeNames.add(v.name);
-    if (!v.emptyDir === !v.hostPath) bad(`volumes[${i}]`, 'needs exactly one of emptyDir or hostPath');
-    if (v.hostPath && (typeof v.hostPath.path !== 'string' || !v.hostPath.path.startsWith('/')))
-      bad(`volumes[${i}].hostPath.path`, 'must be an absolute path');
+  if (grace !== undefined) {
+    const p = typeof grace === 'number' && Number.isFinite(grace) ? rangeProblem(grace, 0) : 'must be a number >= 0';
+    if (p) report('terminationGracePeriodSeconds', p);
   }
-  const seen = new Set<string>();
-  const all: [string, ContainerSpec[]][] = [
-    ['initContainers', spec.initContainers ?? []],
-    ['containers', spec.containers],
-  ];
-  for (const [list, containers] of all) {
-    for (const [i, c] of containers.entries()) {
-      const at = `${list}[${i}]`;
-      const p = dnsLabelProblem(c?.name);
-      if (p) bad(`${at}.name`, `${JSON.stringify(c?.name)} ${p}`);
-      if (c.name === 'pause') bad(`${at}.name`, '"pause" is the name of the pod\'s infra container');
-      if (seen.has(c.name)) bad(`${at}.name`, `duplicate container name ${JSON.stringify(c.name)}`);
-      seen.add(c.name);
-      if (typeof c.image !== 'string' || c.image.length === 0) bad(`${at}.image`, 'is required');
-      for (const key of ['command', 'args'] as const) {
-        const v = c[key];
-        if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string')))
-          bad(`${at}.${key}`, 'must be a list of strings');
-      }
-      if ((c.command ?? []).length === 0 && (c.args ?? []).length === 0 && c.image === 'busybox') {
-        bad(`${at}.command`, 'the busybox toolbox has no default command: give command or args');
-      }
-      if (c.workingDir !== undefined && !c.workingDir.startsWith('/')) bad(`${at}.workingDir`, 'must be an absolute path');
-      if (c.user) {
-        if (!Number.isInteger(c.user.uid) || c.user.uid < 0) bad(`${at}.user.uid`, 'must be an integer >= 0');
-        if (c.user.gid !== undefined && (!Number.isInteger(c.user.gid) || c.user.gid < 0)) bad(`${at}.user.gid`, 'must be an integer >= 0');
-      }
-      const r = c.resources ?? {};
-      for (const key of ['memoryBytes', 'cpu', 'cpuShares', 'pids'] as const) {
-        const v = r[key];
-        if (v !== undefined && (!Number.isFinite(v) || v <= 0)) bad(`${at}.resources.${key}`, 'must be a positive number');
-      }
-      for (const [k, m] of (c.volumeMounts ?? []).entries()) {
-        if (!volumeNames.has(m.name)) bad(`${at}.volumeMounts[${k}].name`, `no volume named ${JSON.stringify(m.name)}`);
-        if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/'))
-          bad(`${at}.volumeMounts[${k}].mountPath`, 'must be an absolute path');
-      }
-      for (const [k, port] of (c.ports ?? []).entries()) {
-        const ok = (n: unknown) => Number.isInteger(n) && (n as number) > 0 && (n as number) < 65536;
-        if (!ok(port.containerPort)) bad(`${at}.ports[${k}].containerPort`, 'must be a port number 1-65535');
-        if (port.hostPort !== undefined && !ok(port.hostPort)) bad(`${at}.ports[${k}].hostPort`, 'must be a port number 1-65535');
-        if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP')
-          bad(`${at}.ports[${k}].protocol`, 'must be TCP or UDP');
-      }
-      for (const kind of PROBE_KINDS) {
-        const probe = c[kind];
-        if (probe === undefined) continue;
-        if (list === 'initContainers') bad(`${at}.${kind}`, 'init containers have no probes');
-        const problem = probeProblem(c, kind, probe);
-        if (problem) bad(`${at}.${kind}${problem.field}`, problem.why);
-      }
-      for (const [k, v] of Object.entries(c.env ?? {})) {
-        if (k.length === 0 || k.includes('=')) bad(`${at}.env`, `invalid variable name ${JSON.stringify(k)}`);
-        if (typeof v !== 'string') bad(`${at}.env.${k}`, 'must be a string');
+}
+
+/** The volumes' problems; returns their names, for the mounts. */
+function volumeProblems(volumes: VolumeSpec[], report: Report): Set<string> {
+  const names = new Set<string>();
+  for (const [i, v] of volumes.entries()) {
+    const at = `volumes[${i}]`;
+    if (typeof v !== 'object' || v === null) {
+      report(at, 'must be an object');
+      continue;
+    }
+    const p = dnsLabelProblem(v.name);
+    if (p) report(`${at}.name`, `${JSON.stringify(v.name)} ${p}`);
+    else if (names.has(v.name)) report(`${at}.name`, `duplicate volume name ${JSON.stringify(v.name)}`);
+    names.add(v.name);
+    const sources = Object.keys(v).filter((k) => VOLUME_SOURCES.includes(k) && v[k as keyof VolumeSpec] !== undefined);
+    if (sources.length === 0) report(at, 'needs exactly one of emptyDir or hostPath');
+    if (sources.length > 1) report(`${at}.${sources[1]}`, `a volume has one source, and this one already has ${sources[0]}`);
+    const medium = (v.emptyDir as { medium?: unknown } | undefined)?.medium;
+    if (medium !== undefined && medium !== '' && medium !== 'Memory')
+      report(`${at}.emptyDir.medium`, `${JSON.stringify(medium)} must be "" or Memory`);
+    if (v.hostPath) {
+      const { path, type } = v.hostPath;
+      if (typeof path !== 'string' || !path.startsWith('/'))
+        report(`${at}.hostPath.path`, `${JSON.stringify(path)} must be an absolute path`);
+      if (type !== undefined && !HOST_PATH_TYPES.includes(type)) {
+        report(`${at}.hostPath.type`, `${JSON.stringify(type)} must be one of ${HOST_PATH_TYPES.filter(Boolean).join(', ')} or ""`);
       }
     }
   }
+  return names;
+}
+
+interface PodContext {
+  init: boolean;
+  volumeNames: Set<string>;
+  /** Names of the containers before this one, init containers included. */
+  containerNames: Set<string>;
+}
+
+function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report: Report): void {
+  if (typeof c !== 'object' || c === null) return report(at, 'must be an object');
+  const nameProblem = dnsLabelProblem(c.name);
+  if (nameProblem) report(`${at}.name`, `${JSON.stringify(c.name)} ${nameProblem}`);
+  else if (c.name === 'pause') report(`${at}.name`, '"pause" is the name of the pod\'s infra container');
+  else if (pod.containerNames.has(c.name)) report(`${at}.name`, `duplicate container name ${JSON.stringify(c.name)}`);
+  pod.containerNames.add(c.name);
+  if (typeof c.image !== 'string' || c.image.length === 0) report(`${at}.image`, 'is required');
+  for (const key of ['command', 'args'] as const) {
+    const v = c[key];
+    if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))) report(`${at}.${key}`, 'must be a list of strings');
+  }
+  if (listOf(c.command).length === 0 && listOf(c.args).length === 0 && c.image === 'busybox') {
+    report(`${at}.command`, 'the busybox toolbox has no default command: give command or args');
+  }
+  if (c.workingDir !== undefined && (typeof c.workingDir !== 'string' || !c.workingDir.startsWith('/'))) {
+    report(`${at}.workingDir`, `must be an absolute path (it is ${JSON.stringify(c.workingDir)})`);
+  }
+  if (c.user) {
+    for (const key of ['uid', 'gid'] as const) {
+      const id = c.user[key];
+      if (id === undefined && key === 'gid') continue;
+      const p = typeof id === 'number' && Number.isInteger(id) ? rangeProblem(id, 0, MAX_ID) : 'must be an integer >= 0';
+      if (p) report(`${at}.user.${key}`, p);
+    }
+  }
+  for (const key of ['add', 'drop'] as const) {
+    for (const [j, name] of listOf(c.capabilities?.[key]).entries()) {
+      if (isCapability(name)) continue;
+      report(
+        `${at}.capabilities.${key}[${j}]`,
+        `unknown capability ${JSON.stringify(name)}`,
+        'capabilities are named like NET_ADMIN, or ALL',
+      );
+    }
+  }
+  const r = c.resources ?? {};
+  for (const key of ['memoryBytes', 'cpu', 'cpuShares', 'pids'] as const) {
+    const v = r[key];
+    if (v !== undefined && (!Number.isFinite(v) || v <= 0)) report(`${at}.resources.${key}`, 'must be a positive number');
+  }
+  mountProblems(listOf(c.volumeMounts), at, pod.volumeNames, report);
+  portProblems(listOf(c.ports), at, report);
+  for (const kind of PROBE_KINDS) {
+    const probe = c[kind];
+    if (probe === undefined) continue;
+    if (pod.init) report(`${at}.${kind}`, 'init containers have no probes');
+    else for (const p of probeProblems(c, kind, probe)) report(`${at}.${kind}${p.field}`, p.why);
+  }
+  for (const [name, value] of Object.entries(c.env ?? {})) {
+    if (name.length === 0 || name.includes('=')) report(fieldPath(`${at}.env`, name), `invalid variable name ${JSON.stringify(name)}`);
+    if (typeof value !== 'string') report(fieldPath(`${at}.env`, name), 'must be a string');
+  }
+}
+
+function mountProblems(mounts: VolumeMount[], at: string, volumeNames: Set<string>, report: Report): void {
+  const paths = new Set<string>();
+  for (const [k, m] of mounts.entries()) {
+    const mountAt = `${at}.volumeMounts[${k}]`;
+    if (!volumeNames.has(m.name)) report(`${mountAt}.name`, `no volume named ${JSON.stringify(m.name)} in spec.volumes`);
+    if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
+      report(`${mountAt}.mountPath`, `${JSON.stringify(m.mountPath)} must be an absolute path`);
+    } else if (paths.has(m.mountPath)) report(`${mountAt}.mountPath`, `duplicate mountPath ${JSON.stringify(m.mountPath)}`);
+    paths.add(m.mountPath);
+  }
+}
+
+function portProblems(ports: PortSpec[], at: string, report: Report): void {
+  const names = new Set<string>();
+  for (const [k, port] of ports.entries()) {
+    const portAt = `${at}.ports[${k}]`;
+    const containerPort = portNumberProblem(port.containerPort);
+    if (containerPort) report(`${portAt}.containerPort`, containerPort);
+    const hostPort = port.hostPort === undefined ? undefined : portNumberProblem(port.hostPort);
+    if (hostPort) report(`${portAt}.hostPort`, hostPort);
+    if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP') {
+      report(`${portAt}.protocol`, `${JSON.stringify(port.protocol)} is not supported: TCP or UDP`);
+    }
+    if (port.hostIP !== undefined && port.hostIP !== '' && (typeof port.hostIP !== 'string' || !isIPv4(port.hostIP))) {
+      report(`${portAt}.hostIP`, `${JSON.stringify(port.hostIP)} must be an IPv4 address`);
+    }
+    if (port.name === undefined) continue;
+    const nameProblem = portNameProblem(port.name);
+    if (nameProblem) report(`${portAt}.name`, nameProblem);
+    else if (names.has(port.name)) report(`${portAt}.name`, `duplicate port name ${JSON.stringify(port.name)}`);
+    names.add(port.name);
+  }
+}
+
+/** A probe's problems, each with the sub-field it concerns (`.httpGet.port`; '' for the probe itself). */
+function probeProblems(c: ContainerSpec, kind: ProbeKind, probe: Probe): SpecProblem[] {
+  if (typeof probe !== 'object' || probe === null) return [{ field: '', why: 'must be an object' }];
+  if ('grpc' in probe) return [{ field: '.grpc', why: 'grpc probes are not supported: use exec, httpGet or tcpSocket' }];
+  const out: SpecProblem[] = [];
+  const handlers = Object.keys(probe).filter((k) => PROBE_HANDLERS.includes(k) && probe[k as keyof Probe] !== undefined);
+  if (handlers.length === 0) out.push({ field: '', why: 'needs one of exec, httpGet or tcpSocket' });
+  if (handlers.length > 1) out.push({ field: `.${handlers[1]}`, why: `a probe has one handler, and this one already has ${handlers[0]}` });
+  const command = probe.exec?.command;
+  if (probe.exec && (!Array.isArray(command) || command.length === 0 || command.some((s) => typeof s !== 'string'))) {
+    out.push({ field: '.exec.command', why: 'must be a non-empty list of strings' });
+  }
+  for (const handler of ['httpGet', 'tcpSocket'] as const) {
+    const port = probe[handler]?.port;
+    if (!probe[handler]) continue;
+    const number = typeof port === 'number' || typeof port === 'string' ? resolveProbePort(c, port) : undefined;
+    const unknown = `${JSON.stringify(port)} is neither a port number nor the name of one of the container's ports`;
+    const why = number === undefined ? unknown : portNumberProblem(number);
+    if (why) out.push({ field: `.${handler}.port`, why });
+  }
+  const path = probe.httpGet?.path;
+  if (path !== undefined && (typeof path !== 'string' || !path.startsWith('/') || /\s/.test(path))) {
+    out.push({ field: '.httpGet.path', why: `${JSON.stringify(path)} must be an absolute path without spaces` });
+  }
+  for (const [i, h] of listOf(probe.httpGet?.httpHeaders).entries()) {
+    const at = `.httpGet.httpHeaders[${i}]`;
+    if (!isHttpHeaderName(h?.name)) out.push({ field: `${at}.name`, why: `${JSON.stringify(h?.name)} is not an HTTP header name` });
+    if (typeof h?.value !== 'string' || /[\r\n]/.test(h.value))
+      out.push({ field: `${at}.value`, why: 'must be a string without line breaks' });
+  }
+  for (const [key, min] of Object.entries(PROBE_MINIMUMS) as [keyof typeof PROBE_MINIMUMS, number][]) {
+    const v = probe[key];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v < min) out.push({ field: `.${key}`, why: `must be an integer >= ${min}` });
+    else if (key === 'successThreshold' && kind !== 'readinessProbe' && v !== 1)
+      out.push({ field: '.successThreshold', why: `must be 1 for a ${kind}` });
+  }
+  return out;
 }

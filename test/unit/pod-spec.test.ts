@@ -1,5 +1,6 @@
 import test from 'ava';
-import { validatePodSpec, dnsLabelProblem, type PodSpec } from '../../src/spec/spec.js';
+import { dnsLabelProblem } from '../../src/spec/names.js';
+import { validatePodSpec, type PodSpec, type PortSpec } from '../../src/spec/spec.js';
 
 const ok: PodSpec = { name: 'web', containers: [{ name: 'a', image: 'busybox', command: ['true'] }] };
 const bad = (t: import('ava').ExecutionContext, spec: unknown, field: RegExp) => {
@@ -41,4 +42,17 @@ test('each bad field is named', (t) => {
   bad(t, { ...ok, restartPolicy: 'Sometimes' }, /^restartPolicy: /);
   bad(t, { ...ok, volumes: [{ name: 'v' }] }, /^volumes\[0\]: needs exactly one of emptyDir or hostPath/);
   bad(t, { ...ok, containers: [{ name: 'a', image: 'busybox' }] }, /no default command/);
+});
+
+test('the network fields are checked with the rest of the spec', (t) => {
+  const spec = (over: Partial<PodSpec> = {}, ports: PortSpec[] = []): PodSpec => ({
+    ...ok,
+    containers: [{ ...ok.containers[0]!, ports }],
+    ...over,
+  });
+  t.throws(() => validatePodSpec(spec({ hostNetwork: true, network: 'none' })), { message: /^network: a hostNetwork pod/ });
+  const localhost = [{ containerPort: 1, hostPort: 80, hostIP: 'localhost' }];
+  t.throws(() => validatePodSpec(spec({}, localhost)), { message: /hostIP: "localhost" must be an IPv4 address/ });
+  t.throws(() => validatePodSpec(spec({ network: '../etc' })), { message: /^network: "..\/etc"/ });
+  t.notThrows(() => validatePodSpec(spec({ network: 'my-net' }, [{ containerPort: 1, hostPort: 80 }])));
 });
