@@ -28,7 +28,8 @@ export interface LoadedManifest extends ParsedManifest {
 
 /**
  * Parses Kubernetes `apiVersion: v1, kind: Pod` documents. Throws an NspodError `INVALID_SPEC` whose
- * message is `<file>: <field path> (line N): <why>` on anything it cannot honour.
+ * message is `<file>: <field path> (line N): <why>` on anything it cannot honour: the first shape or type
+ * error, or else every value problem of validatePodSpec, the topmost as the message (`problems` has them all).
  */
 export function parseManifest(text: string, options: ParseManifestOptions = {}): ParsedManifest {
   const { file } = options;

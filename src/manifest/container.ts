@@ -1,0 +1,153 @@
+/** Containers and init containers: image, command, env, ports, mounts; security, resources and probes have files of their own. */
+import type * as k8s from 'kubernetes-types/core/v1.js';
+import { fieldPath } from '../spec/names.js';
+import type { ContainerSpec, PortSpec, VolumeMount } from '../spec/spec.js';
+import type { Field } from './field.js';
+import { finishProbe, probeRule, type ProbeDraft } from './probe.js';
+import { containerResources, RESOURCES, type ResourcesDraft } from './resources.js';
+import { CONTAINER_SECURITY, containerUser, type SecurityDraft } from './security.js';
+import {
+  applyTable,
+  copier,
+  ignored,
+  ONE_HOST,
+  onlyDefault,
+  read,
+  readList,
+  unsupported,
+  UNSUPPORTED,
+  type Draft,
+  type Table,
+  type Valued,
+} from './table.js';
+
+export interface ContainerDraft extends Draft<ContainerSpec> {
+  field: Field;
+  /** `containers[0]` or `initContainers[1]`: its path in the PodSpec. */
+  at: string;
+  security: SecurityDraft;
+  resources: ResourcesDraft;
+  /** With their fields: the pod checks hostPorts across containers. */
+  ports: Valued<PortSpec>[];
+  probes: ProbeDraft[];
+}
+
+interface EnvDraft {
+  name?: Field;
+  value: string;
+}
+
+const ENV_VAR: Table<k8s.EnvVar, EnvDraft> = {
+  name: (f, d) => {
+    f.string();
+    d.name = f;
+  },
+  value: (f, d) => {
+    d.value = f.string();
+  },
+  valueFrom: unsupported('only literal values are supported: give value'),
+};
+
+/** The env list as the PodSpec's map; a later entry wins, as in Kubernetes. */
+function readEnv(field: Field, at: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const item of field.items()) {
+    const draft: EnvDraft = { value: '' };
+    applyTable(item, ENV_VAR, draft);
+    const name = (draft.name ?? item.require('name')).string();
+    env[name] = draft.value;
+    draft.name?.origin(fieldPath(`${at}.env`, name));
+  }
+  return env;
+}
+
+const port = copier<PortSpec>();
+
+const PORT: Table<k8s.ContainerPort, Draft<PortSpec>> = {
+  containerPort: port('containerPort', read.integer),
+  hostPort: port('hostPort', read.integer),
+  protocol: port('protocol', (f) => f.string() as PortSpec['protocol']),
+  hostIP: port('hostIP', read.string),
+  name: port('name', read.string),
+};
+
+const mount = copier<VolumeMount>();
+
+const VOLUME_MOUNT: Table<k8s.VolumeMount, Draft<VolumeMount>> = {
+  name: mount('name', read.string),
+  mountPath: mount('mountPath', read.string),
+  readOnly: mount('readOnly', read.boolean),
+  mountPropagation: onlyDefault('None'),
+  recursiveReadOnly: onlyDefault('Disabled'),
+  subPath: UNSUPPORTED,
+  subPathExpr: UNSUPPORTED,
+};
+
+const copy = copier<ContainerSpec>();
+
+const CONTAINER: Table<k8s.Container, ContainerDraft> = {
+  name: copy('name', read.string),
+  image: copy('image', read.string),
+  command: copy('command', read.strings),
+  args: copy('args', read.strings),
+  workingDir: copy('workingDir', read.string),
+  env: (f, d) => {
+    d.spec.env = readEnv(f, d.at);
+  },
+  ports: (f, d) => {
+    d.ports = readList(f, PORT, ['containerPort']);
+  },
+  resources: (f, d) => applyTable(f, RESOURCES, d.resources),
+  securityContext: (f, d) => {
+    applyTable(f, CONTAINER_SECURITY, d);
+    f.mirror(d.at);
+  },
+  volumeMounts: (f, d) => {
+    const mounts = readList(f, VOLUME_MOUNT, ['name', 'mountPath']).map((m) => m.value);
+    if (mounts.length > 0) d.spec.volumeMounts = mounts;
+  },
+  livenessProbe: probeRule('livenessProbe'),
+  readinessProbe: probeRule('readinessProbe'),
+  startupProbe: probeRule('startupProbe'),
+  lifecycle: UNSUPPORTED,
+  envFrom: unsupported('only env with literal values is supported'),
+  volumeDevices: UNSUPPORTED,
+  restartPolicy: unsupported('sidecar containers are not implemented yet'),
+  resizePolicy: ONE_HOST,
+  imagePullPolicy: ignored('an image is pulled (skopeo) only when it is not in the cache yet'),
+  terminationMessagePath: ignored('there are no termination messages here'),
+  terminationMessagePolicy: ignored('there are no termination messages here'),
+  stdin: ignored('containers here have no attached stdin'),
+  stdinOnce: ignored('containers here have no attached stdin'),
+  tty: ignored('containers here have no terminal: use exec with tty'),
+};
+
+export function readContainers(field: Field, list: 'containers' | 'initContainers'): ContainerDraft[] {
+  return field.items().map((item, i) => {
+    const draft: ContainerDraft = {
+      field: item,
+      at: `${list}[${i}]`,
+      spec: {},
+      security: {},
+      resources: { limits: {}, requests: {} },
+      ports: [],
+      probes: [],
+    };
+    applyTable(item, CONTAINER, draft);
+    if (draft.spec.name === undefined) item.require('name');
+    if (draft.spec.image === undefined) item.require('image');
+    return draft;
+  });
+}
+
+/** The container's PodSpec, once the pod's security context (its defaults) is read too. */
+export function finishContainer(c: ContainerDraft, podSecurity: SecurityDraft): ContainerSpec {
+  const spec = { ...c.spec } as ContainerSpec;
+  const user = containerUser(c.security, podSecurity, c.at);
+  if (user) spec.user = user;
+  const resources = containerResources(c.resources, c.at);
+  if (resources) spec.resources = resources;
+  if (c.ports.length > 0) spec.ports = c.ports.map((p) => p.value);
+  for (const p of c.probes) spec[p.kind] = finishProbe(p, spec.ports ?? []);
+  return spec;
+}

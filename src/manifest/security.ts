@@ -1,0 +1,85 @@
+/** Security contexts (pod and container) → a container's user, capabilities, privileged, read-only root. */
+import type * as k8s from 'kubernetes-types/core/v1.js';
+import type { ContainerSpec } from '../spec/spec.js';
+import type { Field } from './field.js';
+import { copier, ignored, onlyDefault, read, readObject, UNSUPPORTED, type Draft, type Table, type Valued } from './table.js';
+
+/** runAs* as written at one level; a container's own win over the pod's. */
+export interface SecurityDraft {
+  runAsUser?: Valued<number>;
+  runAsGroup?: Valued<number>;
+  runAsNonRoot?: Valued<boolean>;
+}
+
+interface HasSecurity {
+  security: SecurityDraft;
+}
+
+const RUN_AS = {
+  runAsUser: (f: Field, d: HasSecurity) => {
+    d.security.runAsUser = { value: f.integer(), field: f };
+  },
+  runAsGroup: (f: Field, d: HasSecurity) => {
+    d.security.runAsGroup = { value: f.integer(), field: f };
+  },
+  runAsNonRoot: (f: Field, d: HasSecurity) => {
+    d.security.runAsNonRoot = { value: f.boolean(), field: f };
+  },
+};
+
+export const POD_SECURITY: Table<k8s.PodSecurityContext, HasSecurity> = {
+  ...RUN_AS,
+  appArmorProfile: UNSUPPORTED,
+  fsGroup: UNSUPPORTED,
+  fsGroupChangePolicy: UNSUPPORTED,
+  seLinuxOptions: UNSUPPORTED,
+  seccompProfile: UNSUPPORTED,
+  supplementalGroups: UNSUPPORTED,
+  supplementalGroupsPolicy: UNSUPPORTED,
+  seLinuxChangePolicy: UNSUPPORTED,
+  sysctls: UNSUPPORTED,
+  windowsOptions: ignored('Windows only'),
+};
+
+type Capabilities = NonNullable<ContainerSpec['capabilities']>;
+const capability = copier<Capabilities>();
+
+const CAPABILITIES: Table<k8s.Capabilities, Draft<Capabilities>> = {
+  add: capability('add', read.strings),
+  drop: capability('drop', read.strings),
+};
+
+const container = copier<ContainerSpec>();
+
+/** Its fields land on the container itself: the caller mirrors the field onto the container's PodSpec path. */
+export const CONTAINER_SECURITY: Table<k8s.SecurityContext, Draft<ContainerSpec> & HasSecurity> = {
+  ...RUN_AS,
+  readOnlyRootFilesystem: container('readOnlyRootFilesystem', read.boolean),
+  privileged: container('privileged', read.boolean),
+  capabilities: (f, d) => {
+    d.spec.capabilities = readObject(f, CAPABILITIES);
+  },
+  // Containers here run with no_new_privs off: true (the default) is what they get.
+  allowPrivilegeEscalation: onlyDefault(true),
+  procMount: onlyDefault('Default'),
+  appArmorProfile: UNSUPPORTED,
+  seLinuxOptions: UNSUPPORTED,
+  seccompProfile: UNSUPPORTED,
+  windowsOptions: ignored('Windows only'),
+};
+
+/** The user a container runs as, from its own runAs* or the pod's; `at` is the container's PodSpec path. */
+export function containerUser(own: SecurityDraft, pod: SecurityDraft, at: string): ContainerSpec['user'] {
+  const uid = own.runAsUser ?? pod.runAsUser;
+  const gid = own.runAsGroup ?? pod.runAsGroup;
+  const nonRoot = own.runAsNonRoot ?? pod.runAsNonRoot;
+  if (gid && !uid) gid.field.fail("needs runAsUser too: nspod does not read an image's user");
+  if (nonRoot?.value && (uid === undefined || uid.value === 0)) {
+    if (uid) nonRoot.field.fail(`contradicts runAsUser: 0 (line ${uid.field.line})`);
+    nonRoot.field.fail("needs runAsUser: nspod does not read an image's user, so it would run as root");
+  }
+  if (!uid) return undefined;
+  uid.field.origin(`${at}.user.uid`);
+  gid?.field.origin(`${at}.user.gid`);
+  return gid ? { uid: uid.value, gid: gid.value } : { uid: uid.value };
+}
