@@ -356,6 +356,72 @@ test(
   'pod.yaml: spec.containers[0].resources.limits["ephemeral-storage"] (line 13): not supported',
 );
 
+test(
+  'a label key that is not one',
+  rejects,
+  ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', '  labels:', '    "bad key!": x', 'spec:', '  containers:', ...WEB],
+  "pod.yaml: metadata.labels[\"bad key!\"] (line 6): invalid label key: its name must be 1-63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+);
+
+test(
+  'an env variable name with =',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    env:', '    - {name: OK, value: x}', '    - name: A=B', '      value: y'],
+  'pod.yaml: spec.containers[0].env[1].name (line 12): invalid variable name "A=B"',
+);
+
+test(
+  'an IPv6 hostIP',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    ports:', '    - {containerPort: 80, hostPort: 8080, hostIP: "::1"}'],
+  'pod.yaml: spec.containers[0].ports[0].hostIP (line 11): "::1" must be an IPv4 address',
+);
+
+test(
+  'a duplicate mountPath',
+  rejects,
+  [
+    ...HEAD,
+    '  volumes: [{name: a, emptyDir: {}}]',
+    '  containers:',
+    ...WEB,
+    '    volumeMounts:',
+    '    - {name: a, mountPath: /a}',
+    '    - {name: a, mountPath: /a}',
+  ],
+  'pod.yaml: spec.containers[0].volumeMounts[1].mountPath (line 13): duplicate mountPath "/a"',
+);
+
+test('every value problem is reported, topmost first; the message is the first', (t) => {
+  const lines = [
+    ...HEAD,
+    '  restartPolicy: Sometimes',
+    '  securityContext: {runAsUser: -1}',
+    '  containers:',
+    '  - name: Web_1',
+    '    image: busybox',
+    '    workingDir: tmp',
+    '    ports: [{containerPort: 0, name: HTTP}]',
+    '  - name: two',
+    '    image: busybox',
+    '    command: [sh]',
+  ];
+  const error = t.throws(() => parseManifest(lines.join('\n'), { file: 'pod.yaml' }));
+  t.true(isNspodError(error, 'INVALID_SPEC'));
+  const problems = [
+    'pod.yaml: spec.restartPolicy (line 6): "Sometimes" must be Always, OnFailure or Never',
+    'pod.yaml: spec.securityContext.runAsUser (line 7): must be between 0 and 2147483647 (it is -1)',
+    'pod.yaml: spec.containers[0].name (line 9): "Web_1" must consist of lowercase letters, digits and \'-\', and start and end with a letter or digit',
+    'pod.yaml: spec.containers[0] (line 9): command: the busybox toolbox has no default command: give command or args',
+    'pod.yaml: spec.containers[0].workingDir (line 11): must be an absolute path (it is "tmp")',
+    'pod.yaml: spec.containers[0].ports[0].containerPort (line 12): must be between 1 and 65535 (it is 0)',
+    'pod.yaml: spec.containers[0].ports[0].name (line 12): "HTTP" must be at most 15 lowercase letters, digits and \'-\' (not doubled), with a letter',
+  ];
+  t.is(error?.message, problems[0]!);
+  // The pod's runAsUser is each container's user: said once.
+  t.deepEqual(isNspodError(error) && error.problems, problems);
+});
+
 test('a hint says what to do about a quoted number', (t) => {
   const error = t.throws(() =>
     parseManifest([...HEAD, '  containers:', '  - name: web', '    image: busybox', '    command: [sleep, 5]'].join('\n')),
