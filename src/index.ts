@@ -18,7 +18,8 @@ export type {
   Probe,
   ProbeKind,
 } from './spec/spec.js';
-export { validatePodSpec } from './spec/spec.js';
+export { podSpecProblems, validatePodSpec } from './spec/spec.js';
+export type { SpecProblem } from './spec/spec.js';
 export { podOutcome } from './spec/restart.js';
 export type { PodOutcome } from './spec/restart.js';
 export { DEFAULT_STATE_ROOT } from './paths.js';
