@@ -1,6 +1,6 @@
 /** A pod's volumes: emptyDir and hostPath. */
 import type * as k8s from 'kubernetes-types/core/v1.js';
-import type { VolumeSpec } from '../spec/spec.js';
+import { HOST_PATH_TYPES, type VolumeSpec } from '../spec/spec.js';
 import type { Field } from './field.js';
 import { copier, read, readList, readObject, UNSUPPORTED, type Draft, type Table } from './table.js';
 
@@ -19,6 +19,9 @@ const HOST_PATH: Table<k8s.HostPathVolumeSource, Draft<HostPath>> = {
   path: copier<HostPath>()('path', read.string),
   type: (f, d) => {
     const type = f.string();
+    // The pod checks the type when it is made; a manifest's is refused now, with its line.
+    if (!HOST_PATH_TYPES.includes(type))
+      f.fail(`${JSON.stringify(type)} must be one of ${HOST_PATH_TYPES.filter(Boolean).join(', ')} or ""`);
     if (type !== '') d.spec.type = type;
   },
 };

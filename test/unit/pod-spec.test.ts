@@ -103,7 +103,7 @@ test('the rules a manifest is held to hold for a typed spec too', (t) => {
   t.deepEqual(fields({ containers: [{ ...c, ports }] }), ['containers[0].ports[0].name', 'containers[0].ports[2].name']);
   const volumes = [
     { name: 'v', emptyDir: { medium: 'Disk' } },
-    { name: 'h', hostPath: { path: '/srv', type: 'Dir' } },
+    { name: 'h', hostPath: { path: 'srv' } },
   ];
   const volumeMounts = [
     { name: 'v', mountPath: '/v' },
@@ -111,7 +111,7 @@ test('the rules a manifest is held to hold for a typed spec too', (t) => {
   ];
   t.deepEqual(fields({ volumes, containers: [{ ...c, volumeMounts }] }), [
     'volumes[0].emptyDir.medium',
-    'volumes[1].hostPath.type',
+    'volumes[1].hostPath.path',
     'containers[0].volumeMounts[1].mountPath',
   ]);
   t.deepEqual(fields({ containers: [{ ...c, user: { uid: 2 ** 31 } }] }), ['containers[0].user.uid']);
