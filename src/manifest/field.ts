@@ -69,14 +69,16 @@ export class Field {
    * Records that below `specPath` the PodSpec has this field's shape: every field under this one is the origin of its
    * namesake under `specPath` (`ports[0].hostPort` → `<specPath>.ports[0].hostPort`), unless `origin` named another.
    */
-  mirror(specPath: string, seen = new Set<Node>()): this {
-    if (this.node === null || seen.has(this.node)) return this;
-    seen.add(this.node);
+  mirror(specPath: string, ancestors = new Set<Node>()): this {
+    // An alias may point at a node above it: a circle, walked once.
+    if (this.node === null || ancestors.has(this.node)) return this;
+    ancestors.add(this.node);
     for (const [key, child] of this.children()) {
       const childPath = typeof key === 'number' ? `${specPath}[${key}]` : fieldPath(specPath, key);
       if (!this.ctx.origins.has(childPath)) this.ctx.origins.set(childPath, { path: child.path, line: child.line });
-      child.mirror(childPath, seen);
+      child.mirror(childPath, ancestors);
     }
+    ancestors.delete(this.node);
     return this;
   }
 
