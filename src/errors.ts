@@ -1,6 +1,7 @@
 /** The one error type of nspod: a code for programs, a message and a hint for people. */
 export type ErrorCode =
   | 'INVALID_SPEC'
+  | 'CONFIG_NOT_FOUND'
   | 'POD_EXISTS'
   | 'POD_NOT_FOUND'
   | 'POD_RUNNING'

@@ -42,32 +42,69 @@ export function buildProgram(setCode: (code: number) => void): Command {
   program
     .command('run')
     .description(
-      'create and start the pods of a Kubernetes v1 Pod manifest; in the foreground (the default) stream their output, ' +
+      'store the ConfigMaps and Secrets of Kubernetes manifests, then create and start their pods (Pods, and one pod for each ' +
+        'Deployment, ReplicaSet, StatefulSet, DaemonSet or Job); in the foreground (the default) stream their output, ' +
         "stop them on Ctrl-C/SIGTERM and exit with the app containers' code",
     )
-    .argument('[file]', 'manifest: one or more `apiVersion: v1, kind: Pod` YAML documents')
+    .argument('[files...]', 'manifests (YAML, one or more documents each; - reads stdin)')
+    .option('-f, --filename <file>', 'a manifest, as kubectl takes it (repeatable)', repeatable)
     .option('-d, --detach', 'start the pods and print their names')
     .option(
       '--rm',
       'remove the pods when their apps exit for good (with -d: by the supervisor, after the fact; with --wait: also when they do not become ready)',
     )
+    .option('--replace', 'remove a pod of the same name first, if there is one')
     .option('-p, --publish <host:container[/udp]>', 'publish a container port on the host, like docker run -p (repeatable)', repeatable)
     .option('--network <name>', 'default, none, or a CNI conflist name (overrides the manifest)')
-    .option('--dry-run', "print each bundle's config.json and the runtime commands, in order, without touching the host")
+    .option(
+      '--dry-run',
+      "print each bundle's config.json, each container's environment, the volume files and the runtime commands, in order, " +
+        'without touching the host (Secret values masked)',
+    )
     .option(
       '--wait [timeout]',
       'with -d: return once the pods are Ready (probes pass; without probes, every app container runs); default timeout 60s',
     )
     .action(
-      run(async (file: string | undefined, o, cmd: Command) => {
+      run(async (positional: string[], o, cmd: Command) => {
+        const files = [...positional, ...(o.filename ?? [])];
         // `--wait pod.yaml`: the optional value took the file; give it back.
-        if (file === undefined && typeof o.wait === 'string' && parseDuration(o.wait) === undefined) {
-          file = o.wait;
+        if (typeof o.wait === 'string' && parseDuration(o.wait) === undefined) {
+          files.unshift(o.wait);
           o.wait = true;
         }
-        if (file === undefined) usageError('run needs a manifest: nspod run [options] FILE');
-        return (await import('./commands/run.js')).run(file, o, globals(cmd));
+        if (files.length === 0) usageError('run needs a manifest: nspod run [options] FILE... (- for stdin)');
+        return (await import('./commands/run.js')).run(files, o, globals(cmd));
       }),
+    );
+
+  program
+    .command('down')
+    .description('remove what the manifests made: their pods (stopped first), ConfigMaps and Secrets; what is not there is passed over')
+    .argument('<files...>', 'manifests (- reads stdin)')
+    .option('-t, --time <seconds>', "grace period (default: each manifest's terminationGracePeriodSeconds, else 30)")
+    .action(run(async (files: string[], o, cmd: Command) => (await import('./commands/config.js')).down(files, o, globals(cmd))));
+
+  program
+    .command('get')
+    .description("list the ConfigMaps (NAME, DATA) or Secrets (NAME, TYPE, DATA) of the state root; a Secret's values are never shown")
+    .argument('<configmaps|secrets>')
+    .addOption(outputOption(['table', 'json']))
+    .action(run(async (what: string, o, cmd: Command) => (await import('./commands/config.js')).get(what, o, globals(cmd))));
+
+  program
+    .command('create')
+    .description('make a ConfigMap (create configmap NAME) or a Secret (create secret generic NAME), as kubectl does')
+    .argument('<configmap|secret>')
+    .argument('<args...>', 'NAME (secret: generic NAME)')
+    .option('--from-literal <key=value>', 'a key and its value (repeatable)', repeatable)
+    .option('--from-file <[key=]path>', "a file's content under its name or KEY; a directory: each of its files (repeatable)", repeatable)
+    .option('--from-env-file <path>', 'KEY=VALUE lines (repeatable)', repeatable)
+    .option('--type <type>', "a Secret's type (default Opaque)")
+    .action(
+      run(async (what: string, args: string[], o, cmd: Command) =>
+        (await import('./commands/config.js')).create(what, args, o, globals(cmd)),
+      ),
     );
 
   program
@@ -133,10 +170,19 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('rm')
-    .description('remove stopped pods and their state; -f stops running ones first, without grace')
-    .argument('<pod...>')
+    .description(
+      'remove stopped pods and their state (-f stops running ones first, without grace); rm configmap|secret NAME... removes those',
+    )
+    .argument('<pod...>', 'pods, or configmap|secret followed by names')
     .option('-f, --force', 'remove running pods too')
-    .action(run(async (names: string[], o, cmd: Command) => (await import('./commands/stop.js')).rm(names, o, globals(cmd))));
+    .action(
+      run(async (names: string[], o, cmd: Command) => {
+        const config = await import('./commands/config.js');
+        const kind = names.length > 1 ? config.configKind(names[0]) : undefined;
+        if (kind) return config.removeObjects(kind, names.slice(1), globals(cmd));
+        return (await import('./commands/stop.js')).rm(names, o, globals(cmd));
+      }),
+    );
 
   program
     .command('wait')

@@ -36,6 +36,13 @@ export async function bindMountFile(source: string, target: string, options: str
     throw new NspodError('MOUNT_FAILED', `bind mount of ${source} on ${target} failed: ${String(result.stderr).trim()}`);
 }
 
+/** A tmpfs on `target` (Kubernetes' memory-backed volumes), of `sizeBytes` when given (the kernel's default otherwise). */
+export async function mountTmpfs(target: string, options: { sizeBytes?: number | undefined; mode: number }): Promise<void> {
+  const opts = [`mode=${options.mode.toString(8)}`, 'nodev', 'nosuid', ...(options.sizeBytes ? [`size=${options.sizeBytes}`] : [])];
+  const result = await execa('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', target], { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0) throw new NspodError('MOUNT_FAILED', `tmpfs mount on ${target} failed: ${String(result.stderr).trim()}`);
+}
+
 /** Unmounts every mount at or below `dir`; lazily when busy, so teardown never hangs on it. */
 export async function unmountAll(dir: string): Promise<void> {
   const points = mountsUnder(dir);

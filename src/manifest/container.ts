@@ -1,8 +1,9 @@
 /** Containers and init containers: image, command, env, ports, mounts; security, resources and probes have files of their own. */
 import type * as k8s from 'kubernetes-types/core/v1.js';
 import { fieldPath } from '../spec/names.js';
-import type { ContainerSpec, PortSpec, VolumeMount } from '../spec/spec.js';
+import type { ContainerSpec, EnvFromSource, EnvVarSource, KeySelector, PortSpec, ResourceFieldRef, VolumeMount } from '../spec/spec.js';
 import type { Field } from './field.js';
+import { parseQuantity } from './quantity.js';
 import { finishProbe, probeRule, type ProbeDraft } from './probe.js';
 import { containerResources, RESOURCES, type ResourcesDraft } from './resources.js';
 import { CONTAINER_SECURITY, containerUser, type SecurityDraft } from './security.js';
@@ -14,6 +15,7 @@ import {
   onlyDefault,
   read,
   readList,
+  readObject,
   unsupported,
   UNSUPPORTED,
   type Draft,
@@ -35,7 +37,44 @@ export interface ContainerDraft extends Draft<ContainerSpec> {
 interface EnvDraft {
   name?: Field;
   value: string;
+  valueFrom?: { field: Field; source: EnvVarSource };
 }
+
+const keySelector = copier<KeySelector>();
+const KEY_SELECTOR: Table<k8s.ConfigMapKeySelector, Draft<KeySelector>> = {
+  name: keySelector('name', read.string),
+  key: keySelector('key', read.string),
+  optional: keySelector('optional', read.boolean),
+};
+
+/** A quantity as a plain number of its unit (cores, bytes): `1m` is 0.001, `1Mi` 1048576. */
+export function quantityNumber(f: Field): number {
+  const q = parseQuantity(f.scalar('a quantity'));
+  if (typeof q === 'string') return f.fail(q);
+  return Number(q.numerator) / Number(q.denominator);
+}
+
+const resourceField = copier<ResourceFieldRef>();
+export const RESOURCE_FIELD_REF: Table<k8s.ResourceFieldSelector, Draft<ResourceFieldRef>> = {
+  resource: resourceField('resource', read.string),
+  containerName: resourceField('containerName', read.string),
+  divisor: resourceField('divisor', quantityNumber),
+};
+
+const fieldRef = copier<NonNullable<EnvVarSource['fieldRef']>>();
+export const FIELD_REF: Table<k8s.ObjectFieldSelector, Draft<NonNullable<EnvVarSource['fieldRef']>>> = {
+  fieldPath: fieldRef('fieldPath', read.string),
+  apiVersion: fieldRef('apiVersion', read.string),
+};
+
+const source = copier<EnvVarSource>();
+const ENV_VAR_SOURCE: Table<k8s.EnvVarSource, Draft<EnvVarSource>> = {
+  configMapKeyRef: source('configMapKeyRef', (f) => readObject(f, KEY_SELECTOR, ['name', 'key'])),
+  secretKeyRef: source('secretKeyRef', (f) => readObject(f, KEY_SELECTOR, ['name', 'key'])),
+  fieldRef: source('fieldRef', (f) => readObject(f, FIELD_REF, ['fieldPath'])),
+  resourceFieldRef: source('resourceFieldRef', (f) => readObject(f, RESOURCE_FIELD_REF, ['resource'])),
+  fileKeyRef: unsupported('nspod does not read variables from files of a volume: use a configMapKeyRef or secretKeyRef'),
+};
 
 const ENV_VAR: Table<k8s.EnvVar, EnvDraft> = {
   name: (f, d) => {
@@ -45,21 +84,40 @@ const ENV_VAR: Table<k8s.EnvVar, EnvDraft> = {
   value: (f, d) => {
     d.value = f.string();
   },
-  valueFrom: unsupported('only literal values are supported: give value'),
+  valueFrom: (f, d) => {
+    d.valueFrom = { field: f, source: readObject(f, ENV_VAR_SOURCE) };
+  },
 };
 
-/** The env list as the PodSpec's map; a later entry wins, as in Kubernetes. */
-function readEnv(field: Field, at: string): Record<string, string> {
-  const env: Record<string, string> = {};
+/** The env list as the PodSpec's map, in order: a literal value or a source; a later entry of one name wins, as in Kubernetes. */
+function readEnv(field: Field, at: string): Record<string, string | EnvVarSource> {
+  const env: Record<string, string | EnvVarSource> = {};
   for (const item of field.items()) {
     const draft: EnvDraft = { value: '' };
     applyTable(item, ENV_VAR, draft);
     const name = (draft.name ?? item.require('name')).string();
-    env[name] = draft.value;
+    if (draft.valueFrom && draft.value !== '') draft.valueFrom.field.fail('may not be given when value is not empty');
+    // Deleted first, so that the later entry takes its place in the order too.
+    delete env[name];
+    env[name] = draft.valueFrom ? draft.valueFrom.source : draft.value;
     draft.name?.origin(fieldPath(`${at}.env`, name));
+    draft.valueFrom?.field.mirror(fieldPath(`${at}.env`, name));
   }
   return env;
 }
+
+const refCopy = copier<{ name: string; optional?: boolean }>();
+const ENV_REF: Table<k8s.ConfigMapEnvSource, Draft<{ name: string; optional?: boolean }>> = {
+  name: refCopy('name', read.string),
+  optional: refCopy('optional', read.boolean),
+};
+
+const envFrom = copier<EnvFromSource>();
+const ENV_FROM: Table<k8s.EnvFromSource, Draft<EnvFromSource>> = {
+  configMapRef: envFrom('configMapRef', (f) => readObject(f, ENV_REF, ['name'])),
+  secretRef: envFrom('secretRef', (f) => readObject(f, ENV_REF, ['name'])),
+  prefix: envFrom('prefix', read.string),
+};
 
 const port = copier<PortSpec>();
 
@@ -79,8 +137,8 @@ const VOLUME_MOUNT: Table<k8s.VolumeMount, Draft<VolumeMount>> = {
   readOnly: mount('readOnly', read.boolean),
   mountPropagation: onlyDefault('None'),
   recursiveReadOnly: onlyDefault('Disabled'),
-  subPath: UNSUPPORTED,
-  subPathExpr: UNSUPPORTED,
+  subPath: mount('subPath', read.string),
+  subPathExpr: mount('subPathExpr', read.string),
 };
 
 const copy = copier<ContainerSpec>();
@@ -110,7 +168,11 @@ const CONTAINER: Table<k8s.Container, ContainerDraft> = {
   readinessProbe: probeRule('readinessProbe'),
   startupProbe: probeRule('startupProbe'),
   lifecycle: UNSUPPORTED,
-  envFrom: unsupported('only env with literal values is supported'),
+  envFrom: (f, d) => {
+    const list = readList(f, ENV_FROM).map((e) => e.value);
+    if (list.length > 0) d.spec.envFrom = list;
+    f.mirror(`${d.at}.envFrom`);
+  },
   volumeDevices: UNSUPPORTED,
   restartPolicy: unsupported('sidecar containers are not implemented yet'),
   resizePolicy: ONE_HOST,

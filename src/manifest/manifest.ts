@@ -1,12 +1,13 @@
-/** Kubernetes `v1 Pod` manifests (one or more YAML documents) → PodSpecs. */
+/** Kubernetes manifests (one or more YAML documents): Pods and workloads → PodSpecs; ConfigMaps and Secrets → objects to store. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { NspodError } from '../errors.js';
 import { pathSegments } from '../spec/names.js';
 import { podSpecProblems, type PodSpec } from '../spec/spec.js';
+import { configObjectProblems, type ConfigMapObject, type ConfigObject, type SecretObject } from '../spec/config.js';
 import { Field, manifestError, manifestMessage, type ManifestContext, type Origin } from './field.js';
-import { podFromDocument } from './pod.js';
+import { readDocument } from './kinds.js';
 
 export interface ParseManifestOptions {
   /** The file name that prefixes every error and warning. */
@@ -14,8 +15,11 @@ export interface ParseManifestOptions {
 }
 
 export interface ParsedManifest {
-  /** One PodSpec per document, in order, each already checked by validatePodSpec. */
+  /** One PodSpec per Pod or workload document, in order, each already checked by validatePodSpec. */
   pods: PodSpec[];
+  /** The ConfigMap and Secret documents, in order, each checked: what `nspod run` stores before it creates the pods. */
+  configMaps: ConfigMapObject[];
+  secrets: SecretObject[];
   /** Accepted fields that change nothing here, one line each: `<file>: <path> (line N): ignored: <why>`. */
   warnings: string[];
 }
@@ -27,7 +31,8 @@ export interface LoadedManifest extends ParsedManifest {
 }
 
 /**
- * Parses Kubernetes `apiVersion: v1, kind: Pod` documents. Throws an NspodError `INVALID_SPEC` whose
+ * Parses Kubernetes documents: `v1` Pod, ConfigMap and Secret, `apps/v1` Deployment, ReplicaSet, StatefulSet and
+ * DaemonSet, `batch/v1` Job (their pod templates, one pod each); other kinds are skipped with a warning. Throws an NspodError `INVALID_SPEC` whose
  * message is `<file>: <field path> (line N): <why>` on anything it cannot honour: the first shape or type
  * error, or else every value problem of validatePodSpec, the topmost as the message (`problems` has them all).
  */
@@ -39,7 +44,8 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
     throw manifestError(file, 'line 1', 'the manifest is empty', 'expected a document with apiVersion: v1 and kind: Pod');
   const warnings: string[] = [];
   const pods: PodSpec[] = [];
-  const podNames = new Map<string, number>();
+  const objects: ConfigObject[] = [];
+  const names = new Map<string, number>();
   for (const [i, document] of documents.entries()) {
     const startLine = lines.linePos(document.range[0]).line;
     const error = document.errors[0];
@@ -58,21 +64,34 @@ export function parseManifest(text: string, options: ParseManifestOptions = {}):
         'expected a document with apiVersion: v1 and kind: Pod',
       );
     }
-    const pod = podFromDocument(root);
-    validateMapped(pod, ctx);
-    const nameOrigin = ctx.origins.get('name')!;
-    const firstLine = podNames.get(pod.name);
+    const read = readDocument(root);
+    if ('skipped' in read) {
+      root.get('kind')!.warn(read.skipped);
+      continue;
+    }
+    const [kind, name] = 'pod' in read ? ['pod', read.pod.name] : [read.object.kind, read.object.name];
+    if ('pod' in read) validateMapped(read.pod, ctx);
+    else {
+      const problem = configObjectProblems(read.object)[0];
+      if (problem) throw manifestError(file, `document ${i + 1} (line ${startLine})`, `${read.object.kind} ${problem}`);
+    }
+    const nameField = 'pod' in read ? ctx.origins.get('name')! : root.require('metadata').require('name');
+    const firstLine = names.get(`${kind}/${name}`);
     if (firstLine !== undefined) {
+      const what = kind === 'pod' ? 'pod name' : `${kind} name`;
       throw manifestError(
         file,
-        `${nameOrigin.path} (line ${nameOrigin.line})`,
-        `duplicate pod name ${JSON.stringify(pod.name)} (first at line ${firstLine})`,
+        `${nameField.path} (line ${nameField.line})`,
+        `duplicate ${what} ${JSON.stringify(name)} (first at line ${firstLine})`,
       );
     }
-    podNames.set(pod.name, nameOrigin.line);
-    pods.push(pod);
+    names.set(`${kind}/${name}`, nameField.line);
+    if ('pod' in read) pods.push(read.pod);
+    else objects.push(read.object);
   }
-  return { pods, warnings };
+  const configMaps = objects.filter((o): o is ConfigMapObject => o.kind === 'ConfigMap');
+  const secrets = objects.filter((o): o is SecretObject => o.kind === 'Secret');
+  return { pods, configMaps, secrets, warnings };
 }
 
 /** Reads and parses a manifest file; its name prefixes every message. */

@@ -81,6 +81,12 @@ const METADATA: Table<ObjectMeta, PodDraft> = {
 
 const copy = copier<PodSpec>();
 
+/** Kept only for the downward API's spec.serviceAccountName. */
+function serviceAccount(f: Field, d: PodDraft): void {
+  d.spec.serviceAccountName = f.string();
+  f.warn('ignored: there are no service accounts here (the downward API reports the name)');
+}
+
 const SPEC: Table<k8s.PodSpec, PodDraft> = {
   containers: (f, d) => {
     d.containers = readContainers(f, 'containers');
@@ -117,8 +123,8 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   dnsPolicy: ignored('there is no cluster DNS here'),
   enableServiceLinks: ignored('there are no services here'),
   automountServiceAccountToken: NO_ACCOUNTS,
-  serviceAccount: NO_ACCOUNTS,
-  serviceAccountName: NO_ACCOUNTS,
+  serviceAccount: serviceAccount,
+  serviceAccountName: serviceAccount,
   imagePullSecrets: ignored("registry credentials come from skopeo's own configuration here"),
   affinity: NO_SCHEDULER,
   nodeName: NO_SCHEDULER,
@@ -134,35 +140,48 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   topologySpreadConstraints: NO_SCHEDULER,
 };
 
+const readSpec = (f: Field, d: PodDraft) => {
+  // Below spec, the PodSpec has the Kubernetes PodSpec's shape: a field is the origin of its namesake.
+  f.mirror('');
+  applyTable(f, SPEC, d);
+};
+
 const POD: Table<k8s.Pod, PodDraft> = {
-  apiVersion: () => {}, // checked first, in podFromDocument
+  apiVersion: () => {}, // checked first, in src/manifest/kinds.ts
   kind: () => {},
   metadata: (f, d) => applyTable(f, METADATA, d),
-  spec: (f, d) => {
-    // Below spec, the PodSpec has the Kubernetes PodSpec's shape: a field is the origin of its namesake.
-    f.mirror('');
-    applyTable(f, SPEC, d);
-  },
+  spec: readSpec,
   status: SERVER_SET,
 };
 
+/** A workload's pod template: its name is the workload's (Kubernetes generates one), its labels and annotations its own. */
+const TEMPLATE: Table<k8s.PodTemplateSpec, PodDraft> = {
+  metadata: (f, d) => applyTable(f, { ...METADATA, name: ignored('the pod is named after its workload') }, d),
+  spec: readSpec,
+};
+
 /**
- * Converts one document's root into a PodSpec; an error names the manifest field and its line. The PodSpec's values
- * are not checked yet: the caller runs validatePodSpec and places its problems with `ctx.origins`.
+ * Converts one `kind: Pod` document's root into a PodSpec; an error names the manifest field and its line. The PodSpec's
+ * values are not checked yet: the caller runs validatePodSpec and places its problems with `ctx.origins`.
  */
 export function podFromDocument(root: Field): PodSpec {
-  if (!root.isMap) root.fail('a manifest document must be a map (apiVersion: v1, kind: Pod, ...)');
-  const apiVersion = root.require('apiVersion');
-  if (apiVersion.scalar('a string') !== 'v1')
-    apiVersion.fail(`${JSON.stringify(apiVersion.scalar('a string'))} is not supported: nspod reads apiVersion v1`);
-  const kind = root.require('kind');
-  if (kind.scalar('a string') !== 'Pod') kind.fail(`${JSON.stringify(kind.scalar('a string'))} is not supported: nspod reads kind Pod`);
-
   const draft: PodDraft = { spec: {}, security: {} };
   applyTable(root, POD, draft);
   const metadata = root.require('metadata');
   if (draft.spec.name === undefined) metadata.require('name');
-  const spec = root.require('spec');
+  return finishPod(draft, root.require('spec'));
+}
+
+/** A workload's pod template (`spec.template`) as the PodSpec of the pod `name`, whose field is `nameField`. */
+export function podFromTemplate(template: Field, name: string, nameField: Field): PodSpec {
+  const draft: PodDraft = { spec: {}, security: {} };
+  applyTable(template, TEMPLATE, draft);
+  draft.spec.name = name;
+  nameField.origin('name');
+  return finishPod(draft, template.require('spec'));
+}
+
+function finishPod(draft: PodDraft, spec: Field): PodSpec {
   if (draft.containers === undefined) spec.origin('containers');
   if (draft.network && draft.spec.hostNetwork) {
     draft.network.fail('conflicts with spec.hostNetwork: true (a pod on the host network has no network of its own)');

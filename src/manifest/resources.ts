@@ -35,7 +35,7 @@ const REQUESTS: Table<Record<ResourceName, unknown>, Amounts> = {
   ...LIMITS,
   memory: (f, d) => {
     amount('memory')(f, d);
-    f.warn('accepted, not enforced: nspod sets memory limits only');
+    f.warn('accepted, not enforced: nspod sets memory limits only (the downward API reports it)');
   },
 };
 
@@ -64,6 +64,8 @@ export function containerResources({ limits, requests }: ResourcesDraft, at: str
     out.cpu = toSafeNumber(quantityMillis(limits.cpu.value), limits.cpu.field) / 1000;
     limits.cpu.field.origin(`${at}.resources.cpu`);
   }
+  if (requests.cpu) out.cpuRequest = toSafeNumber(quantityMillis(requests.cpu.value), requests.cpu.field) / 1000;
+  if (requests.memory) out.memoryRequestBytes = toSafeNumber(quantityBytes(requests.memory.value), requests.memory.field);
   // Kubernetes defaults a request to its limit.
   const cpuRequest = requests.cpu ?? limits.cpu;
   if (cpuRequest) {

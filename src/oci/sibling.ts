@@ -10,8 +10,10 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export interface SiblingSpecInput {
   pod: { name: string; hostname: string; cgroup: string; shareProcessNamespace?: boolean | undefined; hostNetwork?: boolean | undefined };
-  /** The container, with image defaults (entrypoint, env, ...) already applied. */
+  /** The container, with image defaults (entrypoint, env, ...) already applied and `$(VAR)` references expanded. */
   container: ContainerSpec;
+  /** Its resolved environment, in order (sources read, references expanded), image env included. */
+  env: Record<string, string>;
   /** The pause whose namespaces the container joins. */
   pause: PauseNamespaces;
   /** The container's rootfs (its overlay mount). */
@@ -49,12 +51,12 @@ export function containerResources(c: ContainerSpec, privileged: boolean): Linux
 }
 
 /** `KEY=value` list: PATH and HOSTNAME first, then the container's own (which may override them). */
-export function containerEnv(c: ContainerSpec, hostname: string): string[] {
+export function containerEnv(own: Record<string, string>, hostname: string): string[] {
   const env = new Map<string, string>([
     ['PATH', DEFAULT_PATH],
     ['HOSTNAME', hostname],
   ]);
-  for (const [k, v] of Object.entries(c.env ?? {})) env.set(k, v);
+  for (const [k, v] of Object.entries(own)) env.set(k, v);
   return [...env].map(([k, v]) => `${k}=${v}`);
 }
 
@@ -82,7 +84,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       terminal: false,
       user: { uid: c.user?.uid ?? 0, gid: c.user?.gid ?? c.user?.uid ?? 0 },
       args,
-      env: containerEnv(c, pod.hostname),
+      env: containerEnv(input.env, pod.hostname),
       cwd: c.workingDir ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],

@@ -12,13 +12,15 @@ import { writeSiblingBundle } from '../oci/sibling.js';
 import { pauseNamespacePaths } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import type { Runtime } from '../runtime/runtime.js';
-import type { ContainerSpec } from '../spec/spec.js';
 import { isAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
 import { appendEvent } from './events.js';
-import { podHostname, podMounts } from './files.js';
+import { podHostname, podMounts, prepareSubPaths } from './files.js';
+import { ConfigStore } from './configs.js';
+import { containerAsRun, podFacts } from './env.js';
+import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 
@@ -70,15 +72,22 @@ export function assertPauseIsOurs(pod: PodRecord): PauseRecord {
   return pause;
 }
 
-/** Dirs, overlay rootfs and a validated bundle: the record of a container not started yet. */
+/**
+ * Dirs, overlay rootfs and a validated bundle: the record of a container not started yet. Its env is made now, from
+ * the ConfigMaps and Secrets of `root` as they are (a restart sees their changes, as in Kubernetes).
+ */
 export async function prepareContainer(
   pod: PodRecord,
-  c: ContainerSpec,
-  lowerdir: string,
+  root: string,
+  image: RunnableContainer,
   init: boolean,
   restartCount: number,
   rollback: Rollback,
 ): Promise<ContainerRecord> {
+  const { container: c, lowerdir } = image;
+  const asRun = containerAsRun(pod.spec, c, image.defaults, podFacts(pod), await new ConfigStore(root).lookupFor(pod.spec));
+  for (const warning of asRun.warnings)
+    await appendEvent(pod.dir, { type: 'Warning', reason: 'InvalidEnvironmentVariableNames', container: c.name, message: warning });
   const dir = path.join(pod.dir, 'containers', c.name);
   const bundle = path.join(dir, 'bundle');
   const record: ContainerRecord = {
@@ -94,6 +103,7 @@ export async function prepareContainer(
     pidFile: path.join(dir, 'pid'),
     restartCount,
     spec: c,
+    image: image.defaults,
   };
   const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
   await Promise.all([upper, work, record.rootfs, path.dirname(record.logPath)].map((d) => mkdir(d, { recursive: true })));
@@ -102,13 +112,16 @@ export async function prepareContainer(
   // The spec joins the pause's namespaces through its pid: it must still be our pause.
   const pause = assertPauseIsOurs(pod);
   const { shareProcessNamespace, hostNetwork } = pod.spec;
+  const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env };
+  const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
-    container: c,
+    container: asRun.container,
+    env: asRun.env,
     pause: pauseNamespacePaths(pause.pid),
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
-    extraMounts: podMounts(pod.dir, pod.spec, c),
+    extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

@@ -1,17 +1,27 @@
 /**
  * The files a pod's containers share: /etc/hosts, /etc/hostname and /etc/resolv.conf under
- * `<podDir>/etc`, emptyDir volumes under `<podDir>/volumes`, hostPath volumes checked (or made), and
- * the bind mounts that put them into each container (`podMounts`, used by create and by the dry run).
+ * `<podDir>/etc`, volumes under `<podDir>/volumes` (emptyDir dirs, a tmpfs for medium Memory, Secrets
+ * and projections; configMap, secret, downwardAPI and projected files in the kubelet's layout), hostPath
+ * volumes checked (or made), subPaths made and checked, and the bind mounts that put them into each
+ * container (`podMounts`, used by create and by the dry run).
  */
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { NspodError } from '../errors.js';
+import { mountTmpfs, unmountAll } from '../host/mounts.js';
 import { bindMount } from '../oci/sibling.js';
 import type { Mount } from '../oci/spec.js';
-import type { ContainerSpec, PodSpec } from '../spec/spec.js';
+import type { ProjectedFile } from '../spec/config.js';
+import type { PodFacts } from '../spec/downward.js';
+import type { ConfigLookup } from '../spec/env.js';
+import { expandReferences, lookupIn } from '../spec/expand.js';
+import type { ContainerSpec, PodSpec, VolumeMount, VolumeSpec } from '../spec/spec.js';
+import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { hostsFile, resolvConf } from '../network/attachment.js';
 import type { CniDns } from '../network/cni.js';
+import type { Rollback } from './steps.js';
 
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'] as const;
 
@@ -19,23 +29,92 @@ export function podHostname(spec: PodSpec): string {
   return spec.hostname ?? spec.name;
 }
 
-/** /etc/hosts, /etc/hostname and /etc/resolv.conf of the pod, its emptyDir dirs, and its hostPaths checked or made. */
-export async function writePodFiles(podDir: string, spec: PodSpec): Promise<void> {
+/** What the pod's volumes are made of: the pod's facts and its ConfigMaps and Secrets (for projections). */
+export interface VolumeSources {
+  facts: PodFacts;
+  lookup: ConfigLookup;
+}
+
+/** A volume's directory under the pod dir. */
+export function volumeDir(podDir: string, name: string): string {
+  return path.join(podDir, 'volumes', name);
+}
+
+/**
+ * /etc/hosts, /etc/hostname and /etc/resolv.conf of the pod, its volumes (emptyDir dirs, tmpfs mounts, projected
+ * files), and its hostPaths checked or made. The tmpfs mounts' undo goes into `rollback`.
+ */
+export async function writePodFiles(podDir: string, spec: PodSpec, sources: VolumeSources, rollback: Rollback): Promise<void> {
   const hostname = podHostname(spec);
   const etc = path.join(podDir, 'etc');
   await mkdir(etc, { recursive: true });
   await writeFile(path.join(etc, 'hosts'), hostsFile(hostname));
   await writeFile(path.join(etc, 'hostname'), `${hostname}\n`);
   await writeFile(path.join(etc, 'resolv.conf'), await hostResolvConf());
+  const volumes = path.join(podDir, 'volumes');
+  if ((spec.volumes ?? []).some(onTmpfs)) rollback.add('volume mounts', () => unmountAll(volumes));
   for (const v of spec.volumes ?? []) {
-    if (v.emptyDir) {
-      const dir = path.join(podDir, 'volumes', v.name);
-      await mkdir(dir, { recursive: true });
-      // Writable by the container whatever its user (Kubernetes' emptyDir is 0777 too); mkdir's mode would be cut by the umask.
-      await chmod(dir, 0o777);
-    }
+    const dir = volumeDir(podDir, v.name);
+    if (v.emptyDir || isProjection(v)) await mkdir(dir, { recursive: true });
+    // Writable by the container whatever its user (Kubernetes' emptyDir is 0777 too); mkdir's mode would be cut by the umask.
+    if (v.emptyDir) await chmod(dir, 0o777);
+    if (onTmpfs(v)) await mountTmpfs(dir, { sizeBytes: tmpfsSize(v, spec, sources.facts), mode: v.emptyDir ? 0o777 : 0o755 });
+    if (isProjection(v)) await writeProjection(dir, volumeFiles(v, spec, sources.facts, sources.lookup));
     if (v.hostPath) await prepareHostPath(v.name, v.hostPath.path, v.hostPath.type);
   }
+}
+
+/** A memory-backed emptyDir is as large as its sizeLimit, else the pod's memory limit (when every app has one), else the host's memory. */
+function tmpfsSize(v: VolumeSpec, spec: PodSpec, facts: PodFacts): number | undefined {
+  if (!v.emptyDir) return undefined;
+  const size = (v.emptyDir as { sizeLimitBytes?: number }).sizeLimitBytes;
+  if (size !== undefined) return size;
+  const limits = spec.containers.map((c) => c.resources?.memoryBytes);
+  return limits.every((l) => l !== undefined)
+    ? Math.min(
+        facts.memoryBytes,
+        limits.reduce((a, b) => a! + b!, 0)!,
+      )
+    : facts.memoryBytes;
+}
+
+/** `..2024_05_01_12_00_00.<random>`: the kubelet's name for one generation of a volume's files. */
+function generationName(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getUTCFullYear()}_${p(now.getUTCMonth() + 1)}_${p(now.getUTCDate())}_${p(now.getUTCHours())}_${p(now.getUTCMinutes())}_${p(now.getUTCSeconds())}`;
+  return `..${stamp}.${randomBytes(5).readUInt32BE() % 1_000_000_000}`;
+}
+
+/**
+ * Writes a volume's files as the kubelet's atomic writer lays them out: the files in a new timestamped dir, `..data`
+ * a symlink to it (swapped by a rename, so a reader sees the old set or the new one), each top-level name a symlink
+ * through `..data`; the previous generation and names no longer there are removed. Also how a volume is updated.
+ */
+export async function writeProjection(dir: string, files: ProjectedFile[]): Promise<void> {
+  const generation = generationName();
+  const target = path.join(dir, generation);
+  await mkdir(target, { mode: 0o755 });
+  await chmod(target, 0o755);
+  for (const f of files) {
+    const file = path.join(target, f.path);
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+    await writeFile(file, f.content, { mode: f.mode });
+    await chmod(file, f.mode);
+  }
+  const entries = await readdir(dir);
+  const old = await readlink(path.join(dir, '..data')).catch(() => undefined);
+  const next = path.join(dir, '..data_tmp');
+  await rm(next, { force: true });
+  await symlink(generation, next);
+  await rename(next, path.join(dir, '..data'));
+  const top = new Set(files.map((f) => f.path.split('/')[0]!));
+  for (const name of top) {
+    if (!entries.includes(name)) await symlink(path.join('..data', name), path.join(dir, name));
+  }
+  for (const name of entries) {
+    if (!name.startsWith('..') && !top.has(name)) await rm(path.join(dir, name), { force: true });
+  }
+  if (old !== undefined && old !== generation) await rm(path.join(dir, old), { recursive: true, force: true });
 }
 
 /** Once the pod has an IP: its hostname maps to it, and the network's DNS (if it names any) is the pod's resolver. */
@@ -52,15 +131,81 @@ export async function writeNetworkedPodFiles(
   if (resolv) await writeFile(path.join(etc, 'resolv.conf'), resolv);
 }
 
+/** What a container's mounts are made of besides the pod dir: image volumes' rootfs, and the container's resolved env (subPathExpr). */
+export interface MountSources {
+  /** Volume name → the cached rootfs of its image. */
+  images: ReadonlyMap<string, string>;
+  env: Record<string, string>;
+  /** Mount index → the subPath's real path, once checked by prepareSubPaths. */
+  subPaths?: ReadonlyMap<number, string>;
+}
+
+/** The volume's own directory on the host. */
+function volumeSource(podDir: string, v: VolumeSpec, images: ReadonlyMap<string, string>): string {
+  if (v.hostPath) return v.hostPath.path;
+  if (v.image) return images.get(v.name) ?? `<rootfs of ${v.image.reference}>`;
+  return volumeDir(podDir, v.name);
+}
+
+/** The subPath of a mount, `$(VAR)` references of subPathExpr expanded with the container's env; '' for the volume's root. */
+export function mountSubPath(m: VolumeMount, env: Record<string, string>): string {
+  if (m.subPathExpr) return expandReferences(m.subPathExpr, lookupIn(env));
+  return m.subPath ?? '';
+}
+
+/** Kubernetes mounts these read-only whatever the mount says. */
+function alwaysReadOnly(v: VolumeSpec): boolean {
+  return isProjection(v) || v.image !== undefined;
+}
+
 /** A container's mounts of the pod's files and of the volumes it names. */
-export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec): Mount[] {
+export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sources: MountSources): Mount[] {
   const mounts = ETC_FILES.map((f) => bindMount(path.join(podDir, 'etc', f), `/etc/${f}`));
-  for (const m of c.volumeMounts ?? []) {
+  for (const [i, m] of (c.volumeMounts ?? []).entries()) {
     const volume = (spec.volumes ?? []).find((v) => v.name === m.name)!;
-    const source = volume.hostPath ? volume.hostPath.path : path.join(podDir, 'volumes', volume.name);
-    mounts.push(bindMount(source, m.mountPath, m.readOnly === true));
+    const sub = mountSubPath(m, sources.env);
+    const source =
+      sources.subPaths?.get(i) ??
+      (sub === '' ? volumeSource(podDir, volume, sources.images) : path.join(volumeSource(podDir, volume, sources.images), sub));
+    const mount = bindMount(source, m.mountPath, m.readOnly === true || alwaysReadOnly(volume));
+    // An image volume's files are data: nothing in it runs (Kubernetes mounts it noexec).
+    if (volume.image) mount.options!.push('nosuid', 'nodev', 'noexec');
+    mounts.push(mount);
   }
   return mounts;
+}
+
+/**
+ * Each subPath of the container's mounts, made (as a directory, when it is missing from a writable volume) and checked
+ * to lie inside its volume once symlinks are followed; returns mount index → the real path to bind.
+ */
+export async function prepareSubPaths(
+  podDir: string,
+  spec: PodSpec,
+  c: ContainerSpec,
+  sources: MountSources,
+): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (const [i, m] of (c.volumeMounts ?? []).entries()) {
+    const sub = mountSubPath(m, sources.env);
+    if (sub === '') continue;
+    const volume = (spec.volumes ?? []).find((v) => v.name === m.name)!;
+    const root = await realpath(volumeSource(podDir, volume, sources.images));
+    const bad = (why: string): never => {
+      throw new NspodError('INVALID_SPEC', `container ${c.name}: volumeMounts[${i}] (${m.name}): subPath ${JSON.stringify(sub)} ${why}`);
+    };
+    if (sub.startsWith('/') || sub.split('/').includes('..')) bad("must be a relative path without '..'");
+    const wanted = path.join(root, sub);
+    const there = await lstat(wanted).catch(() => undefined);
+    if (!there) {
+      if (alwaysReadOnly(volume)) bad('does not exist in the volume');
+      await mkdir(wanted, { recursive: true, mode: 0o755 });
+    }
+    const real = await realpath(wanted);
+    if (real !== root && !real.startsWith(`${root}/`)) bad('leads out of its volume through a symlink');
+    out.set(i, real);
+  }
+  return out;
 }
 
 /**

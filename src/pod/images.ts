@@ -5,25 +5,38 @@
 import { resolveStateRoot } from '../paths.js';
 import { pruneCache, removeFromCache, type CachePruneOptions } from '../image/manage.js';
 import { resolveImage, type ImageCacheOptions, type ResolveOptions } from '../image/resolve.js';
-import { withImageDefaults, type ImageDefaults } from '../image/config.js';
+import type { ImageDefaults } from '../image/config.js';
 import type { ContainerSpec, PodSpec } from '../spec/spec.js';
 import { StateRoot } from './store.js';
 
-/** A container of the pod as it will run: its image's defaults applied, and the image's rootfs (the overlay's lower dir). */
+/** A container of the pod with its image: the defaults the image gives it (applied at each start), and its rootfs (the overlay's lower dir). */
 export interface RunnableContainer {
   container: ContainerSpec;
+  defaults: ImageDefaults;
   lowerdir: string;
 }
 
-/** Resolves every image of the pod (each once, init containers' too) into the cache. */
-export async function resolvePodImages(spec: PodSpec, options: ResolveOptions): Promise<(c: ContainerSpec) => RunnableContainer> {
+export interface PodImages {
+  of: (c: ContainerSpec) => RunnableContainer;
+  /** Image volume name → the image's cached rootfs. */
+  volumes: Map<string, string>;
+}
+
+/** Resolves every image of the pod (each once: init containers', apps' and image volumes') into the cache. */
+export async function resolvePodImages(spec: PodSpec, options: ResolveOptions): Promise<PodImages> {
   const images = new Map<string, { rootfs: string; defaults: ImageDefaults }>();
-  for (const c of [...(spec.initContainers ?? []), ...spec.containers]) {
-    if (!images.has(c.image)) images.set(c.image, await resolveImage(c.image, options));
+  const references = [...(spec.initContainers ?? []), ...spec.containers].map((c) => c.image);
+  for (const v of spec.volumes ?? []) if (v.image) references.push(v.image.reference);
+  for (const reference of references) {
+    if (!images.has(reference)) images.set(reference, await resolveImage(reference, options));
   }
-  return (c) => {
-    const image = images.get(c.image)!;
-    return { container: withImageDefaults(c, image.defaults), lowerdir: image.rootfs };
+  const volumes = new Map((spec.volumes ?? []).flatMap((v) => (v.image ? [[v.name, images.get(v.image.reference)!.rootfs] as const] : [])));
+  return {
+    of: (c) => {
+      const image = images.get(c.image)!;
+      return { container: c, defaults: image.defaults, lowerdir: image.rootfs };
+    },
+    volumes,
   };
 }
 

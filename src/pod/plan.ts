@@ -6,16 +6,38 @@ import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { NAMESPACE_FILES, type JoinableNamespace, type PauseNamespaces, type Spec } from '../oci/spec.js';
 import { assets } from '../paths.js';
 import { validatePodSpec, type ContainerSpec, type PodSpec } from '../spec/spec.js';
+import type { ConfigLookup } from '../spec/env.js';
+import type { NodeFacts } from '../host/node.js';
+import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { StateRoot } from './store.js';
-import { podHostname, podMounts } from './files.js';
+import { podHostname, podMounts, volumeDir } from './files.js';
 import { wantsExitCommand } from './supervisor.js';
+import { containerAsRun, podFacts } from './env.js';
 
 export const PAUSE_PID_PLACEHOLDER = '<pause-pid>';
+/** What the dry run shows for a Secret's value, wherever it would land (env, args, files). */
+export const SECRET_MASK = '<secret>';
 
 export interface PodPlan {
   pod: string;
   bundles: { container: string; path: string; config: Spec }[];
+  /** Each container's environment as it would be (Secret values masked; the image's env is added at create). */
+  env: { container: string; env: Record<string, string> }[];
+  /** The files of configMap, secret, downwardAPI and projected volumes (Secret values masked). */
+  files: { volume: string; path: string; mode: string; content: string }[];
   commands: string[];
+  /** envFrom keys that would be skipped. */
+  warnings: string[];
+}
+
+/** The lookup with every Secret value replaced by SECRET_MASK: the plan never holds a secret. */
+function maskSecrets(lookup: ConfigLookup): ConfigLookup {
+  const masked = Buffer.from(SECRET_MASK).toString('base64');
+  return (kind, name) => {
+    const o = lookup(kind, name);
+    if (o?.kind !== 'Secret') return o;
+    return { ...o, data: Object.fromEntries(Object.keys(o.data ?? {}).map((k) => [k, masked])) };
+  };
 }
 
 export interface PlanOptions {
@@ -25,6 +47,9 @@ export interface PlanOptions {
   nofileHardLimit: number;
   /** The pod goes once its apps are done for good (`nspod run -d --rm`): their shims wake the supervisor even with restartPolicy Never. */
   removeWhenDone?: boolean | undefined;
+  /** The ConfigMaps and Secrets the pod would read. */
+  lookup: ConfigLookup;
+  node: NodeFacts;
 }
 
 /** Where a container's rootfs comes from, as the plan can tell without unpacking anything. */
@@ -61,20 +86,42 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     (['network', 'ipc', 'uts', 'pid'] as JoinableNamespace[]).map((ns) => [ns, `/proc/${PAUSE_PID_PLACEHOLDER}/ns/${NAMESPACE_FILES[ns]}`]),
   ) as PauseNamespaces['paths'];
   const pause: PauseNamespaces = { pid: 0, paths };
-  if (!spec.hostNetwork && (spec.network ?? 'default') !== 'none') {
+  const attached = !spec.hostNetwork && (spec.network ?? 'default') !== 'none';
+  const lookup = maskSecrets(options.lookup);
+  const facts = podFacts({ spec, uid: '<uid>', network: undefined }, options.node);
+  if (attached) facts.podIPs = ['<pod-ip>'];
+  const files: PodPlan['files'] = [];
+  for (const v of spec.volumes ?? []) {
+    const vdir = volumeDir(dir, v.name);
+    if (onTmpfs(v)) commands.push(`mount -t tmpfs tmpfs ${vdir}`);
+    if (!isProjection(v)) continue;
+    for (const f of volumeFiles(v, spec, facts, lookup)) {
+      const content = f.secret ? SECRET_MASK : f.content.toString('utf8');
+      files.push({ volume: v.name, path: f.path, mode: `0${f.mode.toString(8)}`, content });
+    }
+    commands.push(`# ${vdir}: the files below, in a ..<timestamp> dir that ..data links to`);
+  }
+  if (attached) {
     commands.push(`# CNI ADD of network ${JSON.stringify(spec.network ?? 'default')} on the pause's pinned netns ${dir}/netns`);
   }
+  const envs: PodPlan['env'] = [];
+  const warnings: string[] = [];
   const container = (c: ContainerSpec, init: boolean) => {
     const cdir = path.join(dir, 'containers', c.name);
     const bundle = path.join(cdir, 'bundle');
     const rootfs = path.join(bundle, 'rootfs');
+    // The image's defaults are known once it is resolved: the plan shows the container as written, env resolved.
+    const asRun = containerAsRun(spec, c, {}, facts, lookup);
+    envs.push({ container: c.name, env: asRun.env });
+    warnings.push(...asRun.warnings);
     const config = buildSiblingSpec({
       pod: { name: spec.name, hostname, cgroup, shareProcessNamespace: spec.shareProcessNamespace, hostNetwork: spec.hostNetwork },
-      container: c,
+      container: asRun.container,
+      env: asRun.env,
       pause,
       rootfs,
       nofileHardLimit: options.nofileHardLimit,
-      extraMounts: podMounts(dir, spec, c),
+      extraMounts: podMounts(dir, spec, c, { images: new Map(), env: asRun.env }),
     });
     bundles.push({ container: c.name, path: bundle, config });
     commands.push(
@@ -88,5 +135,5 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   };
   for (const c of spec.initContainers ?? []) container(c, true);
   for (const c of spec.containers) container(c, false);
-  return { pod: spec.name, bundles, commands };
+  return { pod: spec.name, bundles, env: envs, files, commands, warnings };
 }

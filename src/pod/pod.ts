@@ -43,6 +43,10 @@ import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
 import { assertPauseIsOurs, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
+import { ConfigStore } from './configs.js';
+import { checkPodConfig, podFacts } from './env.js';
+import { nodeFacts } from '../host/node.js';
+import { withImageDefaults } from '../image/config.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -87,7 +91,12 @@ export class Pod implements AsyncDisposable {
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const { imageRoot, progress, onImageUnpack: onUnpack } = options;
-    const image = await resolvePodImages(spec, { cwd: opts.cwd, imageRoot, progress, onUnpack });
+    const images = await resolvePodImages(spec, { cwd: opts.cwd, imageRoot, progress, onUnpack });
+    const image = images.of;
+    // So are the ConfigMaps and Secrets it names.
+    const lookup = await new ConfigStore(opts.root).lookupFor(spec);
+    const node = nodeFacts();
+    checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
     const networkPlan = await planPodNetwork(spec, opts.root, options, store.portsHeldByPods());
     const pod = new Pod(
@@ -104,6 +113,7 @@ export class Pod implements AsyncDisposable {
         containers: [],
         networkMode: networkPlan.mode,
         supervised: options.supervise !== false,
+        ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
       },
       store,
@@ -117,7 +127,7 @@ export class Pod implements AsyncDisposable {
       // Saved first: from here on gc can tell a pod being made from one whose creator died.
       await store.save(pod.record);
       await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
-      await writePodFiles(pod.dir, spec);
+      await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       pod.record.pause = await startPause(pod.record, runtime, rollback);
       await store.save(pod.record);
       if (networkPlan.mode === 'cni') {
@@ -185,7 +195,7 @@ export class Pod implements AsyncDisposable {
   }
 
   private async startContainer(image: RunnableContainer, init: boolean, rollback: Rollback, restartCount = 0): Promise<ContainerRecord> {
-    const prepared = await prepareContainer(this.record, image.container, image.lowerdir, init, restartCount, rollback);
+    const prepared = await prepareContainer(this.record, this.store.root, image, init, restartCount, rollback);
     return await startPrepared({ record: this.record, runtime: this.runtime, root: this.store.root }, prepared, rollback);
   }
 
@@ -307,7 +317,7 @@ export class Pod implements AsyncDisposable {
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
     // As the container's own user (as kubectl exec does): runc defaults to it, crun to root.
-    const user = options.user ?? c.spec?.user;
+    const user = options.user ?? (c.spec && withImageDefaults(c.spec, c.image ?? {}).user);
     return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 
@@ -339,7 +349,8 @@ export class Pod implements AsyncDisposable {
     await unmountAll(old.rootfs);
     const rollback = new Rollback();
     try {
-      await this.startContainer({ container: old.spec ?? declared, lowerdir: old.lowerdir }, false, rollback, old.restartCount + 1);
+      const again = { container: old.spec ?? declared, defaults: old.image ?? {}, lowerdir: old.lowerdir };
+      await this.startContainer(again, false, rollback, old.restartCount + 1);
     } catch (e) {
       await rollback.run();
       throw e;

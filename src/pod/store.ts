@@ -5,6 +5,7 @@ import { NspodError, isNspodError } from '../errors.js';
 import { withDirLock, readLockHolder } from '../host/lock.js';
 import { existsSync } from 'node:fs';
 import type { ContainerSpec, PodSpec } from '../spec/spec.js';
+import type { ImageDefaults } from '../image/config.js';
 import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { publishedPorts } from '../network/ports.js';
 import { type ProcessIdentity } from '../host/proc.js';
@@ -44,8 +45,10 @@ export interface ContainerRecord {
   pid?: number;
   startedAt?: string;
   restartCount: number;
-  /** The container as started: image defaults applied. A restart starts it again from this. */
+  /** The container as written (a restart starts it again from this, with `image`'s defaults; older records have them applied). */
   spec?: ContainerSpec;
+  /** What its image gives it: entrypoint, cmd, env, workingDir, user. */
+  image?: ImageDefaults;
   /** When the supervisor will start it again (back-off after an exit). */
   nextRestartAt?: string;
 }
@@ -79,6 +82,8 @@ export interface PodRecord {
   networkMode?: NetworkMode;
   /** The cached CNI attachment (config, capability args, ADD result) that DEL needs; gone once released. */
   network?: NetworkAttachment;
+  /** Image volume name → the cached rootfs it mounts. */
+  imageVolumes?: Record<string, string>;
   /** The pod's nspod-prober, when a container has probes. */
   prober?: { pid: number; startTime: number; config: string };
 }

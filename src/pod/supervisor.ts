@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { restartBackoffMs, restartPolicy, shouldRestart } from '../spec/restart.js';
+import { restartBackoffMs, restartPolicy, restartsAfter } from '../spec/restart.js';
 import { appendEvent, recordExitEvent } from './events.js';
 import { readExitRecord } from './status.js';
 import type { PodRecord } from './store.js';
@@ -19,7 +19,8 @@ import type { PodRecord } from './store.js';
  * when its exit can lead somewhere (a restart, or the pod's removal once its apps are done).
  */
 export function wantsExitCommand(pod: Pick<PodRecord, 'spec' | 'supervised' | 'removeWhenDone'>, init: boolean): boolean {
-  return !init && pod.supervised === true && (restartPolicy(pod.spec) !== 'Never' || pod.removeWhenDone === true);
+  const retries = restartPolicy(pod.spec) !== 'Never' || (pod.spec.backoffLimit ?? 0) > 0;
+  return !init && pod.supervised === true && (retries || pod.removeWhenDone === true);
 }
 
 /** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
@@ -47,10 +48,9 @@ export function catchUpExits(record: PodRecord, root: string): void {
 
 /** Has every app container exited with no restart to come? */
 export async function appsDoneForGood(record: PodRecord): Promise<boolean> {
-  const policy = restartPolicy(record.spec);
   for (const c of record.containers.filter((r) => !r.init)) {
     const exit = await readExitRecord(c.exitFile);
-    if (!exit || shouldRestart(policy, exit.exitCode)) return false;
+    if (!exit || restartsAfter(record.spec, exit.exitCode, c.restartCount)) return false;
   }
   return true;
 }
@@ -83,7 +83,13 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     if (!exit || exit.pid !== c.pid) return undefined;
     await recordExitEvent(pod.dir, name, exit).catch(() => false);
     const policy = restartPolicy(fresh.spec);
-    if (!shouldRestart(policy, exit.exitCode)) return 'left' as const;
+    if (!restartsAfter(fresh.spec, exit.exitCode, c.restartCount)) {
+      if (fresh.spec.backoffLimit !== undefined && exit.exitCode !== 0) {
+        const message = `the Job's pod has failed: container ${name} failed ${c.restartCount + 1} times (backoffLimit ${fresh.spec.backoffLimit})`;
+        await appendEvent(pod.dir, { type: 'Warning', reason: 'BackoffLimitExceeded', container: name, message });
+      }
+      return 'left' as const;
+    }
     const delay = restartBackoffMs(c.restartCount);
     c.nextRestartAt = new Date(Date.now() + delay).toISOString();
     await pod.save(fresh);

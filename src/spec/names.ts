@@ -19,6 +19,28 @@ export function dnsLabelProblem(name: unknown): string | undefined {
   return undefined;
 }
 
+/** Kubernetes' DNS-1123 subdomain rule (the names of ConfigMaps and Secrets), with a reason when a name breaks it. */
+export function dnsSubdomainProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
+  if (name.length > 253) return `must be at most 253 characters (it has ${name.length})`;
+  if (!DNS_SUBDOMAIN.test(name)) return "must consist of lowercase letters, digits, '-' and '.', and start and end with a letter or digit";
+  return undefined;
+}
+
+/** Why `key` is not a key of a ConfigMap or Secret (letters, digits, '-', '_', '.'; not `.`, `..` or `..x`), or undefined. */
+export function configKeyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string' || key.length === 0) return 'must be a non-empty string';
+  if (key.length > 253) return `must be at most 253 characters (it has ${key.length})`;
+  if (!/^[-._a-zA-Z0-9]+$/.test(key)) return `${JSON.stringify(key)} must consist of letters, digits, '-', '_' or '.'`;
+  if (key === '.' || key === '..' || key.startsWith('..')) return `${JSON.stringify(key)} must not be '.' or '..', nor start with '..'`;
+  return undefined;
+}
+
+/** The kubelet's test of an environment variable name taken from a ConfigMap or Secret by envFrom (`1badkey` fails it). */
+export function isEnvVarName(name: string): boolean {
+  return /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(name);
+}
+
 /** Why `key` is not a label or annotation key (`[prefix/]name`), or undefined. */
 export function metadataKeyProblem(key: string): string | undefined {
   const slash = key.lastIndexOf('/');

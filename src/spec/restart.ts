@@ -2,7 +2,7 @@
 import type { PodSpec, RestartPolicy } from './spec.js';
 
 /** Kubernetes' default restart policy is Always. */
-export function restartPolicy(spec: PodSpec): RestartPolicy {
+export function restartPolicy(spec: Pick<PodSpec, 'restartPolicy'>): RestartPolicy {
   return spec.restartPolicy ?? 'Always';
 }
 
@@ -16,9 +16,21 @@ export function restartBackoffMs(restarts: number, base = Number(process.env.NSP
   return Math.min(300_000, base * 2 ** Math.min(restarts, 20));
 }
 
-/** Has this app container stopped for good (exited, and its policy will not start it again)? */
-export function exitedForGood(spec: PodSpec, c: { state: string; exitCode?: number | undefined }): boolean {
-  return c.state === 'exited' && !shouldRestart(restartPolicy(spec), c.exitCode ?? 1);
+/**
+ * Does this exit of an app container that has been restarted `restarts` times call for another start? Its restartPolicy
+ * says, except in a Job's pod (backoffLimit): a failure is retried until the limit is used up, a success never is.
+ */
+export function restartsAfter(spec: Pick<PodSpec, 'restartPolicy' | 'backoffLimit'>, exitCode: number, restarts: number): boolean {
+  if (spec.backoffLimit !== undefined) return exitCode !== 0 && restarts < spec.backoffLimit;
+  return shouldRestart(restartPolicy(spec), exitCode);
+}
+
+/** Has this app container stopped for good (exited, and nothing will start it again)? */
+export function exitedForGood(
+  spec: PodSpec,
+  c: { state: string; exitCode?: number | undefined; restartCount?: number | undefined },
+): boolean {
+  return c.state === 'exited' && !restartsAfter(spec, c.exitCode ?? 1, c.restartCount ?? 0);
 }
 
 /** How a pod's apps came to an end: they exited for good, the pod was stopped, or it failed (its pause died). */
@@ -31,7 +43,7 @@ export interface PodOutcome {
 /** Are the pod's app containers done for good, and with which exit code? undefined while one of them may still run. */
 export function podOutcome(
   spec: PodSpec,
-  status: { phase: string; containers: readonly { init: boolean; state: string; exitCode?: number | undefined }[] },
+  status: { phase: string; containers: readonly { init: boolean; state: string; exitCode?: number | undefined; restartCount?: number }[] },
 ): PodOutcome | undefined {
   const apps = status.containers.filter((c) => !c.init);
   const how =

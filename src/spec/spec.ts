@@ -1,6 +1,10 @@
 import { NspodError } from '../errors.js';
+import { volumePathProblem, type KeyToPath } from './config.js';
+import { CPU_DIVISORS, fieldPathProblem, MEMORY_DIVISORS, RESOURCE_FIELDS, type FieldRef, type ResourceFieldRef } from './downward.js';
 import {
+  configKeyProblem,
   dnsLabelProblem,
+  dnsSubdomainProblem,
   fieldPath,
   isCapability,
   isHttpHeaderName,
@@ -34,7 +38,16 @@ export interface PodSpec {
   network?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** What the downward API's `spec.serviceAccountName` says; default `default`. There are no service accounts here. */
+  serviceAccountName?: string;
+  /**
+   * A Job's pod (Kubernetes `backoffLimit`): a failed app container is started again up to this many times, whatever the
+   * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
+   */
+  backoffLimit?: number;
 }
+
+export type { FieldRef, ResourceFieldRef } from './downward.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -47,7 +60,13 @@ export interface ContainerSpec {
   command?: string[];
   /** Arguments after the entrypoint (Kubernetes `args`). */
   args?: string[];
-  env?: Record<string, string>;
+  /**
+   * The environment, in order (Kubernetes' `env` list: a later name replaces an earlier one): a literal value, whose
+   * `$(VAR)` references to variables before it are expanded, or a source (ConfigMap or Secret key, downward API field).
+   */
+  env?: Record<string, string | EnvVarSource>;
+  /** Every key of a ConfigMap or Secret as a variable, before `env` (which wins); keys that are no variable names are skipped. */
+  envFrom?: EnvFromSource[];
   workingDir?: string;
   user?: { uid: number; gid?: number };
   readOnlyRootFilesystem?: boolean;
@@ -62,6 +81,29 @@ export interface ContainerSpec {
   readinessProbe?: Probe;
   /** The container is killed after failureThreshold failures. */
   livenessProbe?: Probe;
+}
+
+/** A key of a ConfigMap or Secret. A missing object or key keeps the pod from starting, unless optional. */
+export interface KeySelector {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+
+/** Where a variable's value comes from: exactly one source (Kubernetes `EnvVarSource`). */
+export interface EnvVarSource {
+  configMapKeyRef?: KeySelector;
+  secretKeyRef?: KeySelector;
+  fieldRef?: FieldRef;
+  resourceFieldRef?: ResourceFieldRef;
+}
+
+/** Every key of a ConfigMap or Secret as a variable (Kubernetes `EnvFromSource`): exactly one of the two. */
+export interface EnvFromSource {
+  configMapRef?: { name: string; optional?: boolean };
+  secretRef?: { name: string; optional?: boolean };
+  /** Put before every key. */
+  prefix?: string;
 }
 
 /** A Kubernetes probe: exactly one handler, and its timing (Kubernetes' defaults when absent). */
@@ -112,6 +154,10 @@ export interface ResourceLimits {
   cpuShares?: number;
   /** Maximum number of processes. */
   pids?: number;
+  /** `requests.cpu` in cores, as written: what the downward API reports (cpuShares is what is enforced). */
+  cpuRequest?: number;
+  /** `requests.memory` in bytes: only the downward API reads it. */
+  memoryRequestBytes?: number;
 }
 
 export interface PortSpec {
@@ -124,14 +170,44 @@ export interface PortSpec {
 
 export interface VolumeSpec {
   name: string;
-  emptyDir?: Record<string, never> | { medium?: string };
+  /** `medium: Memory` is a tmpfs (of `sizeLimitBytes`, else of the pod's memory limits or the host's memory). */
+  emptyDir?: Record<string, never> | { medium?: string; sizeLimitBytes?: number };
   hostPath?: { path: string; type?: string };
+  /** A ConfigMap's keys as files (Kubernetes' layout: each a symlink through `..data` to a timestamped dir). */
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  /** A Secret's keys as files, on a tmpfs. */
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  /** Facts about the pod as files. */
+  downwardAPI?: { items?: DownwardAPIFile[]; defaultMode?: number };
+  /** Several sources in one directory, on a tmpfs. */
+  projected?: { sources: ProjectedSource[]; defaultMode?: number };
+  /** An image's rootfs, read-only (Kubernetes `image` volumes); `pullPolicy` as for containers. */
+  image?: { reference: string; pullPolicy?: string };
+}
+
+/** A file of a downwardAPI volume: exactly one of fieldRef (metadata only) and resourceFieldRef (which names its container). */
+export interface DownwardAPIFile {
+  path: string;
+  fieldRef?: FieldRef;
+  resourceFieldRef?: ResourceFieldRef;
+  mode?: number;
+}
+
+/** One source of a projected volume: exactly one of the three. */
+export interface ProjectedSource {
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  secret?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardAPIFile[] };
 }
 
 export interface VolumeMount {
   name: string;
   mountPath: string;
   readOnly?: boolean;
+  /** A path inside the volume to mount instead of its root (made as a directory when missing). */
+  subPath?: string;
+  /** subPath with `$(VAR)` references to the container's environment. */
+  subPathExpr?: string;
 }
 
 // ---------------------------------------------------------------- rules
@@ -157,7 +233,8 @@ export const PROBE_MINIMUMS = {
   failureThreshold: 1,
 } as const;
 const PROBE_HANDLERS: readonly string[] = ['exec', 'httpGet', 'tcpSocket'];
-const VOLUME_SOURCES: readonly string[] = ['emptyDir', 'hostPath'];
+const VOLUME_SOURCES: readonly string[] = ['emptyDir', 'hostPath', 'configMap', 'secret', 'downwardAPI', 'projected', 'image'];
+const PULL_POLICIES: readonly string[] = ['Always', 'IfNotPresent', 'Never'];
 /** uids and gids are int32 in Kubernetes. */
 const MAX_ID = 2 ** 31 - 1;
 
@@ -184,7 +261,12 @@ export function podSpecProblems(spec: PodSpec): SpecProblem[] {
     return problems;
   }
   podFieldProblems(spec, report);
-  const pod = { volumeNames: volumeProblems(listOf(spec.volumes), report), containerNames: new Set<string>() };
+  const allContainers = new Set([...listOf(spec.initContainers), ...listOf(spec.containers)].map((c) => c?.name));
+  const pod = {
+    volumeNames: volumeProblems(listOf(spec.volumes), allContainers, report),
+    containerNames: new Set<string>(),
+    allContainers,
+  };
   for (const list of ['initContainers', 'containers'] as const) {
     for (const [i, c] of listOf(spec[list]).entries())
       containerProblems(c, `${list}[${i}]`, { ...pod, init: list === 'initContainers' }, report);
@@ -228,6 +310,15 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
   if (spec.restartPolicy !== undefined && !RESTART_POLICIES.includes(spec.restartPolicy)) {
     report('restartPolicy', `${JSON.stringify(spec.restartPolicy)} must be Always, OnFailure or Never`);
   }
+  if (spec.serviceAccountName !== undefined && typeof spec.serviceAccountName !== 'string')
+    report('serviceAccountName', 'must be a string');
+  const backoff = spec.backoffLimit;
+  if (backoff !== undefined) {
+    const p = Number.isInteger(backoff) ? rangeProblem(backoff, 0) : 'must be an integer >= 0';
+    if (p) report('backoffLimit', p);
+    if (spec.restartPolicy === undefined || spec.restartPolicy === 'Always')
+      report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
+  }
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined) {
     const p = typeof grace === 'number' && Number.isFinite(grace) ? rangeProblem(grace, 0) : 'must be a number >= 0';
@@ -236,7 +327,7 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
 }
 
 /** The volumes' problems; returns their names, for the mounts. */
-function volumeProblems(volumes: VolumeSpec[], report: Report): Set<string> {
+function volumeProblems(volumes: VolumeSpec[], containers: Set<string>, report: Report): Set<string> {
   const names = new Set<string>();
   for (const [i, v] of volumes.entries()) {
     const at = `volumes[${i}]`;
@@ -249,21 +340,158 @@ function volumeProblems(volumes: VolumeSpec[], report: Report): Set<string> {
     else if (names.has(v.name)) report(`${at}.name`, `duplicate volume name ${JSON.stringify(v.name)}`);
     names.add(v.name);
     const sources = Object.keys(v).filter((k) => VOLUME_SOURCES.includes(k) && v[k as keyof VolumeSpec] !== undefined);
-    if (sources.length === 0) report(at, 'needs exactly one of emptyDir or hostPath');
+    if (sources.length === 0) report(at, `needs exactly one of ${VOLUME_SOURCES.join(', ')}`);
     if (sources.length > 1) report(`${at}.${sources[1]}`, `a volume has one source, and this one already has ${sources[0]}`);
-    const medium = (v.emptyDir as { medium?: unknown } | undefined)?.medium;
-    if (medium !== undefined && medium !== '' && medium !== 'Memory')
-      report(`${at}.emptyDir.medium`, `${JSON.stringify(medium)} must be "" or Memory`);
+    if (v.emptyDir) emptyDirProblems(v.emptyDir, `${at}.emptyDir`, report);
     const path = v.hostPath?.path;
     if (v.hostPath && (typeof path !== 'string' || !path.startsWith('/')))
       report(`${at}.hostPath.path`, `${JSON.stringify(path)} must be an absolute path`);
+    if (v.configMap) {
+      objectNameProblems(v.configMap.name, `${at}.configMap.name`, report);
+      keyItemProblems(v.configMap.items, `${at}.configMap`, report);
+      modeProblems(v.configMap.defaultMode, `${at}.configMap.defaultMode`, report);
+    }
+    if (v.secret) {
+      objectNameProblems(v.secret.secretName, `${at}.secret.secretName`, report);
+      keyItemProblems(v.secret.items, `${at}.secret`, report);
+      modeProblems(v.secret.defaultMode, `${at}.secret.defaultMode`, report);
+    }
+    if (v.downwardAPI) {
+      downwardItemProblems(v.downwardAPI.items, `${at}.downwardAPI`, containers, report);
+      modeProblems(v.downwardAPI.defaultMode, `${at}.downwardAPI.defaultMode`, report);
+    }
+    if (v.projected) projectedProblems(v.projected, `${at}.projected`, containers, report);
+    if (v.image) {
+      if (typeof v.image.reference !== 'string' || v.image.reference === '') report(`${at}.image.reference`, 'is required');
+      const policy = v.image.pullPolicy;
+      if (policy !== undefined && !PULL_POLICIES.includes(policy))
+        report(`${at}.image.pullPolicy`, `${JSON.stringify(policy)} must be ${PULL_POLICIES.join(', ')}`);
+    }
   }
   return names;
+}
+
+function emptyDirProblems(e: { medium?: unknown; sizeLimitBytes?: unknown }, at: string, report: Report): void {
+  const { medium, sizeLimitBytes: size } = e;
+  if (typeof medium === 'string' && medium.startsWith('HugePages'))
+    report(`${at}.medium`, `${JSON.stringify(medium)} is not supported: nspod does not manage huge pages`, 'use "" or Memory');
+  else if (medium !== undefined && medium !== '' && medium !== 'Memory')
+    report(`${at}.medium`, `${JSON.stringify(medium)} must be "" or Memory`);
+  if (size === undefined) return;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size <= 0) report(`${at}.sizeLimit`, 'must be a positive number of bytes');
+  else if (medium !== 'Memory')
+    report(
+      `${at}.sizeLimit`,
+      'is not supported on disk: the kubelet enforces it by evicting the pod, and no resident process here watches the disk',
+      'give the volume medium: Memory (a tmpfs of that size), or drop sizeLimit',
+    );
+}
+
+function objectNameProblems(name: unknown, at: string, report: Report): void {
+  const p = dnsSubdomainProblem(name);
+  if (p) report(at, `${JSON.stringify(name)} ${p}`);
+}
+
+function modeProblems(mode: unknown, at: string, report: Report): void {
+  if (mode === undefined) return;
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777)
+    report(at, `must be a file mode between 0 and 0777 (511), not ${JSON.stringify(mode)}`);
+}
+
+/** `items` of a configMap or secret source: keys, paths (none twice) and modes. */
+function keyItemProblems(items: KeyToPath[] | undefined, at: string, report: Report, paths = new Set<string>()): void {
+  for (const [j, item] of listOf(items).entries()) {
+    const itemAt = `${at}.items[${j}]`;
+    const keyProblem = configKeyProblem(item?.key);
+    if (keyProblem) report(`${itemAt}.key`, keyProblem);
+    filePathProblems(item?.path, `${itemAt}.path`, paths, report);
+    modeProblems(item?.mode, `${itemAt}.mode`, report);
+  }
+}
+
+function filePathProblems(path: unknown, at: string, paths: Set<string>, report: Report): void {
+  const problem = volumePathProblem(path);
+  if (problem) return report(at, problem);
+  if (paths.has(path as string)) report(at, `duplicate path ${JSON.stringify(path)}`);
+  paths.add(path as string);
+}
+
+function downwardItemProblems(
+  items: DownwardAPIFile[] | undefined,
+  at: string,
+  containers: Set<string>,
+  report: Report,
+  paths = new Set<string>(),
+): void {
+  for (const [j, item] of listOf(items).entries()) {
+    const itemAt = `${at}.items[${j}]`;
+    filePathProblems(item?.path, `${itemAt}.path`, paths, report);
+    modeProblems(item?.mode, `${itemAt}.mode`, report);
+    if ((item?.fieldRef === undefined) === (item?.resourceFieldRef === undefined)) {
+      report(itemAt, 'needs exactly one of fieldRef and resourceFieldRef');
+      continue;
+    }
+    if (item.fieldRef) fieldRefProblems(item.fieldRef, `${itemAt}.fieldRef`, 'volume', report);
+    if (item.resourceFieldRef) {
+      const name = item.resourceFieldRef.containerName;
+      if (name === undefined) report(`${itemAt}.resourceFieldRef.containerName`, 'is required in a volume');
+      resourceFieldRefProblems(item.resourceFieldRef, `${itemAt}.resourceFieldRef`, containers, report);
+    }
+  }
+}
+
+function projectedProblems(p: NonNullable<VolumeSpec['projected']>, at: string, containers: Set<string>, report: Report): void {
+  modeProblems(p.defaultMode, `${at}.defaultMode`, report);
+  // One directory: no two sources may write one path.
+  const paths = new Set<string>();
+  for (const [j, source] of listOf(p.sources).entries()) {
+    const sourceAt = `${at}.sources[${j}]`;
+    const kinds = Object.keys(source ?? {}).filter((k) => source[k as keyof ProjectedSource] !== undefined);
+    if (kinds.length !== 1) {
+      report(sourceAt, 'needs exactly one of configMap, secret and downwardAPI');
+      continue;
+    }
+    if (source.configMap) {
+      objectNameProblems(source.configMap.name, `${sourceAt}.configMap.name`, report);
+      keyItemProblems(source.configMap.items, `${sourceAt}.configMap`, report, paths);
+    }
+    if (source.secret) {
+      objectNameProblems(source.secret.name, `${sourceAt}.secret.name`, report);
+      keyItemProblems(source.secret.items, `${sourceAt}.secret`, report, paths);
+    }
+    if (source.downwardAPI) downwardItemProblems(source.downwardAPI.items, `${sourceAt}.downwardAPI`, containers, report, paths);
+  }
+}
+
+function fieldRefProblems(ref: FieldRef, at: string, where: 'env' | 'volume', report: Report): void {
+  if (ref.apiVersion !== undefined && ref.apiVersion !== 'v1') report(`${at}.apiVersion`, `${JSON.stringify(ref.apiVersion)} must be v1`);
+  const p = fieldPathProblem(ref.fieldPath, where);
+  if (p) report(`${at}.fieldPath`, p);
+}
+
+function resourceFieldRefProblems(ref: ResourceFieldRef, at: string, containers: Set<string>, report: Report): void {
+  if (!RESOURCE_FIELDS.includes(ref.resource)) {
+    const why = `${JSON.stringify(ref.resource)} must be one of ${RESOURCE_FIELDS.join(', ')}`;
+    const hint = /ephemeral-storage|hugepages/.test(String(ref.resource)) ? 'nspod does not manage that resource' : undefined;
+    report(`${at}.resource`, why, hint);
+  }
+  if (ref.containerName !== undefined && !containers.has(ref.containerName))
+    report(`${at}.containerName`, `no container named ${JSON.stringify(ref.containerName)} in the pod`);
+  if (ref.divisor === undefined) return;
+  const allowed = String(ref.resource).endsWith('.cpu') ? CPU_DIVISORS : MEMORY_DIVISORS;
+  if (!allowed.includes(ref.divisor))
+    report(
+      `${at}.divisor`,
+      `${ref.divisor} is not a divisor Kubernetes allows here`,
+      String(ref.resource).endsWith('.cpu') ? 'cpu: 1 or 1m' : 'memory: 1, 1k, 1M, ..., 1Ki, 1Mi, ...',
+    );
 }
 
 interface PodContext {
   init: boolean;
   volumeNames: Set<string>;
+  /** Every container name of the pod, init containers' too. */
+  allContainers: Set<string>;
   /** Names of the containers before this one, init containers included. */
   containerNames: Set<string>;
 }
@@ -318,15 +546,46 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
     else for (const p of probeProblems(c, kind, probe)) report(`${at}.${kind}${p.field}`, p.why);
   }
   for (const [name, value] of Object.entries(c.env ?? {})) {
-    if (name.length === 0 || name.includes('=')) report(fieldPath(`${at}.env`, name), `invalid variable name ${JSON.stringify(name)}`);
-    if (typeof value !== 'string') report(fieldPath(`${at}.env`, name), 'must be a string');
+    const envAt = fieldPath(`${at}.env`, name);
+    if (name.length === 0 || name.includes('=')) report(envAt, `invalid variable name ${JSON.stringify(name)}`);
+    if (typeof value !== 'string') envSourceProblems(value, envAt, pod.allContainers, report);
   }
+  for (const [j, from] of listOf(c.envFrom).entries()) {
+    const fromAt = `${at}.envFrom[${j}]`;
+    const refs = (['configMapRef', 'secretRef'] as const).filter((k) => from?.[k] !== undefined);
+    if (refs.length !== 1) report(fromAt, 'needs exactly one of configMapRef and secretRef');
+    for (const k of refs) objectNameProblems(from[k]!.name, `${fromAt}.${k}.name`, report);
+    if (from?.prefix !== undefined && typeof from.prefix !== 'string') report(`${fromAt}.prefix`, 'must be a string');
+  }
+}
+
+function envSourceProblems(source: EnvVarSource, at: string, containers: Set<string>, report: Report): void {
+  if (typeof source !== 'object' || source === null) return report(at, 'must be a string or a value source');
+  const kinds = (['configMapKeyRef', 'secretKeyRef', 'fieldRef', 'resourceFieldRef'] as const).filter((k) => source[k] !== undefined);
+  if (kinds.length !== 1) return report(at, 'needs exactly one of configMapKeyRef, secretKeyRef, fieldRef and resourceFieldRef');
+  for (const k of ['configMapKeyRef', 'secretKeyRef'] as const) {
+    const ref = source[k];
+    if (!ref) continue;
+    objectNameProblems(ref.name, `${at}.${k}.name`, report);
+    const keyProblem = configKeyProblem(ref.key);
+    if (keyProblem) report(`${at}.${k}.key`, keyProblem);
+  }
+  if (source.fieldRef) fieldRefProblems(source.fieldRef, `${at}.fieldRef`, 'env', report);
+  if (source.resourceFieldRef) resourceFieldRefProblems(source.resourceFieldRef, `${at}.resourceFieldRef`, containers, report);
 }
 
 function mountProblems(mounts: VolumeMount[], at: string, volumeNames: Set<string>, report: Report): void {
   const paths = new Set<string>();
   for (const [k, m] of mounts.entries()) {
     const mountAt = `${at}.volumeMounts[${k}]`;
+    if (m.subPath !== undefined && m.subPathExpr !== undefined)
+      report(`${mountAt}.subPathExpr`, 'a mount has subPath or subPathExpr, not both');
+    for (const key of ['subPath', 'subPathExpr'] as const) {
+      const sub = m[key];
+      if (sub === undefined || sub === '') continue;
+      const p = volumePathProblem(sub);
+      if (p) report(`${mountAt}.${key}`, p);
+    }
     if (!volumeNames.has(m.name)) report(`${mountAt}.name`, `no volume named ${JSON.stringify(m.name)} in spec.volumes`);
     if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
       report(`${mountAt}.mountPath`, `${JSON.stringify(m.mountPath)} must be an absolute path`);

@@ -11,10 +11,11 @@ const HEAD = ['apiVersion: v1', 'kind: Pod', 'metadata:', '  name: p', 'spec:'];
 const WEB = ['  - name: web', '    image: busybox', '    command: [httpd, -f]'];
 
 const rejects = test.macro({
-  exec(t, lines: string[], message: string) {
+  exec(t, lines: string[], message: string | RegExp) {
     const error = t.throws(() => parseManifest(lines.join('\n'), { file: 'pod.yaml' }));
     t.true(isNspodError(error, 'INVALID_SPEC'), String(error));
-    t.is(error?.message, message);
+    if (typeof message === 'string') t.is(error?.message, message);
+    else t.regex(error?.message ?? '', message);
   },
   title: (title = '') => `rejected: ${title}`,
 });
@@ -137,14 +138,14 @@ test(
   'an apiVersion other than v1',
   rejects,
   ['apiVersion: apps/v1', 'kind: Pod', 'metadata: {name: p}'],
-  'pod.yaml: apiVersion (line 1): "apps/v1" is not supported: nspod reads apiVersion v1',
+  'pod.yaml: apiVersion (line 1): "apps/v1" is not supported: nspod reads Pod of apiVersion v1',
 );
 
 test(
-  'a kind other than Pod',
+  "a workload of another kind's apiVersion",
   rejects,
   ['apiVersion: v1', 'kind: Deployment', 'metadata: {name: p}'],
-  'pod.yaml: kind (line 2): "Deployment" is not supported: nspod reads kind Pod',
+  'pod.yaml: apiVersion (line 1): "v1" is not supported: nspod reads Deployment of apiVersion apps/v1',
 );
 
 test('a document without apiVersion', rejects, ['kind: Pod', 'metadata: {name: p}'], 'pod.yaml: apiVersion (line 1): is required');
@@ -220,17 +221,85 @@ test(
 );
 
 test(
-  'an env value from a secret',
+  'an env value from a file of a volume',
   rejects,
-  [...HEAD, '  containers:', ...WEB, '    env:', '    - name: TOKEN', '      valueFrom:', '        secretKeyRef: {name: s, key: token}'],
-  'pod.yaml: spec.containers[0].env[0].valueFrom (line 12): not supported',
+  [...HEAD, '  containers:', ...WEB, '    env:', '    - name: TOKEN', '      valueFrom:', '        fileKeyRef: {path: t, key: token}'],
+  'pod.yaml: spec.containers[0].env[0].valueFrom.fileKeyRef (line 13): not supported',
+);
+
+test(
+  'an env value with a value and a source',
+  rejects,
+  [
+    ...HEAD,
+    '  containers:',
+    ...WEB,
+    '    env:',
+    '    - name: T',
+    '      value: x',
+    '      valueFrom:',
+    '        secretKeyRef: {name: s, key: t}',
+  ],
+  'pod.yaml: spec.containers[0].env[0].valueFrom (line 13): may not be given when value is not empty',
+);
+
+test(
+  'a downward API field an env var cannot have',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    env:', '    - name: L', '      valueFrom:', '        fieldRef: {fieldPath: metadata.labels}'],
+  /^pod\.yaml: spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef\.fieldPath \(line 13\): "metadata\.labels" is not a field the downward API gives an env var/,
 );
 
 test(
   'a volume source nspod has not',
   rejects,
-  [...HEAD, '  volumes:', '  - name: cfg', '    configMap: {name: cfg}', '  containers:', ...WEB],
-  'pod.yaml: spec.volumes[0].configMap (line 8): not supported',
+  [...HEAD, '  volumes:', '  - name: cfg', '    persistentVolumeClaim: {claimName: c}', '  containers:', ...WEB],
+  'pod.yaml: spec.volumes[0].persistentVolumeClaim (line 8): not supported',
+);
+
+test(
+  'a projected service account token',
+  rejects,
+  [
+    ...HEAD,
+    '  volumes:',
+    '  - name: t',
+    '    projected:',
+    '      sources:',
+    '      - serviceAccountToken: {path: token}',
+    '  containers:',
+    ...WEB,
+  ],
+  'pod.yaml: spec.volumes[0].projected.sources[0].serviceAccountToken (line 10): not supported',
+);
+
+test(
+  'an emptyDir of huge pages',
+  rejects,
+  [...HEAD, '  volumes:', '  - name: h', '    emptyDir: {medium: HugePages-2Mi}', '  containers:', ...WEB],
+  /^pod\.yaml: spec\.volumes\[0\]\.emptyDir\.medium \(line 8\): "HugePages-2Mi" is not supported: nspod does not manage huge pages/,
+);
+
+test(
+  'a sizeLimit on a disk emptyDir',
+  rejects,
+  [...HEAD, '  volumes:', '  - name: c', '    emptyDir: {sizeLimit: 500Mi}', '  containers:', ...WEB],
+  /^pod\.yaml: spec\.volumes\[0\]\.emptyDir\.sizeLimit \(line 8\): is not supported on disk/,
+);
+
+test(
+  'a subPath that climbs out of its volume',
+  rejects,
+  [
+    ...HEAD,
+    '  volumes:',
+    '  - {name: v, emptyDir: {}}',
+    '  containers:',
+    ...WEB,
+    '    volumeMounts:',
+    '    - {name: v, mountPath: /v, subPath: ../x}',
+  ],
+  /^pod\.yaml: spec\.containers\[0\]\.volumeMounts\[0\]\.subPath \(line 13\): "\.\.\/x" must not contain '\.\.'/,
 );
 
 test(

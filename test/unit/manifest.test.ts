@@ -76,7 +76,7 @@ test('init containers, volumes, resources, ports, env and security contexts map 
           { name: 'http', containerPort: 9000, hostPort: 19000, hostIP: '127.0.0.1', protocol: 'TCP' },
           { containerPort: 9001, protocol: 'UDP' },
         ],
-        resources: { cpu: 1.5, cpuShares: 256, memoryBytes: 1_000_000_000 },
+        resources: { cpu: 1.5, cpuRequest: 0.25, cpuShares: 256, memoryBytes: 1_000_000_000 },
         user: { uid: 2000, gid: 1000 },
         readOnlyRootFilesystem: true,
         capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
@@ -107,7 +107,13 @@ test('a multi-document manifest gives one pod per document; a trailing --- is to
 
 test('fields that change nothing on one host are accepted, each with a warning naming field and line', async (t) => {
   const { pods, warnings } = await loadManifestFile(fixture('ignorable.yaml'));
-  t.deepEqual(pods, [{ name: 'quiet', containers: [{ name: 'main', image: 'busybox', command: ['sleep', '60'] }] }]);
+  t.deepEqual(pods, [
+    {
+      name: 'quiet',
+      serviceAccountName: 'default',
+      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '60'], resources: { memoryRequestBytes: 64 * 2 ** 20 } }],
+    },
+  ]);
   const file = fixture('ignorable.yaml');
   t.deepEqual(warnings, [
     `${file}: metadata.namespace (line 5): ignored: a single host has no namespaces`,
@@ -120,14 +126,14 @@ test('fields that change nothing on one host are accepted, each with a warning n
     `${file}: spec.nodeSelector (line 13): ignored: there is no scheduler on a single host`,
     `${file}: spec.tolerations (line 15): ignored: there is no scheduler on a single host`,
     `${file}: spec.priority (line 18): ignored: there is no scheduler on a single host`,
-    `${file}: spec.serviceAccountName (line 19): ignored: there are no service accounts here`,
+    `${file}: spec.serviceAccountName (line 19): ignored: there are no service accounts here (the downward API reports the name)`,
     `${file}: spec.enableServiceLinks (line 20): ignored: there are no services here`,
     `${file}: spec.containers[0].imagePullPolicy (line 26): ignored: an image is pulled (skopeo) only when it is not in the cache yet`,
     `${file}: spec.containers[0].terminationMessagePath (line 27): ignored: there are no termination messages here`,
     `${file}: spec.containers[0].terminationMessagePolicy (line 28): ignored: there are no termination messages here`,
     `${file}: spec.containers[0].stdin (line 29): ignored: containers here have no attached stdin`,
     `${file}: spec.containers[0].tty (line 30): ignored: containers here have no terminal: use exec with tty`,
-    `${file}: spec.containers[0].resources.requests.memory (line 33): accepted, not enforced: nspod sets memory limits only`,
+    `${file}: spec.containers[0].resources.requests.memory (line 33): accepted, not enforced: nspod sets memory limits only (the downward API reports it)`,
     `${file}: status (line 36): ignored: set by the API server`,
   ]);
 });
@@ -148,7 +154,7 @@ test('without a file name, messages start at the field path; images stay as writ
 });
 
 test('quantities: Kubernetes suffixes, decimals and exponents map to bytes, cores and shares', (t) => {
-  const cases: [string, string, { memoryBytes?: number; cpu?: number; cpuShares?: number }][] = [
+  const cases: [string, string, { memoryBytes?: number; cpu?: number; cpuShares?: number; cpuRequest?: number }][] = [
     ['memory: 32Mi', '', { memoryBytes: 33554432 }],
     ['memory: 1G', '', { memoryBytes: 1e9 }],
     ['memory: 1.1G', '', { memoryBytes: 1_100_000_000 }],
@@ -158,9 +164,9 @@ test('quantities: Kubernetes suffixes, decimals and exponents map to bytes, core
     ['cpu: 500m', '', { cpu: 0.5, cpuShares: 512 }],
     ['cpu: 0.5', '', { cpu: 0.5, cpuShares: 512 }],
     ['cpu: 2', '', { cpu: 2, cpuShares: 2048 }],
-    ['cpu: "1"', 'cpu: 100m', { cpu: 1, cpuShares: 102 }],
+    ['cpu: "1"', 'cpu: 100m', { cpu: 1, cpuRequest: 0.1, cpuShares: 102 }],
     ['cpu: 0.0001', '', { cpu: 0.001, cpuShares: 2 }],
-    ['memory: 1Gi', 'cpu: 0', { memoryBytes: 1024 ** 3, cpuShares: 2 }],
+    ['memory: 1Gi', 'cpu: 0', { memoryBytes: 1024 ** 3, cpuRequest: 0, cpuShares: 2 }],
   ];
   for (const [limits, requests, expected] of cases) {
     const text = [

@@ -24,7 +24,7 @@ test("a container gets the pod's hosts, hostname and resolv.conf, then its volum
       },
     ],
   };
-  const mounts = podMounts('/run/nspod/pods/web', spec, spec.containers[0]!);
+  const mounts = podMounts('/run/nspod/pods/web', spec, spec.containers[0]!, { images: new Map(), env: {} });
   t.deepEqual(
     mounts.map((m) => [m.source, m.destination, m.options?.includes('ro') ? 'ro' : 'rw']),
     [

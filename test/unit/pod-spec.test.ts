@@ -41,7 +41,11 @@ test('each bad field is named', (t) => {
   );
   bad(t, { ...ok, containers: [{ ...ok.containers[0], ports: [{ containerPort: 70000 }] }] }, /ports\[0\]\.containerPort/);
   bad(t, { ...ok, restartPolicy: 'Sometimes' }, /^restartPolicy: /);
-  bad(t, { ...ok, volumes: [{ name: 'v' }] }, /^volumes\[0\]: needs exactly one of emptyDir or hostPath/);
+  bad(
+    t,
+    { ...ok, volumes: [{ name: 'v' }] },
+    /^volumes\[0\]: needs exactly one of emptyDir, hostPath, configMap, secret, downwardAPI, projected, image/,
+  );
   bad(t, { ...ok, containers: [{ name: 'a', image: 'busybox' }] }, /no default command/);
 });
 

@@ -31,7 +31,15 @@ test("the exit command is this package's CLI with the state root, the pod and th
 });
 
 test('the dry run follows the same rule: -x for a supervised app, none under Never unless the pod goes when done', (t) => {
-  const options = { root: '/run/nspod-plan', runtime: { name: 'runc', binary: 'runc' }, cwd: '/', nofileHardLimit: 1024 };
+  const node = { nodeName: 'host', hostIPs: [], cpus: 2, memoryBytes: 2 ** 30 };
+  const options = {
+    root: '/run/nspod-plan',
+    runtime: { name: 'runc', binary: 'runc' },
+    cwd: '/',
+    nofileHardLimit: 1024,
+    lookup: () => undefined,
+    node,
+  };
   const shim = (s: PodSpec, removeWhenDone?: boolean) =>
     planPod(s, { ...options, removeWhenDone }).commands.find((c) => c.includes(' web.app'))!;
   t.regex(shim(spec()), / -x <nspod internal container-exited> -- /);

@@ -6,10 +6,14 @@ import type { ContainerSpec } from '../../src/spec/spec.js';
 
 const pause = pauseNamespacePaths(4242);
 const pod = { name: 'web', hostname: 'web', cgroup: 'web-0a1b2c3d' };
-const build = (container: ContainerSpec, extra: Partial<typeof pod & { shareProcessNamespace: boolean; hostNetwork: boolean }> = {}) =>
+const build = (
+  container: ContainerSpec & { env?: Record<string, string> },
+  extra: Partial<typeof pod & { shareProcessNamespace: boolean; hostNetwork: boolean }> = {},
+) =>
   buildSiblingSpec({
     pod: { ...pod, ...extra },
     container,
+    env: container.env ?? {},
     pause,
     rootfs: '/run/nspod/pods/web/containers/c/bundle/rootfs',
     nofileHardLimit: 20000,
@@ -60,6 +64,7 @@ test("rlimits never exceed the caller's hard limit", (t) => {
   const spec = buildSiblingSpec({
     pod,
     container: { name: 'c', image: 'x', command: ['true'] },
+    env: {},
     pause,
     rootfs: '/r',
     nofileHardLimit: 4096,
@@ -81,7 +86,7 @@ test('capabilities: defaults, add and drop (names with or without CAP_), drop AL
 });
 
 test("env: the container's variables override PATH and HOSTNAME", (t) => {
-  t.deepEqual(containerEnv({ name: 'c', image: 'x', env: { HOSTNAME: 'other' } }, 'web'), [
+  t.deepEqual(containerEnv({ HOSTNAME: 'other' }, 'web'), [
     `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     'HOSTNAME=other',
   ]);

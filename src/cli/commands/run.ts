@@ -1,13 +1,18 @@
-/** `nspod run`: create the pods of a manifest, then print their names (-d), or stream them until they end (foreground). */
+/**
+ * `nspod run`: store the ConfigMaps and Secrets of the manifests, create their pods, then print their names (-d), or
+ * stream them until they end (foreground).
+ */
 import { errorMessage } from '../../errors.js';
 import { Pod, resolvePodOptions, type PodOptions } from '../../pod/pod.js';
 import { LogFollower } from '../../pod/logs.js';
 import { planPod } from '../../pod/plan.js';
+import { ConfigStore } from '../../pod/configs.js';
 import { nofileHardLimit } from '../../host/proc.js';
+import { nodeFacts } from '../../host/node.js';
 import { Runtime } from '../../runtime/runtime.js';
-import { loadManifestFile } from '../../manifest/index.js';
 import { podOutcome } from '../../spec/restart.js';
 import type { PodSpec } from '../../spec/spec.js';
+import { loadManifests, overlayLookup, type ManifestSet } from '../manifests.js';
 import { parseDuration } from '../format.js';
 import { applyPublish, parsePublish } from '../publish.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
@@ -21,32 +26,44 @@ export interface RunOptions {
   dryRun?: boolean;
   network?: string;
   wait?: string | boolean;
+  replace?: boolean;
 }
 
-export async function run(file: string, o: RunOptions, g: GlobalOptions): Promise<number> {
+export async function run(files: string[], o: RunOptions, g: GlobalOptions): Promise<number> {
   const publish = (o.publish ?? []).map(parsePublish);
   const waitMs = o.wait === undefined || o.wait === false ? undefined : o.wait === true ? 60_000 : parseDuration(o.wait);
   if (waitMs === undefined && o.wait !== undefined && o.wait !== false)
     usageError(`--wait takes a duration such as 60s or 2m, not ${JSON.stringify(o.wait)}`);
   if (waitMs !== undefined && !o.detach) usageError('--wait goes with -d/--detach (a foreground run streams the pod until it ends)');
-  const manifest = await loadManifestFile(file);
-  for (const w of manifest.warnings) err(`nspod: warning: ${w}\n`);
-  const specs: PodSpec[] = manifest.pods.map((p) => {
-    const withPorts = publish.length > 0 ? applyPublish(p, publish) : p;
-    return o.network ? { ...withPorts, network: o.network } : withPorts;
+  const manifests = await loadManifests(files);
+  for (const w of manifests.warnings) err(`nspod: warning: ${w}\n`);
+  const specs = manifests.pods.map((p) => {
+    const withPorts = publish.length > 0 ? applyPublish(p.spec, publish) : p.spec;
+    return { spec: o.network ? { ...withPorts, network: o.network } : withPorts, baseDir: p.baseDir };
   });
   const opts: PodOptions = {
     ...podOptions(g),
-    cwd: manifest.baseDir,
     progress: process.stderr.isTTY,
     removeWhenDone: o.detach === true && o.rm === true,
   };
-  if (o.dryRun) return dryRun(specs, opts, manifest.baseDir);
+  if (o.dryRun) return await dryRun(specs, opts, manifests);
+  // The objects first: the pods of these files, and of later runs, read them by name.
+  const store = new ConfigStore(resolvePodOptions(opts).root);
+  for (const object of manifests.objects) {
+    const done = await store.put(object);
+    if (done !== 'unchanged') err(`nspod: ${object.kind} ${object.name} ${done}\n`);
+  }
+  if (o.replace) {
+    const existing = new Set(await Pod.list(opts));
+    for (const { spec } of specs) {
+      if (existing.has(spec.name)) await (await Pod.load(spec.name, opts)).remove({ gracePeriodSeconds: 0 });
+    }
+  }
   const pods: Pod[] = [];
   // A foreground run owns its pods from the first create: a stop signal from here on stops them, never kills nspod.
   const stop = o.detach ? undefined : stopRequests();
   try {
-    for (const spec of specs) pods.push(await Pod.create(spec, opts));
+    for (const { spec, baseDir } of specs) pods.push(await Pod.create(spec, { ...opts, cwd: baseDir }));
   } catch (e) {
     // One manifest, one outcome: pods created before the failing one go too.
     stop?.unlisten();
@@ -74,20 +91,35 @@ async function removeNow(pods: Pod[]): Promise<void> {
   await Promise.all(pods.map((p) => p.remove({ gracePeriodSeconds: 0 }).catch(() => undefined)));
 }
 
-/** --dry-run: each bundle's config.json and the runtime commands, from the same builders Pod.create uses. */
-function dryRun(specs: PodSpec[], opts: PodOptions, cwd: string): number {
+/**
+ * --dry-run: each bundle's config.json, each container's environment, the volume files and the runtime commands, from
+ * the same builders Pod.create uses; a Secret's values are masked everywhere. Nothing is stored or made.
+ */
+async function dryRun(specs: { spec: PodSpec; baseDir: string }[], opts: PodOptions, manifests: ManifestSet): Promise<number> {
   const resolved = resolvePodOptions(opts);
   const runtime = Runtime.find(resolved.runtime);
-  for (const spec of specs) {
+  const store = new ConfigStore(resolved.root);
+  const node = nodeFacts();
+  for (const object of manifests.objects) out(`# ${object.kind} ${object.name}: would be stored in ${resolved.root}\n`);
+  for (const { spec, baseDir } of specs) {
     const plan = planPod(spec, {
       root: resolved.root,
       runtime: { name: runtime.name, binary: runtime.binary },
-      cwd,
+      cwd: baseDir,
       nofileHardLimit: nofileHardLimit(),
       removeWhenDone: opts.removeWhenDone,
+      lookup: overlayLookup(manifests.objects, await store.lookupFor(spec)),
+      node,
     });
+    for (const w of plan.warnings) err(`nspod: warning: ${w}\n`);
     out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
     for (const b of plan.bundles) out(`\n# ${b.path}/config.json (${b.container})\n${JSON.stringify(b.config, null, 2)}\n`);
+    for (const e of plan.env) {
+      const lines = Object.entries(e.env).map(([k, v]) => `${k}=${v}`);
+      out(`\n# environment of ${e.container} (Secret values masked; the image's env comes under it)\n${lines.join('\n')}\n`);
+    }
+    for (const f of plan.files)
+      out(`\n# volume ${f.volume}: ${f.path} (mode ${f.mode})\n${f.content}${f.content.endsWith('\n') ? '' : '\n'}`);
     out(`\n# runtime commands, in order\n${plan.commands.join('\n')}\n\n`);
   }
   return 0;
