@@ -1,6 +1,6 @@
 /** Builders for image tests: tarballs written entry by entry with tar-stream, OCI layouts made by umoci. */
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
@@ -90,4 +90,36 @@ export async function buildLayout(dir: string, config: string[]): Promise<string
   await umoci('raw', 'add-layer', '--image', `${layout}:v1`, '--tag', 'v2', layer2);
   if (config.length > 0) await umoci('config', '--image', `${layout}:v2`, '--tag', 'v2', ...config);
   return layout;
+}
+
+/**
+ * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint` (and `Cmd`): a stand-in, made
+ * here, for an image a docs example names (redis, hello-app), so that its manifest runs unedited without a registry.
+ */
+export async function toolboxImageArchive(
+  dir: string,
+  name: string,
+  config: { entrypoint: string[]; cmd?: string[] },
+  files: { path: string; content: string; mode?: number }[] = [],
+): Promise<string> {
+  const layout = path.join(dir, `${name}-layout`);
+  const bundle = path.join(dir, `${name}-bundle`);
+  await umoci('init', '--layout', layout);
+  await umoci('new', '--image', `${layout}:latest`);
+  await umoci('unpack', '--image', `${layout}:latest`, bundle);
+  const rootfs = path.join(bundle, 'rootfs');
+  await execa('cp', ['-a', `${assets.toolboxRootfs}/.`, `${rootfs}/`]);
+  for (const f of files) {
+    const file = path.join(rootfs, f.path);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, f.content, { mode: f.mode ?? 0o644 });
+  }
+  await umoci('repack', '--image', `${layout}:latest`, bundle);
+  const args = config.entrypoint.flatMap((e) => ['--config.entrypoint', e]);
+  for (const c of config.cmd ?? []) args.push('--config.cmd', c);
+  await umoci('config', '--image', `${layout}:latest`, '--tag', 'latest', ...args);
+  const archive = path.join(dir, `${name}.oci.tar`);
+  await execa('tar', ['-C', layout, '-cf', archive, '.']);
+  await rm(bundle, { recursive: true, force: true });
+  return archive;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { eventually, stateRoot } from '../helpers/host.js';
 import { nspod, writeManifest } from '../helpers/cli.js';
-import { tempDir, toolboxTarball } from '../helpers/images.js';
+import { tempDir, toolboxImageArchive, toolboxTarball } from '../helpers/images.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
 
 /** The docs' page "Define Dependent Environment Variables", its manifest as published. */
@@ -513,5 +513,114 @@ spec:
   t.is((await nspod(root, ['rm', 'configmap', 'lit', 'extra'])).stdout, 'configmap/lit\nconfigmap/extra\n');
   t.is((await nspod(root, ['rm', 'secret', 'tok'])).exitCode, 0);
   t.is((await nspod(root, ['rm', '-f', 'greeter'])).exitCode, 0);
+  await assertNoLeftovers(t, root);
+});
+
+test('the docs redis-pod with its ConfigMap (two files) and the envars pod, unedited, on stand-ins for their images', async (t) => {
+  const root = await stateRoot(t, 'cfg');
+  const work = await tempDir(t, 'cfg-images');
+  const imageRoot = path.join(work, 'images');
+  const cli = (args: string[], input?: string) => nspod(root, ['--image-root', imageRoot, ...args], input === undefined ? {} : { input });
+  // redis:5's entrypoint takes a .conf argument: here it prints the file it was given and stays up.
+  const redis = await toolboxImageArchive(work, 'redis', { entrypoint: ['docker-entrypoint.sh'], cmd: ['redis-server'] }, [
+    { path: 'usr/local/bin/docker-entrypoint.sh', content: '#!/bin/sh\necho "redis-server $1"; cat "$1"; exec sleep 3600\n', mode: 0o755 },
+  ]);
+  const hello = await toolboxImageArchive(work, 'hello', { entrypoint: ['sleep', '3600'] });
+  t.is((await cli(['image', 'import', 'redis:5', redis])).exitCode, 0);
+  t.is((await cli(['image', 'import', 'gcr.io/google-samples/hello-app:2.0', hello])).exitCode, 0);
+  const config = await writeManifest(
+    root,
+    `---
+{
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: {
+    name: "example-redis-config",
+  },
+  data: {
+    redis-config: "\\
+       maxmemory 2mb\\n\\
+       maxmemory-policy allkeys-lru\\n\\
+      ",
+  },
+}
+`,
+    'example-redis-config.yaml',
+  );
+  const pod = `apiVersion: v1
+kind: Pod
+metadata:
+  name: redis
+spec:
+  containers:
+  - name: redis
+    image: redis:5
+    env:
+    - name: MASTER
+      value: "true"
+    ports:
+    - containerPort: 6379
+    resources:
+      limits:
+        cpu: "0.1"
+    volumeMounts:
+    - mountPath: /data
+      name: data
+    - mountPath: /usr/local/etc/redis
+      name: config
+    args:
+    - /usr/local/etc/redis/redis.conf
+  volumes:
+    - name: data
+      emptyDir: {}
+    - name: config
+      configMap:
+        name: example-redis-config
+        items:
+        - key: redis-config
+          path: redis.conf
+`;
+  const run = await cli(['run', '-d', config, '-'], pod);
+  t.is(run.exitCode, 0, run.stderr);
+  const logs = await eventually(async () => {
+    const out = (await cli(['logs', 'redis'])).stdout;
+    return out.includes('allkeys-lru') ? out : undefined;
+  });
+  t.is(logs, 'redis-server /usr/local/etc/redis/redis.conf\nmaxmemory 2mb\nmaxmemory-policy allkeys-lru\n');
+  const envars = await writeManifest(
+    root,
+    `---
+{
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    name: "envar-demo",
+    labels: {
+      purpose: "demonstrate-envars",
+    },
+  },
+  spec: {
+    containers: [{
+      name: "envar-demo-container",
+      image: "gcr.io/google-samples/hello-app:2.0",
+      env: [{
+        name: "DEMO_GREETING",
+        value: "Hello from the environment",
+      }, {
+        name: "DEMO_FAREWELL",
+        value: "Such a sweet sorrow",
+      }],
+    }],
+  },
+}
+`,
+    'envars.yaml',
+  );
+  t.is((await cli(['run', '-d', envars])).exitCode, 0);
+  const env = (await cli(['exec', 'envar-demo', '--', 'printenv'])).stdout;
+  t.regex(env, /^DEMO_GREETING=Hello from the environment$/m);
+  t.regex(env, /^DEMO_FAREWELL=Such a sweet sorrow$/m);
+  for (const name of ['redis', 'envar-demo']) t.is((await cli(['rm', '-f', name])).exitCode, 0);
+  t.is((await cli(['down', config])).stdout, 'configmap/example-redis-config\n');
   await assertNoLeftovers(t, root);
 });

@@ -23,7 +23,12 @@ function inSubnet(ip: string, cidr: string): boolean {
 test('a pod gets an address of the pod subnet; another pod and the host reach its server there; /etc/hosts names it', async (t) => {
   const env = await netTestEnv(t, 'podToPod');
   const a = await Pod.create({ name: 'web-a', containers: [webContainer()] }, env.options);
-  const b = await Pod.create({ name: 'client-b', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }, env.options);
+  // The downward API's pod IP is known only once the network is attached: the env is made after ADD.
+  const ipEnv = { MY_POD_IP: { fieldRef: { fieldPath: 'status.podIP' } }, MY_POD_IPS: { fieldRef: { fieldPath: 'status.podIPs' } } };
+  const b = await Pod.create(
+    { name: 'client-b', containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], env: ipEnv }] },
+    env.options,
+  );
   const sa = await a.status();
   const sb = await b.status();
   const ipA = sa.network.podIP!;
@@ -33,6 +38,7 @@ test('a pod gets an address of the pod subnet; another pod and the host reach it
   t.true(inSubnet(ipA, env.podSubnet), `${ipA} in ${env.podSubnet}`);
   t.true(inSubnet(ipB, env.podSubnet), `${ipB} in ${env.podSubnet}`);
   t.not(ipA, ipB);
+  t.is((await b.exec('c', ['printenv', 'MY_POD_IP', 'MY_POD_IPS'])).stdout.trim(), `${ipB}\n${ipB}`);
   t.deepEqual(
     sa.network.routes.map((r) => r.dst),
     ['0.0.0.0/0'],
