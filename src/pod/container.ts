@@ -12,7 +12,7 @@ import { writeSiblingBundle } from '../oci/sibling.js';
 import { pauseNamespacePaths } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { isAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
+import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
@@ -60,8 +60,7 @@ export function assertPauseIsOurs(pod: PodRecord): PauseRecord {
   const pause = pod.pause;
   if (!pause) throw new NspodError('PAUSE_GONE', `pod ${pod.name} has no pause container`);
   const same =
-    processStartTime(pause.pid) === pause.startTime &&
-    isAlive(pause.pid) &&
+    isProcessAlive(pause) &&
     (['net', 'ipc', 'uts', 'pid'] as const).every((ns) => namespaceInode(pause.namespaces[ns].path) === pause.namespaces[ns].inode);
   if (!same) {
     const why = `the pod has failed and no container may join pid ${pause.pid}'s namespaces`;
