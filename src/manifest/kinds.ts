@@ -12,7 +12,17 @@ import type { ConfigMapObject, ConfigObject, SecretObject } from '../spec/config
 import type { PodSpec } from '../spec/spec.js';
 import type { Field } from './field.js';
 import { podFromDocument, podFromTemplate } from './pod.js';
-import { applyTable, ignored, onlyDefault, SERVER_SET, unsupported, UNSUPPORTED, type Handler, type Table } from './table.js';
+import {
+  applyTable,
+  ignored,
+  onlyDefault,
+  OTHER_METADATA,
+  SERVER_SET,
+  unsupported,
+  UNSUPPORTED,
+  type Handler,
+  type Table,
+} from './table.js';
 
 /** What one document is: a pod to run, an object to store, or a kind nspod skips. */
 export type ReadDocument = { pod: PodSpec; kind: string } | { object: ConfigObject } | { skipped: string };
@@ -43,18 +53,7 @@ const OBJECT_METADATA: Table<ObjectMeta, ObjectDraft> = {
     d.labels = f.stringMap();
   },
   annotations: (f) => void f.stringMap(),
-  namespace: ignored('a single host has no namespaces'),
-  generateName: unsupported('give metadata.name'),
-  uid: SERVER_SET,
-  creationTimestamp: SERVER_SET,
-  deletionTimestamp: SERVER_SET,
-  deletionGracePeriodSeconds: SERVER_SET,
-  generation: SERVER_SET,
-  resourceVersion: SERVER_SET,
-  selfLink: SERVER_SET,
-  managedFields: SERVER_SET,
-  ownerReferences: ignored('there are no controllers here'),
-  finalizers: ignored('there is no API server here'),
+  ...OTHER_METADATA,
 };
 
 function objectName(root: Field, draft: ObjectDraft): string {

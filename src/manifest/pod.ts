@@ -18,6 +18,7 @@ import {
   NO_SCHEDULER,
   ONE_HOST,
   onlyDefault,
+  OTHER_METADATA,
   read,
   SERVER_SET,
   unsupported,
@@ -65,18 +66,7 @@ const METADATA: Table<ObjectMeta, PodDraft> = {
     d.spec.annotations = readAnnotations(f, d);
     f.origin('annotations').mirror('annotations');
   },
-  namespace: ignored('a single host has no namespaces'),
-  generateName: unsupported('give metadata.name'),
-  uid: SERVER_SET,
-  creationTimestamp: SERVER_SET,
-  deletionTimestamp: SERVER_SET,
-  deletionGracePeriodSeconds: SERVER_SET,
-  generation: SERVER_SET,
-  resourceVersion: SERVER_SET,
-  selfLink: SERVER_SET,
-  managedFields: SERVER_SET,
-  ownerReferences: ignored('there are no controllers here'),
-  finalizers: ignored('there is no API server here'),
+  ...OTHER_METADATA,
 };
 
 const copy = copier<PodSpec>();

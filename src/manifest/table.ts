@@ -30,6 +30,21 @@ export const ONE_HOST = ignored('has no effect on a single host');
 export const NO_SCHEDULER = ignored('there is no scheduler on a single host');
 export const NO_ACCOUNTS = ignored('there are no service accounts here');
 export const SERVER_SET = ignored('set by the API server');
+/** The rules of an object's metadata besides its name, labels and annotations: the same for every kind. */
+export const OTHER_METADATA = {
+  namespace: ignored('a single host has no namespaces'),
+  generateName: unsupported('give metadata.name'),
+  uid: SERVER_SET,
+  creationTimestamp: SERVER_SET,
+  deletionTimestamp: SERVER_SET,
+  deletionGracePeriodSeconds: SERVER_SET,
+  generation: SERVER_SET,
+  resourceVersion: SERVER_SET,
+  selfLink: SERVER_SET,
+  managedFields: SERVER_SET,
+  ownerReferences: ignored('there are no controllers here'),
+  finalizers: ignored('there is no API server here'),
+} as const;
 
 /** A field nspod cannot change from its Kubernetes default: the default is accepted, anything else is not supported. */
 export function onlyDefault<D>(defaultValue: string | boolean): Handler<D> {
