@@ -32,7 +32,11 @@ const cases: [string, string, RegExp][] = [
   ['unsupported probe kind', pod(one('      livenessProbe:\n        grpc: { port: 9000 }\n')), /spec\.containers\[0\]\.livenessProbe/],
   ['bad YAML', 'apiVersion: v1\nkind: Pod\nmetadata: [unclosed\n', /line \d+: invalid YAML/],
   ['empty file', '', /the manifest is empty|is empty/],
-  ['wrong kind', 'apiVersion: v1\nkind: Deployment\nmetadata:\n  name: x\n', /kind \(line 2\)/],
+  [
+    'a kind of another apiVersion',
+    'apiVersion: v1\nkind: Deployment\nmetadata:\n  name: x\n',
+    /apiVersion \(line 1\): "v1" is not supported: nspod reads Deployment of apiVersion apps\/v1/,
+  ],
   ['wrong apiVersion', 'apiVersion: apps/v1\nkind: Pod\nmetadata:\n  name: x\n', /apiVersion \(line 1\)/],
   [
     'negative memory limit',
@@ -61,9 +65,9 @@ const cases: [string, string, RegExp][] = [
     /no-such-rootfs/,
   ],
   [
-    'valueFrom env',
-    pod(one('      env:\n        - name: A\n          valueFrom: { fieldRef: { fieldPath: metadata.name } }\n')),
-    /spec\.containers\[0\]\.env\[0\]\.valueFrom \(line 12\)/,
+    'env from a file of a volume',
+    pod(one('      env:\n        - name: A\n          valueFrom: { fileKeyRef: { path: a, key: a } }\n')),
+    /spec\.containers\[0\]\.env\[0\]\.valueFrom\.fileKeyRef \(line 12\): not supported/,
   ],
 ];
 
