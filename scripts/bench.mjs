@@ -82,6 +82,7 @@ async function rawPodUp(i) {
     const spec = buildSiblingSpec({
       pod: { name: `raw${i + 100}`, hostname: 'raw', cgroup: `raw${i + 100}` },
       container: { name: c, image: 'busybox', command: ['sleep', '3600'] },
+      env: {},
       pause: pauseNamespacePaths(pid),
       rootfs,
       nofileHardLimit: hardLimit,
