@@ -17,6 +17,8 @@ export type {
   RestartPolicy,
   Probe,
   ProbeKind,
+  Lifecycle,
+  LifecycleHandler,
 } from './spec/spec.js';
 export { podSpecProblems, validatePodSpec } from './spec/spec.js';
 export type { SpecProblem } from './spec/spec.js';

@@ -37,6 +37,8 @@ interface PodDraft {
   security: SecurityDraft;
   /** The network annotation's field. */
   network?: Field;
+  /** spec.os was given (Kubernetes allows lifecycle.stopSignal only then). */
+  os?: boolean;
 }
 
 function readAnnotations(field: Field, draft: PodDraft): Record<string, string> {
@@ -94,7 +96,8 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   restartPolicy: copy('restartPolicy', (f) => f.string() as RestartPolicy),
   terminationGracePeriodSeconds: copy('terminationGracePeriodSeconds', read.integer),
   securityContext: (f, d) => applyTable(f, POD_SECURITY, d),
-  os: (f) => {
+  os: (f, d) => {
+    d.os = true;
     const name = f.require('name');
     if (name.string() !== 'linux') name.fail(`${JSON.stringify(name.string())} is not supported: pods here run on linux`);
   },
@@ -179,6 +182,8 @@ function finishPod(draft: PodDraft, spec: Field): PodSpec {
   const containers = draft.containers ?? [];
   const initContainers = draft.initContainers ?? [];
   checkHostPorts([...initContainers, ...containers], draft.spec.hostNetwork === true);
+  const signal = [...initContainers, ...containers].find((c) => c.stopSignal)?.stopSignal;
+  if (signal && !draft.os) signal.fail('can only be set for a pod with spec.os.name', 'add spec.os.name: linux, as Kubernetes asks');
 
   const pod: PodSpec = { ...draft.spec, name: draft.spec.name!, containers: containers.map((c) => finishContainer(c, draft.security)) };
   if (draft.initContainers !== undefined) pod.initContainers = initContainers.map((c) => finishContainer(c, draft.security));
