@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'NETWORK_FAILED'
   | 'PORT_NOT_PUBLISHED'
+  | 'PROFILE_INVALID'
   | 'INTERNAL';
 
 export class NspodError extends Error {
