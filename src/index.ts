@@ -7,6 +7,7 @@ export type { PodOptions, StopOptions } from './pod/pod.js';
 export type { PodStatus, ContainerStatus, ContainerState, ExitRecord } from './pod/status.js';
 export type { PodPhase } from './pod/store.js';
 export type { PodEvent, EventType, EventReason } from './pod/events.js';
+export type { LogLine } from './pod/logs.js';
 export type {
   PodSpec,
   ContainerSpec,

@@ -138,12 +138,13 @@ export function buildProgram(setCode: (code: number) => void): Command {
 
   program
     .command('logs')
-    .description("print a container's output (the first app container when none is named)")
+    .description("print a container's output of its current run (the first app container when none is named)")
     .argument('<pod>')
     .argument('[container]')
     .option('-f, --follow', 'keep printing new output until the container exits for good or Ctrl-C')
     .option('--tail <n>', 'only the last n lines')
     .option('--timestamps', 'prefix each line with its RFC 3339 time')
+    .option('-p, --previous', "the output of the container's previous run (before its last restart)")
     .action(
       run(async (name: string, container: string | undefined, o, cmd: Command) =>
         (await import('./commands/logs.js')).logs(name, container, o, globals(cmd)),

@@ -3,7 +3,7 @@
  * overlay rootfs, a bundle checked against the runtime-spec schema), then started joined to the
  * pause's namespaces; and destroyed. The pod's flow (pod.ts) orders these steps and hands each its Rollback.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
@@ -17,6 +17,7 @@ import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
 import { appendEvent } from './events.js';
+import { previousLogPath } from './logs.js';
 import { podHostname, podMounts, prepareSubPaths } from './files.js';
 import { ConfigStore } from './configs.js';
 import { containerAsRun, podFacts } from './env.js';
@@ -107,6 +108,12 @@ export async function prepareContainer(
     image: image.defaults,
   };
   const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
+  // Every run of a container starts on a fresh writable layer, as in Kubernetes (volumes keep what it wrote), and the
+  // last run's log becomes the previous one (`nspod logs --previous`); the run before it goes.
+  await Promise.all([upper, work].map((d) => rm(d, { recursive: true, force: true })));
+  await rename(record.logPath, previousLogPath(record.logPath)).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
   // Root's alone (the pod dir is 0700 too), but for the overlay's upper dir and mount point: the rootfs' `/` takes its mode.
   await mkdir(bundle, { recursive: true, mode: 0o700 });
   await mkdir(path.dirname(record.logPath), { recursive: true, mode: 0o700 });

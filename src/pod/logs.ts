@@ -1,5 +1,5 @@
 /** Container logs in the Kubernetes CRI format the shim writes: `<RFC 3339 time> <stdout|stderr> <F|P> <text>`. */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 
 export interface LogLine {
@@ -58,6 +58,11 @@ export function criLogLines(text: string): string[] {
   return lines;
 }
 
+/** Where the log of a container's previous run is kept (`<name>.log` → `<name>.previous.log`) once it starts again. */
+export function previousLogPath(logPath: string): string {
+  return logPath.replace(/\.log$/, '.previous.log');
+}
+
 /** The last `n` lines of a log, their text only, joined by ' | ' (for an error message); '' when there is no log. */
 export async function logTail(file: string, n: number): Promise<string> {
   const lines = await readLog(file, { tail: n }).catch(() => []);
@@ -65,11 +70,13 @@ export async function logTail(file: string, n: number): Promise<string> {
 }
 
 /**
- * Follows a log file as it grows (the shim appends; a restarted container
- * appends to the same file). Calls `onLine` for each whole line.
+ * Follows a container's log as it grows (the shim appends), across its restarts: when a new run's log replaces the file,
+ * the rest of the last run's (now the previous log) is read first. Calls `onLine` for each whole line.
  */
 export class LogFollower {
   private offset = 0;
+  /** The inode of the file being read: another one at the path is a new run's log. */
+  private inode: number | undefined;
   private rest = '';
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -107,23 +114,45 @@ export class LogFollower {
     const fh = await open(this.file, 'r').catch(() => undefined);
     if (!fh) return;
     try {
-      const { size } = await fh.stat();
-      if (size < this.offset) this.offset = 0;
-      while (this.offset < size) {
-        const buf = Buffer.alloc(Math.min(1 << 16, size - this.offset));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
-        if (bytesRead === 0) break;
-        this.offset += bytesRead;
-        const text = this.rest + buf.subarray(0, bytesRead).toString('utf8');
-        const parts = text.split('\n');
-        this.rest = parts.pop() ?? '';
-        for (const part of parts) {
-          const line = parseLogLine(part);
-          if (line) this.onLine(line);
-        }
+      const { size, ino } = await fh.stat();
+      if (this.inode !== undefined && ino !== this.inode) {
+        await this.drainPrevious();
+        this.offset = 0;
+        this.rest = '';
       }
+      this.inode = ino;
+      if (size < this.offset) this.offset = 0;
+      await this.readFrom(fh, size);
     } finally {
       await fh.close();
+    }
+  }
+
+  /** The end of the last run's log, renamed to the previous log, when it is the file that was being read. */
+  private async drainPrevious(): Promise<void> {
+    const fh = await open(previousLogPath(this.file), 'r').catch(() => undefined);
+    if (!fh) return;
+    try {
+      const { size, ino } = await fh.stat();
+      if (ino === this.inode) await this.readFrom(fh, size);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private async readFrom(fh: FileHandle, size: number): Promise<void> {
+    while (this.offset < size) {
+      const buf = Buffer.alloc(Math.min(1 << 16, size - this.offset));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+      if (bytesRead === 0) break;
+      this.offset += bytesRead;
+      const text = this.rest + buf.subarray(0, bytesRead).toString('utf8');
+      const parts = text.split('\n');
+      this.rest = parts.pop() ?? '';
+      for (const part of parts) {
+        const line = parseLogLine(part);
+        if (line) this.onLine(line);
+      }
     }
   }
 

@@ -35,7 +35,7 @@ import { hasProbes } from '../probe/config.js';
 import { startProber, stopProber } from '../probe/prober.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { readEvents, recordExits, type PodEvent } from './events.js';
-import { logTail } from './logs.js';
+import { logTail, readLog, type LogLine } from './logs.js';
 import { waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
 import { refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
@@ -281,6 +281,21 @@ export class Pod implements AsyncDisposable {
   async events(): Promise<PodEvent[]> {
     await recordExits(this.dir, this.record.containers);
     return await readEvents(this.dir);
+  }
+
+  /**
+   * A container's output (default: the first app container's), from its CRI log: this run's, or with `previous` the run
+   * before it (as `kubectl logs -p`; CONTAINER_NOT_FOUND when it has not been restarted).
+   */
+  async logs(container?: string, options: { previous?: boolean; tail?: number } = {}): Promise<LogLine[]> {
+    const c = await this.container(container);
+    if (options.previous && c.previousLogPath === undefined) {
+      throw new NspodError('CONTAINER_NOT_FOUND', `previous terminated container ${JSON.stringify(c.name)} in pod ${this.name} not found`, {
+        hint: 'a container has a previous run once it has been restarted',
+      });
+    }
+    const file = options.previous ? c.previousLogPath! : c.logPath;
+    return await readLog(file, options.tail === undefined ? {} : { tail: options.tail });
   }
 
   /** Resolves when the pod is Ready; rejects with TIMEOUT naming the unready container and its last probe output. */

@@ -11,6 +11,7 @@ import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, type ContainerProbeStatus, type ProbeResult } from '../probe/prober.js';
 import type { ContainerSpec } from '../spec/spec.js';
 import type { ContainerRecord, NamespaceName, PodPhase, PodRecord } from './store.js';
+import { previousLogPath } from './logs.js';
 
 export interface ExitRecord {
   pid: number;
@@ -36,6 +37,8 @@ export interface ContainerStatus {
   restartCount: number;
   bundle: string;
   logPath: string;
+  /** The log of its previous run, once it has been restarted (`nspod logs --previous`). */
+  previousLogPath?: string | undefined;
   /** Running, and its startup probe (if any) succeeded. */
   started: boolean;
   /** Running, and its readiness probe (if any) succeeded: Kubernetes' container Ready. */
@@ -110,6 +113,7 @@ export function containerStatus(
     restartCount: c.restartCount,
     bundle: c.bundle,
     logPath: c.logPath,
+    previousLogPath: c.restartCount > 0 ? previousLogPath(c.logPath) : undefined,
     started: running && !c.postStartPending && (!spec?.startupProbe || current?.started === true),
     ready: running && !c.postStartPending && (!probed || (current?.ready === true && current.running)),
     oomKilled: exit?.oomKilled === true ? true : undefined,

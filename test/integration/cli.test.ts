@@ -121,7 +121,8 @@ spec:
   );
   t.regex(line, /^flaky\s+0\/1\s+Completed\s+2\s/m);
   t.regex(line, /app=0/);
-  t.is((await nspod(root, ['logs', 'flaky'])).stdout, 'attempt 1\nattempt 2\nattempt 3\n');
+  t.is((await nspod(root, ['logs', 'flaky'])).stdout, 'attempt 3\n', 'the current run');
+  t.is((await nspod(root, ['logs', '--previous', 'flaky'])).stdout, 'attempt 2\n', 'the run before it');
   t.is((await nspod(root, ['rm', '-f', 'flaky'])).exitCode, 0);
   await assertNoLeftovers(t, root);
 });

@@ -472,7 +472,8 @@ test('a Deployment of 3 replicas runs one pod with a warning; a failing Job with
   const status = JSON.parse((await nspod(root, ['inspect', 'flaky'])).stdout);
   t.is(status.status.containers[0].restartCount, 2, 'three attempts: the first and two retries');
   t.regex((await nspod(root, ['events', 'flaky'])).stdout, /BackoffLimitExceeded/);
-  t.is((await nspod(root, ['logs', 'flaky'])).stdout, 'attempt\nattempt\nattempt\n', 'the log holds every attempt');
+  t.is((await nspod(root, ['logs', 'flaky'])).stdout, 'attempt\n', 'the last attempt');
+  t.is((await nspod(root, ['logs', '-p', 'flaky'])).stdout, 'attempt\n', 'and the one before it');
   t.regex((await nspod(root, ['ps'])).stdout, /^web\s+1\/1\s+Running/m);
   t.is((await nspod(root, ['down', '-t', '0', file])).stdout, 'pod/web\npod/flaky\n');
   await assertNoLeftovers(t, root);

@@ -10,6 +10,7 @@ export interface LogsOptions {
   follow?: boolean;
   tail?: string;
   timestamps?: boolean;
+  previous?: boolean;
 }
 
 export async function logs(name: string, container: string | undefined, o: LogsOptions, g: GlobalOptions): Promise<number> {
@@ -22,6 +23,12 @@ export async function logs(name: string, container: string | undefined, o: LogsO
   const tail = o.tail === undefined ? undefined : Number(o.tail);
   if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) usageError(`--tail takes a whole number, not ${JSON.stringify(o.tail)}`);
   const prefix = (l: LogLine) => (o.timestamps ? `${l.time} ` : '');
+  if (o.previous) {
+    if (o.follow) usageError('--previous and --follow do not go together: the previous run is over');
+    for (const line of await pod.logs(c.name, tail === undefined ? { previous: true } : { previous: true, tail }))
+      printLine(prefix(line), line);
+    return 0;
+  }
   const read = await readLogUpTo(c.logPath, tail === undefined ? {} : { tail });
   for (const line of read.lines) printLine(prefix(line), line);
   if (!o.follow) return 0;
