@@ -32,6 +32,13 @@ export async function forceClean(root: string): Promise<void> {
     }
   }
   for (const m of mountsUnder(root)) await execa('umount', ['--lazy', m], { reject: false });
+  // The pods' cgroups too: a test that failed before its `rm -f` must not leave them on the host.
+  const { removeCgroupDirs } = await import('../../src/host/cgroups.js');
+  for (const dir of await readdir(path.join(root, 'pods')).catch(() => [] as string[])) {
+    const record = await readFile(path.join(root, 'pods', dir, 'pod.json'), 'utf8').catch(() => undefined);
+    const { name, uid } = record ? (JSON.parse(record) as { name?: string; uid?: string }) : {};
+    if (name && uid) await removeCgroupDirs(`nspod/${name}-${uid}`).catch(() => undefined);
+  }
   await rm(root, { recursive: true, force: true });
 }
 
