@@ -21,6 +21,13 @@ export function cgroupMounts(): string[] {
   return hierarchies().map((h) => h.mount);
 }
 
+/** Can a memory limit also limit swap here: cgroup v2 (runc skips memory.swap.max where swap is off), or v1 with memsw accounting. */
+export function swapAccounting(): boolean {
+  if (cgroupVersion() === 'v2') return true;
+  const memory = hierarchies().find((h) => /\/memory$/.test(h.mount));
+  return memory !== undefined && existsSync(path.join(memory.mount, 'memory.memsw.limit_in_bytes'));
+}
+
 /**
  * Moves a process into `<hierarchy>/<relative>` in every hierarchy but v1's cpuset, made as needed:
  * a pod's supervisors leave the cgroup of whoever created the pod, so that killing that cgroup (a

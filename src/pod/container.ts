@@ -13,7 +13,7 @@ import { pauseNamespacePaths } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName, supervisorsCgroupPath } from '../oci/common.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
-import { moveIntoCgroup } from '../host/cgroups.js';
+import { moveIntoCgroup, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
@@ -134,6 +134,7 @@ export async function prepareContainer(
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    swapAccounting: swapAccounting(),
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });
