@@ -233,6 +233,8 @@ test('doctor passes here, and names a runtime that is not installed', async (t) 
   const ok = await nspod(root, ['doctor']);
   t.is(ok.exitCode, 0, ok.stdout);
   t.regex(ok.stdout, /^ok {4}runtime: /m);
+  // Overlay is checked by a test mount: a module the first mount loads is absent from /proc/filesystems.
+  t.regex(ok.stdout, /^ok {4}overlayfs: a test overlay mount works$/m);
   t.regex(ok.stdout, /nspod can run pods on this host/);
   const missing = await nspod(root, ['--runtime', 'no-such-runtime', 'doctor']);
   t.is(missing.exitCode, 1);
