@@ -30,7 +30,7 @@ test('run -d, ps, inspect, exec, logs, stop, rm: what each prints, and nothing l
 
   const ps = await nspod(root, ['ps']);
   t.regex(ps.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+PAUSE PID/m);
-  t.regex(ps.stdout, /^duo\s+2\/2\s+Running\s+0\s+\d+s\s+-\s+\d+/m);
+  t.regex(ps.stdout, /^duo\s+2\/2\s+Running\s+0\s+\d+[smhd]\s+-\s+\d+/m);
   const json = JSON.parse((await nspod(root, ['ps', '-o', 'json'])).stdout);
   t.is(json[0].name, 'duo');
 
