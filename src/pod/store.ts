@@ -76,6 +76,8 @@ export interface PodRecord {
   supervised?: boolean;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
+  seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
