@@ -2,6 +2,7 @@ import { copyFile, mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { baseMounts, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type Spec } from './spec.js';
+import { pauseSeccomp } from './seccomp.js';
 
 /** The Kubernetes pause image runs as this uid and gid since 3.5: it needs no privilege. */
 export const PAUSE_UID = 65535;
@@ -45,6 +46,7 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
+      seccomp: pauseSeccomp(),
     },
   };
 }

@@ -4,6 +4,7 @@ import { ALL_CAPABILITIES, capabilityName } from '../spec/names.js';
 import type { ContainerSpec } from '../spec/spec.js';
 import { baseMounts, cgroupsPath, DEFAULT_CAPABILITIES, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
+import { seccompSection, type ProfileFile, type SeccompTarget } from './seccomp.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -21,6 +22,13 @@ export interface SiblingSpecInput {
   nofileHardLimit: number;
   /** Bind mounts for volumes, /etc/hosts and the like. */
   extraMounts?: Mount[];
+  /** The host accounts swap in its memory cgroups (v2, or v1 with memsw): a memory limit then allows no swap. */
+  swapAccounting?: boolean;
+  /**
+   * The container's seccomp profile (loadSeccompProfile) and the host it is made for (its capabilities are the
+   * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
+   */
+  seccomp?: { profile: ProfileFile; host: Omit<SeccompTarget, 'capabilities'> } | undefined;
 }
 
 /** The capability set of a container: the defaults, plus `add`, minus `drop` (`ALL` drops every one). */
@@ -33,10 +41,14 @@ export function containerCapabilities(c: Pick<ContainerSpec, 'capabilities' | 'p
   return [...new Set(set)];
 }
 
-export function containerResources(c: ContainerSpec, privileged: boolean): LinuxResources {
+/** The cgroup resources of a container; a memory limit with swap accounted sets memory+swap to it: no swap, Kubernetes' NoSwap. */
+export function containerResources(c: ContainerSpec, privileged: boolean, swapAccounting = false): LinuxResources {
   const r = c.resources ?? {};
   const resources: LinuxResources = { devices: [{ allow: privileged, access: 'rwm' }] };
-  if (r.memoryBytes !== undefined) resources.memory = { limit: Math.round(r.memoryBytes) };
+  if (r.memoryBytes !== undefined) {
+    const limit = Math.round(r.memoryBytes);
+    resources.memory = swapAccounting ? { limit, swap: limit } : { limit };
+  }
   if (r.cpu !== undefined || r.cpuShares !== undefined) {
     resources.cpu = {};
     if (r.cpu !== undefined) {
@@ -77,6 +89,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
   ];
   if (!pod.hostNetwork) namespaces.push({ type: 'network', path: pause.paths.network });
   const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: false });
+  const seccomp =
+    input.seccomp && !privileged ? seccompSection(input.seccomp.profile, { ...input.seccomp.host, capabilities: caps }) : undefined;
   return {
     ociVersion: OCI_VERSION,
     process: {
@@ -87,7 +101,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       cwd: c.workingDir ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
-      noNewPrivileges: false,
+      noNewPrivileges: c.allowPrivilegeEscalation === false,
     },
     root: { path: input.rootfs, readonly: c.readOnlyRootFilesystem === true },
     mounts: [...mounts, ...(input.extraMounts ?? [])],
@@ -95,8 +109,9 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
-      resources: containerResources(c, privileged),
+      resources: containerResources(c, privileged, input.swapAccounting === true),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }
