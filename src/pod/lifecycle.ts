@@ -55,7 +55,13 @@ export async function runHandler(ctx: HookContext, c: ContainerRecord, h: Lifecy
     if (h.exec) {
       // As the container's own user, as pod.exec runs (runc defaults to it, crun to root).
       const user = spec && withImageDefaults(spec, c.image ?? {}).user;
-      const r = await ctx.runtime.exec(c.id, h.exec.command, { timeoutMs: Math.max(1, timeoutMs), ...(user ? { user } : {}) });
+      const exec = ctx.runtime.exec(c.id, h.exec.command, { timeoutMs: Math.max(1, timeoutMs), ...(user ? { user } : {}) });
+      // The runtime's exec is sent TERM at the timeout; a command that ignores it is left to the container's kill.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs + 1000);
+      });
+      const r = await Promise.race([exec, late]).finally(() => clearTimeout(timer));
       const output = clip(`${r.stdout}${r.stderr}`);
       return r.exitCode === 0
         ? { ok: true, output }

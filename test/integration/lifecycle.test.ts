@@ -193,7 +193,7 @@ spec:
     lifecycle:
       preStop:
         exec:
-          command: ["sleep", "600"]
+          command: ["sh", "-c", "trap '' TERM; sleep 600"]
 `,
   );
   await eventually(async () => ((await pod.logs()).includes('up') ? true : undefined), 10000, 'the trap to be set');
