@@ -1,8 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ALL_CAPABILITIES, capabilityName } from '../spec/names.js';
+import { DEFAULT_PIDS_LIMIT } from '../spec/pids.js';
 import type { ContainerSpec } from '../spec/spec.js';
-import { baseMounts, cgroupsPath, DEFAULT_CAPABILITIES, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
+import {
+  baseMounts,
+  cgroupsPath,
+  DEFAULT_CAPABILITIES,
+  maskedPaths,
+  NO_HOST_FACTS,
+  nofileRlimit,
+  READONLY_PATHS,
+  type HostSpecFacts,
+} from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
 import { assertValidSpec } from './validate.js';
 
@@ -22,6 +32,12 @@ export interface SiblingSpecInput {
   nofileHardLimit: number;
   /** Bind mounts for volumes, /etc/hosts and the like. */
   extraMounts?: Mount[];
+  /** Its oom_score_adj (its pod's QoS class gives it: src/spec/qos.ts); 0 when not given, never the caller's own; at least `host.oomScoreAdjMin`. */
+  oomScoreAdj?: number;
+  /** Its pids limit when its resources name none: default 2048; 0 or less sets none. */
+  pidsLimit?: number;
+  /** The host's masked thermal_throttle dirs and whether a read-only bind can be recursive. */
+  host?: HostSpecFacts;
 }
 
 /** The capability set of a container: the defaults, plus `add`, minus `drop` (`ALL` drops every one). */
@@ -34,7 +50,7 @@ export function containerCapabilities(c: Pick<ContainerSpec, 'capabilities' | 'p
   return [...new Set(set)];
 }
 
-export function containerResources(c: ContainerSpec, privileged: boolean): LinuxResources {
+export function containerResources(c: ContainerSpec, privileged: boolean, pidsLimit = DEFAULT_PIDS_LIMIT): LinuxResources {
   const r = c.resources ?? {};
   const resources: LinuxResources = { devices: [{ allow: privileged, access: 'rwm' }] };
   if (r.memoryBytes !== undefined) resources.memory = { limit: Math.round(r.memoryBytes) };
@@ -46,7 +62,8 @@ export function containerResources(c: ContainerSpec, privileged: boolean): Linux
     }
     if (r.cpuShares !== undefined) resources.cpu.shares = Math.max(2, Math.round(r.cpuShares));
   }
-  if (r.pids !== undefined) resources.pids = { limit: Math.round(r.pids) };
+  const pids = r.pids ?? pidsLimit;
+  if (pids > 0) resources.pids = { limit: Math.round(pids) };
   return resources;
 }
 
@@ -75,9 +92,12 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     pod.shareProcessNamespace ? { type: 'pid', path: pause.paths.pid } : { type: 'pid' },
     { type: 'ipc', path: pause.paths.ipc },
     { type: 'uts', path: pause.paths.uts },
+    // Its own cgroup namespace: /sys/fs/cgroup shows its own cgroup (JVM, Node and Go read their limits there).
+    { type: 'cgroup' },
   ];
   if (!pod.hostNetwork) namespaces.push({ type: 'network', path: pause.paths.network });
-  const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: false });
+  const host = input.host ?? NO_HOST_FACTS;
+  const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: privileged ? 'rw' : 'ro' });
   return {
     ociVersion: OCI_VERSION,
     process: {
@@ -89,6 +109,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
       noNewPrivileges: false,
+      oomScoreAdj: Math.max(input.oomScoreAdj ?? 0, host.oomScoreAdjMin),
     },
     root: { path: input.rootfs, readonly: c.readOnlyRootFilesystem === true },
     mounts: [...mounts, ...(input.extraMounts ?? [])],
@@ -96,8 +117,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
-      resources: containerResources(c, privileged),
-      ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      resources: containerResources(c, privileged, input.pidsLimit),
+      ...(privileged ? {} : { maskedPaths: maskedPaths(host), readonlyPaths: READONLY_PATHS }),
     },
   };
 }
@@ -110,7 +131,9 @@ export async function writeSiblingBundle(bundle: string, input: SiblingSpecInput
   return spec;
 }
 
-/** A bind mount of a host file or directory into a container. */
-export function bindMount(source: string, destination: string, readOnly = false): Mount {
-  return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readOnly ? 'ro' : 'rw'] };
+/** A bind mount of a host file or directory into a container; read-only with its submounts too when `recursive` (`rro`). */
+export function bindMount(source: string, destination: string, readOnly = false, recursive = false): Mount {
+  const options = ['rbind', 'rprivate', readOnly ? 'ro' : 'rw'];
+  if (readOnly && recursive) options.push('rro');
+  return { destination, type: 'bind', source, options };
 }
