@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'STATE_CORRUPT'
   | 'TIMEOUT'
   | 'NETWORK_FAILED'
+  | 'PORT_NOT_PUBLISHED'
+  | 'PROFILE_INVALID'
   | 'INTERNAL';
 
 export class NspodError extends Error {

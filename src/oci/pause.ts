@@ -4,6 +4,7 @@ import { baseMounts, maskedPaths, NO_HOST_FACTS, nofileRlimit, READONLY_PATHS, t
 import { PAUSE_OOM_SCORE_ADJ } from '../spec/qos.js';
 import { OCI_VERSION, type Spec } from './spec.js';
 import { assertValidSpec } from './validate.js';
+import { pauseSeccomp } from './seccomp.js';
 
 /** The Kubernetes pause image runs as this uid and gid since 3.5: it needs no privilege. */
 export const PAUSE_UID = 65535;
@@ -51,6 +52,7 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       maskedPaths: maskedPaths(input.host ?? NO_HOST_FACTS),
       readonlyPaths: READONLY_PATHS,
+      seccomp: pauseSeccomp(),
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 } from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
 import { assertValidSpec } from './validate.js';
+import { seccompSection, type ProfileFile, type SeccompTarget } from './seccomp.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -38,6 +39,11 @@ export interface SiblingSpecInput {
   pidsLimit?: number;
   /** The host's masked thermal_throttle dirs and whether a read-only bind can be recursive. */
   host?: HostSpecFacts;
+  /**
+   * The container's seccomp profile (loadSeccompProfile) and the host it is made for (its capabilities are the
+   * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
+   */
+  seccomp?: { profile: ProfileFile; host: Omit<SeccompTarget, 'capabilities'> } | undefined;
 }
 
 /** The capability set of a container: the defaults, plus `add`, minus `drop` (`ALL` drops every one). */
@@ -98,6 +104,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
   if (!pod.hostNetwork) namespaces.push({ type: 'network', path: pause.paths.network });
   const host = input.host ?? NO_HOST_FACTS;
   const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: privileged ? 'rw' : 'ro' });
+  const seccomp =
+    input.seccomp && !privileged ? seccompSection(input.seccomp.profile, { ...input.seccomp.host, capabilities: caps }) : undefined;
   return {
     ociVersion: OCI_VERSION,
     process: {
@@ -108,7 +116,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       cwd: c.workingDir ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
-      noNewPrivileges: false,
+      noNewPrivileges: c.allowPrivilegeEscalation === false,
       oomScoreAdj: Math.max(input.oomScoreAdj ?? 0, host.oomScoreAdjMin),
     },
     root: { path: input.rootfs, readonly: c.readOnlyRootFilesystem === true },
@@ -119,6 +127,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
       resources: containerResources(c, privileged, input.pidsLimit),
       ...(privileged ? {} : { maskedPaths: maskedPaths(host), readonlyPaths: READONLY_PATHS }),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

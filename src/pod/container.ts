@@ -28,6 +28,8 @@ import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+import { containerSeccomp } from './security.js';
+import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
 
@@ -133,6 +135,7 @@ export async function prepareContainer(
   const host = hostSpecFacts(pod.runtime.binary);
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
+  const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -144,6 +147,7 @@ export async function prepareContainer(
     oomScoreAdj: containerOomScoreAdj(podQosClass(pod.spec), c, facts.memoryBytes),
     pidsLimit: podPidsLimit(pod.spec.annotations, pod.pidsLimit),
     host,
+    seccomp,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });
@@ -188,12 +192,19 @@ export async function startPrepared(
   return container;
 }
 
-/** TERM (or KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
-export async function destroyContainer(runtime: Runtime, id: string, exitFile: string, pid: number, graceMs: number): Promise<void> {
+/** The stop signal (TERM unless told; KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
+export async function destroyContainer(
+  runtime: Runtime,
+  id: string,
+  exitFile: string,
+  pid: number,
+  graceMs: number,
+  signal = 'TERM',
+): Promise<void> {
   const alive = () => isAlive(pid);
   if (alive()) {
     if (graceMs > 0) {
-      await runtime.kill(id, 'TERM');
+      await runtime.kill(id, signal);
       await waitForFile(exitFile, graceMs, alive).catch(() => false);
     }
     if (alive()) {

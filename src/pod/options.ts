@@ -34,6 +34,8 @@ export interface PodOptions extends NetworkOptions {
    * a readOnly mount that cannot be recursive); default: one `nspod: warning: ...` line each on stderr.
    */
   onWarning?: ((message: string) => void) | undefined;
+  /** Where Localhost seccomp profiles are; default env NSPOD_SECCOMP_ROOT, else /var/lib/nspod/seccomp. */
+  seccompRoot?: string | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
   onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
 }

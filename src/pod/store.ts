@@ -49,6 +49,8 @@ export interface ContainerRecord {
   spec?: ContainerSpec;
   /** What its image gives it: entrypoint, cmd, env, workingDir, user. */
   image?: ImageDefaults;
+  /** Its postStart hook has not returned yet: it does not count as started (nor ready). */
+  postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
   nextRestartAt?: string;
 }
@@ -78,6 +80,8 @@ export interface PodRecord {
   pidsLimit?: number;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
+  seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
@@ -184,7 +188,8 @@ export class StateRoot {
         const record = await this.load(name).catch(() => undefined);
         if (!record || record.phase === 'Stopped') continue;
         if (attachedOnly && record.phase === 'Creating' && record.networkMode === 'cni') continue;
-        held.push({ pod: name, ports: publishedPorts(record.spec) });
+        // An attached pod holds what its attachment says (a hostPort 0 there is the port chosen for it).
+        held.push({ pod: name, ports: record.network?.runtimeConfig.portMappings ?? publishedPorts(record.spec) });
       }
       return held;
     };
