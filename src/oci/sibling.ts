@@ -39,6 +39,8 @@ export interface SiblingSpecInput {
   pidsLimit?: number;
   /** The host's masked thermal_throttle dirs and whether a read-only bind can be recursive. */
   host?: HostSpecFacts;
+  /** The host accounts swap in its memory cgroups (v2, or v1 with memsw): a memory limit then allows no swap. */
+  swapAccounting?: boolean;
   /**
    * The container's seccomp profile (loadSeccompProfile) and the host it is made for (its capabilities are the
    * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
@@ -56,10 +58,19 @@ export function containerCapabilities(c: Pick<ContainerSpec, 'capabilities' | 'p
   return [...new Set(set)];
 }
 
-export function containerResources(c: ContainerSpec, privileged: boolean, pidsLimit = DEFAULT_PIDS_LIMIT): LinuxResources {
+/** The cgroup resources of a container; a memory limit with swap accounted sets memory+swap to it: no swap, Kubernetes' NoSwap. */
+export function containerResources(
+  c: ContainerSpec,
+  privileged: boolean,
+  swapAccounting = false,
+  pidsLimit = DEFAULT_PIDS_LIMIT,
+): LinuxResources {
   const r = c.resources ?? {};
   const resources: LinuxResources = { devices: [{ allow: privileged, access: 'rwm' }] };
-  if (r.memoryBytes !== undefined) resources.memory = { limit: Math.round(r.memoryBytes) };
+  if (r.memoryBytes !== undefined) {
+    const limit = Math.round(r.memoryBytes);
+    resources.memory = swapAccounting ? { limit, swap: limit } : { limit };
+  }
   if (r.cpu !== undefined || r.cpuShares !== undefined) {
     resources.cpu = {};
     if (r.cpu !== undefined) {
@@ -125,7 +136,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
-      resources: containerResources(c, privileged, input.pidsLimit),
+      resources: containerResources(c, privileged, input.swapAccounting === true, input.pidsLimit),
       ...(privileged ? {} : { maskedPaths: maskedPaths(host), readonlyPaths: READONLY_PATHS }),
       ...(seccomp ? { seccomp } : {}),
     },

@@ -46,7 +46,7 @@ import { imageRootOf } from '../image/cache.js';
 import { resolvePodImages, type RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
-import { assertPauseIsOurs, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
+import { assertPauseIsOurs, destroyContainer, moveSupervisorIntoPod, prepareContainer, startPause, startPrepared } from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
@@ -262,6 +262,7 @@ export class Pod implements AsyncDisposable {
       containers: probed.map((c) => ({ spec: specs.get(c.name)!, id: c.id, pidFile: c.pidFile, exitFile: c.exitFile })),
     });
     rollback.add('prober', () => stopProber(this.record.prober));
+    await moveSupervisorIntoPod(r, this.record.prober.pid);
   }
 
   /** Opens a pod another process (or this one) created. */

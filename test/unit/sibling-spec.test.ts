@@ -153,3 +153,19 @@ test('a read-only bind is recursive (rro) where the host can make it so', (t) =>
   t.deepEqual(bindMount('/a', '/b', true, false).options, ['rbind', 'rprivate', 'ro']);
   t.deepEqual(bindMount('/a', '/b', false, true).options, ['rbind', 'rprivate', 'rw']);
 });
+
+test('a memory limit allows no swap where the host accounts swap (Kubernetes NoSwap), and leaves swap alone where it cannot', (t) => {
+  const c = { name: 'c', image: 'busybox', command: ['sh'], resources: { memoryBytes: 16 * 1024 * 1024 } };
+  const input = {
+    pod: { name: 'p', hostname: 'web', cgroup: 'p-1' },
+    env: {},
+    pause: pauseNamespacePaths(1),
+    rootfs: '/r',
+    nofileHardLimit: 1024,
+  };
+  t.deepEqual(buildSiblingSpec({ ...input, container: c, swapAccounting: true }).linux?.resources?.memory, {
+    limit: 16777216,
+    swap: 16777216,
+  });
+  t.deepEqual(buildSiblingSpec({ ...input, container: c, swapAccounting: false }).linux?.resources?.memory, { limit: 16777216 });
+});
