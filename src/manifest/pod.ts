@@ -102,7 +102,7 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   hostPID: onlyDefault(false),
   hostUsers: onlyDefault(true),
   setHostnameAsFQDN: onlyDefault(false),
-  activeDeadlineSeconds: copy('activeDeadlineSeconds', read.integer),
+  activeDeadlineSeconds: UNSUPPORTED,
   dnsConfig: UNSUPPORTED,
   hostAliases: UNSUPPORTED,
   ephemeralContainers: UNSUPPORTED,

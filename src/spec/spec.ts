@@ -48,8 +48,6 @@ export interface PodSpec {
    * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
    */
   backoffLimit?: number;
-  /** Seconds the pod may run, counted from its creation; then it is stopped with reason DeadlineExceeded (Kubernetes' field). */
-  activeDeadlineSeconds?: number;
 }
 
 export type { FieldRef, ResourceFieldRef } from './downward.js';
@@ -336,11 +334,6 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
     if (p) report('backoffLimit', p);
     if (spec.restartPolicy === undefined || spec.restartPolicy === 'Always')
       report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
-  }
-  const deadline = spec.activeDeadlineSeconds;
-  if (deadline !== undefined) {
-    const p = Number.isInteger(deadline) ? rangeProblem(deadline, 1) : 'must be an integer >= 1';
-    if (p) report('activeDeadlineSeconds', p);
   }
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined) {
