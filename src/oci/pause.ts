@@ -58,6 +58,7 @@ export async function writePauseBundle(dir: string, input: PauseSpecInput & { pa
   const spec = buildPauseSpec(input);
   assertValidSpec(spec, 'pause bundle');
   const rootfs = path.join(dir, 'rootfs');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await Promise.all(['proc', 'dev', 'sys'].map((d) => mkdir(path.join(rootfs, d), { recursive: true })));
   await copyFile(input.pauseBinary, path.join(rootfs, 'pause'));
   await chmod(path.join(rootfs, 'pause'), 0o755);

@@ -118,7 +118,11 @@ export async function prepareContainer(
     image: image.defaults,
   };
   const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
-  await Promise.all([upper, work, record.rootfs, path.dirname(record.logPath)].map((d) => mkdir(d, { recursive: true })));
+  // Root's alone (the pod dir is 0700 too), but for the overlay's upper dir and mount point: the rootfs' `/` takes its mode.
+  await mkdir(bundle, { recursive: true, mode: 0o700 });
+  await mkdir(path.dirname(record.logPath), { recursive: true, mode: 0o700 });
+  await mkdir(work, { recursive: true, mode: 0o700 });
+  await Promise.all([upper, record.rootfs].map((d) => mkdir(d, { recursive: true, mode: 0o755 })));
   await mountOverlay(lowerdir, upper, work, record.rootfs);
   rollback.add(`rootfs of ${c.name}`, () => unmountAll(record.rootfs));
   // The spec joins the pause's namespaces through its pid: it must still be our pause.

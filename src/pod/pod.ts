@@ -11,7 +11,7 @@
  * unmount → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
  * step is tried. Status (status.ts) and the exit-command supervisor (supervisor.ts) live apart.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NspodError } from '../errors.js';
@@ -29,7 +29,7 @@ import {
 import { currentProcessIdentity, isAlive } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
-import { waitForFile } from '../host/files.js';
+import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
 import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
@@ -39,7 +39,8 @@ import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js
 import { logTail } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
-import { writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { imageRootOf } from '../image/cache.js';
 import { resolvePodImages, type RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
@@ -96,6 +97,12 @@ export class Pod implements AsyncDisposable {
     const store = new StateRoot(opts.root);
     const runtimeRoot = store.runtimeRoot(found.name);
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
+    // A hostPath over nspod's own dirs is refused before anything is made.
+    await refuseHostPathsOverOwnDirs(spec, [
+      { what: 'the state root', path: opts.root },
+      { what: "the runtime's root", path: runtimeRoot },
+      { what: 'the image cache', path: imageRootOf(options) },
+    ]);
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const { imageRoot, progress, onImageUnpack: onUnpack } = options;
     const images = await resolvePodImages(spec, { cwd: opts.cwd, imageRoot, progress, onUnpack });
@@ -133,7 +140,8 @@ export class Pod implements AsyncDisposable {
     try {
       // Saved first: from here on gc can tell a pod being made from one whose creator died.
       await store.save(pod.record);
-      await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
+      await ensurePrivateDir(path.dirname(runtimeRoot));
+      await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       pod.record.pause = await startPause(pod.record, runtime, rollback);
       await store.save(pod.record);

@@ -9,7 +9,7 @@ import type { ImageDefaults } from '../image/config.js';
 import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { publishedPorts } from '../network/ports.js';
 import { type ProcessIdentity } from '../host/proc.js';
-import { readJson, writeJsonAtomic } from '../host/files.js';
+import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
 
 export type NamespaceName = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
@@ -113,12 +113,16 @@ export class StateRoot {
     return path.join(this.podDir(name), 'pod.json');
   }
 
-  /** Claims the pod's name: the mkdir is atomic, so two creators cannot both win. */
+  /**
+   * Claims the pod's name: the mkdir is atomic, so two creators cannot both win. The state root, its pods dir and
+   * the pod's dir are 0700 (chmodded when they were there already): no other user may walk into a container's rootfs.
+   */
   async claim(name: string): Promise<string> {
-    await mkdir(this.podsDir, { recursive: true, mode: 0o711 });
+    await ensurePrivateDir(this.root);
+    await ensurePrivateDir(this.podsDir);
     const dir = this.podDir(name);
     try {
-      await mkdir(dir, { mode: 0o711 });
+      await mkdir(dir, { mode: 0o700 });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} already exists in ${this.root}`, {
