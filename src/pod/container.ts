@@ -24,6 +24,8 @@ import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 import { sidecars } from '../spec/restart.js';
+import { containerSeccomp } from './security.js';
+import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
 
@@ -130,6 +132,7 @@ export async function prepareContainer(
   const { shareProcessNamespace, hostNetwork } = pod.spec;
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
+  const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -138,6 +141,7 @@ export async function prepareContainer(
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    seccomp,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

@@ -50,6 +50,8 @@ import { ConfigStore } from './configs.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import { withImageDefaults } from '../image/config.js';
+import { resolveSeccompRoot } from '../oci/seccomp.js';
+import { checkSeccompProfiles, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -109,6 +111,9 @@ export class Pod implements AsyncDisposable {
     const image = images.of;
     // So are the ConfigMaps and Secrets it names.
     const lookup = await new ConfigStore(opts.root).lookupFor(spec);
+    // And the seccomp profiles its containers run under.
+    const seccompRoot = resolveSeccompRoot(options.seccompRoot);
+    await checkSeccompProfiles(spec, seccompRoot);
     const node = nodeFacts();
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
@@ -129,6 +134,7 @@ export class Pod implements AsyncDisposable {
         supervised: options.supervise !== false,
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
+        ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
       },
       store,
       runtime,

@@ -79,6 +79,8 @@ export interface PodRecord {
   supervised?: boolean;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
+  seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
   /** When the app containers were found done for good in a pod with sidecars: from then on no sidecar restarts, and they are stopped. */
