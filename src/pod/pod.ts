@@ -48,6 +48,7 @@ import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } fro
 import { assertPauseIsOurs, containerFiles, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
+import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import { withImageDefaults } from '../image/config.js';
@@ -163,7 +164,7 @@ export class Pod implements AsyncDisposable {
         else await pod.runInitContainer(image(c), rollback);
       }
       // Apps start side by side; all of them settle before a failure rolls back, so no undo is missed.
-      const started = await Promise.allSettled(spec.containers.map((c) => pod.startContainer(image(c), false, rollback)));
+      const started = await Promise.allSettled(spec.containers.map((c) => pod.startApp(image(c), rollback)));
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       pod.record.phase = 'Running';
@@ -222,11 +223,14 @@ export class Pod implements AsyncDisposable {
 
   /**
    * A sidecar starts in its place in the init order; the next init container (or the apps) start once it has started:
-   * its startup probe succeeded, or without one, it runs (startContainer returns once it runs: a postStart hook belongs
-   * there, before this wait). One that exits before it has started fails the pod's creation.
+   * its postStart hook returned, then its startup probe succeeded (without one, it runs). One that exits before it has
+   * started fails the pod's creation.
    */
   private async startSidecar(image: RunnableContainer, rollback: Rollback): Promise<void> {
     const record = await this.startContainer(image, false, rollback);
+    // Started once its postStart hook returned (a failing one kills it: the wait below then says so).
+    if (record.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, record)))
+      delete record.postStartPending;
     const probe = image.container.startupProbe;
     const t = { ...PROBE_DEFAULTS, ...probe };
     // The prober kills a sidecar whose startup probe keeps failing, so this wait ends; the bound is only a backstop.
@@ -258,7 +262,31 @@ export class Pod implements AsyncDisposable {
 
   private async startContainer(image: RunnableContainer, init: boolean, rollback: Rollback, restartCount = 0): Promise<ContainerRecord> {
     const prepared = await prepareContainer(this.record, this.store.root, image, init, restartCount, rollback);
+    // Not started, for the status and the waits, until its postStart hook returns.
+    if (!init && image.container.lifecycle?.postStart) prepared.postStartPending = true;
     return await startPrepared({ record: this.record, runtime: this.runtime, root: this.store.root }, prepared, rollback);
+  }
+
+  /** An app container of the pod being created: started, then its postStart hook (a failure kills it, not the pod). */
+  private async startApp(image: RunnableContainer, rollback: Rollback): Promise<void> {
+    const c = await this.startContainer(image, false, rollback);
+    if (c.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, c))) delete c.postStartPending;
+  }
+
+  /**
+   * The container's postStart hook after a restart, run outside the pod's lock (a hook may take its time); once it
+   * returns the container counts as started. The point where a container has *started*.
+   */
+  private async afterRestart(name: string): Promise<void> {
+    const c = this.record.containers.find((r) => r.name === name && !r.init);
+    if (!c?.postStartPending || !(await runPostStart({ record: this.record, runtime: this.runtime }, c))) return;
+    await this.store.withLock(this.name, async () => {
+      await this.reload();
+      const fresh = this.record.containers.find((r) => r.name === name && !r.init);
+      if (!fresh?.postStartPending || fresh.pid !== c.pid) return;
+      delete fresh.postStartPending;
+      await this.store.save(this.record);
+    });
   }
 
   /**
@@ -341,12 +369,12 @@ export class Pod implements AsyncDisposable {
     // The apps first, side by side; then the sidecars, the last started first, each once the one before it is gone,
     // within what is left of the one grace period (Kubernetes' order).
     const deadline = Date.now() + graceMs;
-    const destroy = async (c: ContainerRecord, ms: number) => {
-      await log.attempt(`container ${c.name}`, () => destroyContainer(this.runtime, c.id, c.exitFile, c.pid ?? 0, ms));
+    const stop = async (c: ContainerRecord, ms: number) => {
+      await log.attempt(`container ${c.name}`, () => stopContainer({ record: this.record, runtime: this.runtime }, c, ms));
       await log.attempt(`rootfs of ${c.name}`, () => unmountAll(c.rootfs));
     };
-    await Promise.all(this.record.containers.filter((c) => !c.sidecar).map((c) => destroy(c, graceMs)));
-    for (const c of this.sidecarRecords().reverse()) await destroy(c, graceMs === 0 ? 0 : Math.max(1, deadline - Date.now()));
+    await Promise.all(this.record.containers.filter((c) => !c.sidecar).map((c) => stop(c, graceMs)));
+    for (const c of this.sidecarRecords().reverse()) await stop(c, graceMs === 0 ? 0 : Math.max(1, deadline - Date.now()));
     // CNI DEL while the pinned netns still holds the pod's interface, before the pause goes.
     // When it fails the attachment record stays, so gc (or the next stop) can try again.
     await log.attempt('network', async () => {
@@ -418,6 +446,7 @@ export class Pod implements AsyncDisposable {
       await this.reload();
       await this.restartLocked(name);
     });
+    await this.afterRestart(name);
   }
 
   private async restartLocked(name: string): Promise<void> {
@@ -453,6 +482,7 @@ export class Pod implements AsyncDisposable {
       save: (record) => this.store.save(record),
       restartLocked: (container) => this.restartLocked(container),
       stopSidecars: () => this.stopSidecars(),
+      afterRestart: (container) => this.afterRestart(container),
       remove: (options) => this.remove(options),
     };
     return await onContainerExit(pod, name);
@@ -475,7 +505,7 @@ export class Pod implements AsyncDisposable {
     const message = 'the app containers have completed: stopping the sidecars, the last started first';
     await appendEvent(this.dir, { type: 'Normal', reason: 'Completed', message });
     for (const c of this.sidecarRecords().reverse()) {
-      await destroyContainer(this.runtime, c.id, c.exitFile, c.pid ?? 0, graceMs);
+      await stopContainer({ record: this.record, runtime: this.runtime }, c, graceMs);
       await recordExits(this.dir, [c]);
     }
   }

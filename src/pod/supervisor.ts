@@ -68,6 +68,8 @@ export interface SupervisedPod {
   restartLocked(container: string): Promise<void>;
   /** Once the apps are done for good: marks the pod so (no sidecar restarts from then on) and stops the sidecars, last started first. */
   stopSidecars(): Promise<void>;
+  /** Runs the restarted container's postStart hook, after the lock is released. */
+  afterRestart(container: string): Promise<void>;
   remove(options: { gracePeriodSeconds: number }): Promise<void>;
 }
 
@@ -114,7 +116,7 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     return 'left';
   }
   await new Promise((r) => setTimeout(r, plan.delay));
-  return await pod.locked(async (fresh) => {
+  const done = await pod.locked(async (fresh) => {
     const c = fresh.containers.find((r) => r.name === name && !r.init);
     // Stopped meanwhile, the apps done (a sidecar stays down then), or restarted by someone else: nothing to do.
     if (fresh.phase !== 'Running' || fresh.appsDone || !c || c.pid !== plan.pid) return 'ignored' as const;
@@ -129,4 +131,6 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     await appendEvent(pod.dir, { type: 'Normal', reason: 'Restarted', container: name, message });
     return 'restarted' as const;
   });
+  if (done === 'restarted') await pod.afterRestart(name);
+  return done;
 }
