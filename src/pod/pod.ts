@@ -45,7 +45,15 @@ import { imageRootOf } from '../image/cache.js';
 import { resolvePodImages, type RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
-import { assertPauseIsOurs, containerFiles, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
+import {
+  assertPauseIsOurs,
+  containerFiles,
+  destroyContainer,
+  moveSupervisorIntoPod,
+  prepareContainer,
+  startPause,
+  startPrepared,
+} from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
@@ -304,6 +312,7 @@ export class Pod implements AsyncDisposable {
     });
     await this.store.save(this.record);
     rollback.add('prober', () => stopProber(this.record.prober));
+    await moveSupervisorIntoPod(r, this.record.prober.pid);
   }
 
   /** Opens a pod another process (or this one) created. */
