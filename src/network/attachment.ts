@@ -12,6 +12,7 @@ import { NspodError, errorMessage } from '../errors.js';
 import { currentProcessIdentity, type ProcessIdentity } from '../host/proc.js';
 import { bindMountFile, mountPoints } from '../host/mounts.js';
 import { readJson, writeJsonAtomic } from '../host/files.js';
+import { crashPoint } from '../host/testpoint.js';
 import type { PodSpec } from '../spec/spec.js';
 import {
   cniAdd,
@@ -190,11 +191,6 @@ export async function unpinNetns(pin: string): Promise<void> {
     await execa('umount', [pin], { reject: false, stdin: 'ignore' });
   }
   await rm(pin, { force: true });
-}
-
-/** Test hook: a crash at a named step of create (NSPOD_TEST_CRASH_AT), so tests can prove gc cleans up after one. */
-function crashPoint(step: string): void {
-  if (process.env.NSPOD_TEST_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
 }
 
 export interface AttachInput {
