@@ -280,7 +280,7 @@ static int probe_until_pod_gone(void) {
   for (int i = 0; i < n_probes; i++) probes[i].out_fd = -1;
   char dir[4096];
   snprintf(dir, sizeof dir, "%s/probes", pod_dir);
-  mkdir(dir, 0755);
+  mkdir(dir, 0700);
   for (;;) {
     long long now = now_ms();
     if (kill(pause_pid, 0) < 0 && errno == ESRCH) break;

@@ -39,7 +39,7 @@ static void append_event(const char *type, const char *reason, const char *conta
   int n = snprintf(line, sizeof line, "{\"time\":\"%s\",\"type\":\"%s\",\"reason\":\"%s\",\"container\":\"%s\",\"message\":\"%s\"}\n", ts, type, reason, container, esc);
   if (n >= (int)sizeof line) return;
   snprintf(path, sizeof path, "%s/events.jsonl", pod_dir);
-  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;
   write_all(fd, line, (size_t)n); /* one write: lines of concurrent writers never interleave */
   close(fd);

@@ -120,7 +120,7 @@ static sigset_t sigchld_only(void) {
 
 /* Runs the runtime with its stdout and stderr on pipes of ours: what it (and then the container) prints is logged. */
 static void start_runtime(char **runtime_argv) {
-  int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) die("pipe");
   runtime_pid = fork();

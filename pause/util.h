@@ -56,7 +56,7 @@ static inline pid_t read_pid_file(const char *file) {
 static inline int write_file_atomic(const char *path, const char *body, size_t len) {
   char tmp[4096 + 8];
   if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return -1;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return -1;
   int ok = write_all(fd, body, len) == 0 && fsync(fd) == 0;
   if (close(fd) != 0) ok = 0;

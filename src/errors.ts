@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'STATE_CORRUPT'
   | 'TIMEOUT'
   | 'NETWORK_FAILED'
+  | 'PROFILE_INVALID'
   | 'INTERNAL';
 
 export class NspodError extends Error {

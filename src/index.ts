@@ -17,12 +17,15 @@ export type {
   RestartPolicy,
   Probe,
   ProbeKind,
+  SeccompProfile,
+  SeccompType,
 } from './spec/spec.js';
 export { podSpecProblems, validatePodSpec } from './spec/spec.js';
 export type { SpecProblem } from './spec/spec.js';
 export { podOutcome } from './spec/restart.js';
 export type { PodOutcome } from './spec/restart.js';
 export { DEFAULT_STATE_ROOT } from './paths.js';
+export { DEFAULT_SECCOMP_ROOT } from './oci/seccomp.js';
 export { waitForLogLine, waitForPort, waitForHttp, waitAll, until } from './pod/wait.js';
 export type { WaitOptions, LogLineOptions, HttpWaitOptions, Wait, Waitable } from './pod/wait.js';
 export { gcPods, gcNetworks } from './pod/gc.js';

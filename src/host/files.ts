@@ -1,6 +1,6 @@
 /** Files nspod's state is made of: JSON records read and written atomically, and waiting for a file to appear. */
 import { existsSync, watch } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
@@ -83,4 +83,13 @@ export async function writeJsonAtomic(
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Makes `dir` (and any missing parent) 0700, and chmods it to 0700 when it was there already: what nspod keeps
+ * under it (records, bundles, the containers' rootfs) is root's alone.
+ */
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
 }

@@ -1,6 +1,6 @@
 /** Security contexts (pod and container) → a container's user, capabilities, privileged, read-only root. */
 import type * as k8s from 'kubernetes-types/core/v1.js';
-import type { ContainerSpec } from '../spec/spec.js';
+import type { ContainerSpec, PodSpec, SeccompProfile } from '../spec/spec.js';
 import type { Field } from './field.js';
 import { copier, ignored, onlyDefault, read, readObject, UNSUPPORTED, type Draft, type Table, type Valued } from './table.js';
 
@@ -27,13 +27,24 @@ const RUN_AS = {
   },
 };
 
-export const POD_SECURITY: Table<k8s.PodSecurityContext, HasSecurity> = {
+const seccomp = copier<SeccompProfile>();
+const SECCOMP_PROFILE: Table<k8s.SeccompProfile, Draft<SeccompProfile>> = {
+  type: seccomp('type', (f) => f.string() as SeccompProfile['type']),
+  localhostProfile: seccomp('localhostProfile', read.string),
+};
+
+const readSeccomp = (f: Field): SeccompProfile => readObject(f, SECCOMP_PROFILE, ['type']);
+
+export const POD_SECURITY: Table<k8s.PodSecurityContext, HasSecurity & Draft<PodSpec>> = {
   ...RUN_AS,
   appArmorProfile: UNSUPPORTED,
   fsGroup: UNSUPPORTED,
   fsGroupChangePolicy: UNSUPPORTED,
   seLinuxOptions: UNSUPPORTED,
-  seccompProfile: UNSUPPORTED,
+  seccompProfile: (f, d) => {
+    d.spec.seccompProfile = readSeccomp(f);
+    f.origin('seccompProfile').mirror('seccompProfile');
+  },
   supplementalGroups: UNSUPPORTED,
   supplementalGroupsPolicy: UNSUPPORTED,
   seLinuxChangePolicy: UNSUPPORTED,
@@ -59,12 +70,11 @@ export const CONTAINER_SECURITY: Table<k8s.SecurityContext, Draft<ContainerSpec>
   capabilities: (f, d) => {
     d.spec.capabilities = readObject(f, CAPABILITIES);
   },
-  // Containers here run with no_new_privs off: true (the default) is what they get.
-  allowPrivilegeEscalation: onlyDefault(true),
+  allowPrivilegeEscalation: container('allowPrivilegeEscalation', read.boolean),
   procMount: onlyDefault('Default'),
   appArmorProfile: UNSUPPORTED,
   seLinuxOptions: UNSUPPORTED,
-  seccompProfile: UNSUPPORTED,
+  seccompProfile: container('seccompProfile', readSeccomp),
   windowsOptions: ignored('Windows only'),
 };
 

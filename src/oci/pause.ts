@@ -3,6 +3,7 @@ import path from 'node:path';
 import { baseMounts, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type Spec } from './spec.js';
 import { assertValidSpec } from './validate.js';
+import { pauseSeccomp } from './seccomp.js';
 
 /** The Kubernetes pause image runs as this uid and gid since 3.5: it needs no privilege. */
 export const PAUSE_UID = 65535;
@@ -46,6 +47,7 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
+      seccomp: pauseSeccomp(),
     },
   };
 }
@@ -58,6 +60,7 @@ export async function writePauseBundle(dir: string, input: PauseSpecInput & { pa
   const spec = buildPauseSpec(input);
   assertValidSpec(spec, 'pause bundle');
   const rootfs = path.join(dir, 'rootfs');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await Promise.all(['proc', 'dev', 'sys'].map((d) => mkdir(path.join(rootfs, d), { recursive: true })));
   await copyFile(input.pauseBinary, path.join(rootfs, 'pause'));
   await chmod(path.join(rootfs, 'pause'), 0o755);

@@ -5,6 +5,7 @@ import type { ContainerSpec } from '../spec/spec.js';
 import { baseMounts, cgroupsPath, DEFAULT_CAPABILITIES, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
 import { assertValidSpec } from './validate.js';
+import { seccompSection, type ProfileFile, type SeccompTarget } from './seccomp.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -22,6 +23,11 @@ export interface SiblingSpecInput {
   nofileHardLimit: number;
   /** Bind mounts for volumes, /etc/hosts and the like. */
   extraMounts?: Mount[];
+  /**
+   * The container's seccomp profile (loadSeccompProfile) and the host it is made for (its capabilities are the
+   * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
+   */
+  seccomp?: { profile: ProfileFile; host: Omit<SeccompTarget, 'capabilities'> } | undefined;
 }
 
 /** The capability set of a container: the defaults, plus `add`, minus `drop` (`ALL` drops every one). */
@@ -78,6 +84,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
   ];
   if (!pod.hostNetwork) namespaces.push({ type: 'network', path: pause.paths.network });
   const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: false });
+  const seccomp =
+    input.seccomp && !privileged ? seccompSection(input.seccomp.profile, { ...input.seccomp.host, capabilities: caps }) : undefined;
   return {
     ociVersion: OCI_VERSION,
     process: {
@@ -88,7 +96,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       cwd: c.workingDir ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
-      noNewPrivileges: false,
+      noNewPrivileges: c.allowPrivilegeEscalation === false,
     },
     root: { path: input.rootfs, readonly: c.readOnlyRootFilesystem === true },
     mounts: [...mounts, ...(input.extraMounts ?? [])],
@@ -98,6 +106,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
       resources: containerResources(c, privileged),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      ...(seccomp ? { seccomp } : {}),
     },
   };
 }

@@ -1,38 +1,16 @@
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import AjvDraft04 from 'ajv-draft-04';
-import type { ValidateFunction } from 'ajv';
+/**
+ * The runtime-spec schema check of every config.json nspod writes. The validator is ajv's standalone code for
+ * config-schema.json (draft-04, every error, not strict), compiled from the installed schemas by scripts/gen-types.mjs
+ * at build time: no process loads ajv or compiles the schema when it starts.
+ */
 import { NspodError } from '../errors.js';
-import { assets } from '../paths.js';
+import { validateConfig } from './config-validator.generated.js';
 import type { Spec } from './spec.js';
-
-let validator: ValidateFunction | undefined;
-
-/** Compiles the runtime-spec config schema once per process (the schemas setup installed). */
-function configValidator(schemaDir = assets.runtimeSpecSchemas): ValidateFunction {
-  if (validator) return validator;
-  let files: string[];
-  try {
-    files = readdirSync(schemaDir).filter((f) => f.endsWith('.json'));
-  } catch {
-    throw new NspodError('INTERNAL', `no runtime-spec schemas in ${schemaDir}`, { hint: 'run scripts/setup' });
-  }
-  const ajv = new AjvDraft04.default({ allErrors: true, strict: false });
-  for (const file of files) {
-    const schema = JSON.parse(readFileSync(path.join(schemaDir, file), 'utf8')) as object;
-    ajv.addSchema(schema, file);
-  }
-  const compiled = ajv.getSchema('config-schema.json');
-  if (!compiled) throw new NspodError('INTERNAL', `config-schema.json missing from ${schemaDir}`, { hint: 'run scripts/setup' });
-  validator = compiled;
-  return compiled;
-}
 
 /** Schema errors of a config, as `path: message` lines; empty when it is valid. */
 export function specErrors(spec: unknown): string[] {
-  const validate = configValidator();
-  if (validate(spec)) return [];
-  return (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
+  if (validateConfig(spec)) return [];
+  return (validateConfig.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
 }
 
 /** Throws INVALID_SPEC naming the first problems when a config does not match the runtime-spec schema. */

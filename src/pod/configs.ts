@@ -6,7 +6,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { NspodError } from '../errors.js';
-import { readJson, writeJsonAtomic } from '../host/files.js';
+import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
 import { validateConfigObject, type ConfigKind, type ConfigObject } from '../spec/config.js';
 import type { ConfigLookup } from '../spec/env.js';
 import type { PodSpec } from '../spec/spec.js';
@@ -49,6 +49,7 @@ export class ConfigStore {
         hint: `remove it (nspod rm ${object.kind.toLowerCase()} ${object.name}) and create it again`,
       });
     }
+    await ensurePrivateDir(this.root);
     await mkdir(this.dir(object.kind), { recursive: true, mode: 0o700 });
     await writeJsonAtomic(this.file(object.kind, object.name), object, { mode: 0o600 });
     return old ? 'configured' : 'created';

@@ -23,6 +23,8 @@ import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+import { containerSeccomp } from './security.js';
+import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
 
@@ -105,7 +107,11 @@ export async function prepareContainer(
     image: image.defaults,
   };
   const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
-  await Promise.all([upper, work, record.rootfs, path.dirname(record.logPath)].map((d) => mkdir(d, { recursive: true })));
+  // Root's alone (the pod dir is 0700 too), but for the overlay's upper dir and mount point: the rootfs' `/` takes its mode.
+  await mkdir(bundle, { recursive: true, mode: 0o700 });
+  await mkdir(path.dirname(record.logPath), { recursive: true, mode: 0o700 });
+  await mkdir(work, { recursive: true, mode: 0o700 });
+  await Promise.all([upper, record.rootfs].map((d) => mkdir(d, { recursive: true, mode: 0o755 })));
   await mountOverlay(lowerdir, upper, work, record.rootfs);
   rollback.add(`rootfs of ${c.name}`, () => unmountAll(record.rootfs));
   // The spec joins the pause's namespaces through its pid: it must still be our pause.
@@ -113,6 +119,7 @@ export async function prepareContainer(
   const { shareProcessNamespace, hostNetwork } = pod.spec;
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
+  const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -121,6 +128,7 @@ export async function prepareContainer(
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    seccomp,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

@@ -30,7 +30,7 @@ export function eventsFile(podDir: string): string {
 export async function appendEvent(podDir: string, event: Omit<PodEvent, 'time'> & { time?: string }): Promise<void> {
   const { type, reason, container, message } = event;
   const line = JSON.stringify({ time: event.time ?? new Date().toISOString(), type, reason, container, message });
-  await appendFile(eventsFile(podDir), `${line}\n`, { flag: 'a' });
+  await appendFile(eventsFile(podDir), `${line}\n`, { flag: 'a', mode: 0o600 });
 }
 
 /** The pod's events, oldest first, at most the last `limit`; a torn or foreign line is skipped. */
@@ -67,7 +67,7 @@ export async function readEvents(podDir: string, limit = EVENTS_KEPT): Promise<P
 export async function recordExitEvent(podDir: string, container: string, exit: ExitRecord): Promise<boolean> {
   const seen = path.join(podDir, 'events.seen');
   // Not recursive: a pod dir removed meanwhile must not come back because a reader saw an exit.
-  await mkdir(seen).catch((e: NodeJS.ErrnoException) => {
+  await mkdir(seen, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'EEXIST') throw e;
   });
   const marker = path.join(seen, `${container}.${exit.pid}.${exit.finishedAt.replace(/[^0-9A-Za-z]/g, '')}`);

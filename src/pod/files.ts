@@ -47,11 +47,12 @@ export function volumeDir(podDir: string, name: string): string {
 export async function writePodFiles(podDir: string, spec: PodSpec, sources: VolumeSources, rollback: Rollback): Promise<void> {
   const hostname = podHostname(spec);
   const etc = path.join(podDir, 'etc');
-  await mkdir(etc, { recursive: true });
+  await mkdir(etc, { recursive: true, mode: 0o700 });
   await writeFile(path.join(etc, 'hosts'), hostsFile(hostname));
   await writeFile(path.join(etc, 'hostname'), `${hostname}\n`);
   await writeFile(path.join(etc, 'resolv.conf'), await hostResolvConf());
   const volumes = path.join(podDir, 'volumes');
+  await mkdir(volumes, { recursive: true, mode: 0o700 });
   if ((spec.volumes ?? []).some(onTmpfs)) rollback.add('volume mounts', () => unmountAll(volumes));
   for (const v of spec.volumes ?? []) {
     const dir = volumeDir(podDir, v.name);
@@ -253,4 +254,47 @@ export async function prepareHostPath(volume: string, hostPath: string, type: st
   const st = await stat(hostPath).catch(() => undefined);
   if (!st && rule.create) await rule.create(hostPath);
   else if (!st || !rule.is(st)) bad(rule.why);
+}
+
+/** A directory of nspod's own that no hostPath may contain or lie inside. */
+export interface OwnDir {
+  what: string;
+  path: string;
+}
+
+/** `p` with symlinks resolved as far as it exists (a DirectoryOrCreate path may not be there yet). */
+async function resolvedPath(p: string): Promise<string> {
+  const tail: string[] = [];
+  for (let head = path.resolve(p); ; head = path.dirname(head)) {
+    const real = await realpath(head).catch(() => undefined);
+    if (real !== undefined) return path.join(real, ...tail.reverse());
+    if (head === '/') return path.resolve(p);
+    tail.push(path.basename(head));
+  }
+}
+
+function isWithin(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(outer.endsWith('/') ? outer : `${outer}/`);
+}
+
+/**
+ * Refuses a hostPath that lies inside the state root, the image cache or the runtime's root, or contains one: a container
+ * would reach other pods' rootfs, records and Secrets. `/` is the exception: it is the whole host by intent (and warned about).
+ */
+export async function refuseHostPathsOverOwnDirs(spec: PodSpec, dirs: OwnDir[]): Promise<void> {
+  const own = await Promise.all(dirs.map(async (d) => ({ ...d, real: await resolvedPath(d.path) })));
+  for (const [i, v] of (spec.volumes ?? []).entries()) {
+    if (!v.hostPath) continue;
+    const real = await resolvedPath(v.hostPath.path);
+    if (real === '/') continue;
+    for (const d of own) {
+      const how = isWithin(real, d.real) ? 'is inside' : isWithin(d.real, real) ? 'contains' : undefined;
+      if (!how) continue;
+      throw new NspodError(
+        'INVALID_SPEC',
+        `volumes[${i}].hostPath.path: ${v.hostPath.path} ${how} ${d.what} ${d.path}: its containers would reach other pods' rootfs, records and Secrets`,
+        { hint: `mount a directory outside ${d.path}` },
+      );
+    }
+  }
 }

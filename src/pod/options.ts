@@ -22,6 +22,8 @@ export interface PodOptions extends NetworkOptions {
   imageRoot?: string | undefined;
   /** Show image unpack progress on stderr. Default false: the API is quiet. */
   progress?: boolean | undefined;
+  /** Where Localhost seccomp profiles are; default env NSPOD_SECCOMP_ROOT, else /var/lib/nspod/seccomp. */
+  seccompRoot?: string | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
   onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
 }

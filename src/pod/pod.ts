@@ -11,7 +11,7 @@
  * unmount → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
  * step is tried. Status (status.ts) and the exit-command supervisor (supervisor.ts) live apart.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NspodError, isNspodError } from '../errors.js';
@@ -29,7 +29,7 @@ import {
 import { currentProcessIdentity, isAlive } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
-import { waitForFile } from '../host/files.js';
+import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
 import { startProber, stopProber } from '../probe/prober.js';
@@ -38,7 +38,8 @@ import { readEvents, recordExits, type PodEvent } from './events.js';
 import { logTail } from './logs.js';
 import { waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
-import { writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { imageRootOf } from '../image/cache.js';
 import { resolvePodImages, type RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import {
@@ -55,6 +56,8 @@ import { ConfigStore } from './configs.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import { withImageDefaults } from '../image/config.js';
+import { resolveSeccompRoot } from '../oci/seccomp.js';
+import { checkSeccompProfiles, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -100,12 +103,21 @@ export class Pod implements AsyncDisposable {
     const store = new StateRoot(opts.root);
     const runtimeRoot = store.runtimeRoot(found.name);
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
+    // A hostPath over nspod's own dirs is refused before anything is made.
+    await refuseHostPathsOverOwnDirs(spec, [
+      { what: 'the state root', path: opts.root },
+      { what: "the runtime's root", path: runtimeRoot },
+      { what: 'the image cache', path: imageRootOf(options) },
+    ]);
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const { imageRoot, progress, onImageUnpack: onUnpack } = options;
     const images = await resolvePodImages(spec, { cwd: opts.cwd, imageRoot, progress, onUnpack });
     const image = images.of;
     // So are the ConfigMaps and Secrets it names.
     const lookup = await new ConfigStore(opts.root).lookupFor(spec);
+    // And the seccomp profiles its containers run under.
+    const seccompRoot = resolveSeccompRoot(options.seccompRoot);
+    await checkSeccompProfiles(spec, seccompRoot);
     const node = nodeFacts();
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
@@ -126,6 +138,7 @@ export class Pod implements AsyncDisposable {
         supervised: options.supervise !== false,
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
+        ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
       },
       store,
       runtime,
@@ -138,7 +151,8 @@ export class Pod implements AsyncDisposable {
     rollback.add('cgroups', () => removeCgroupDirs(`nspod/${pod.cgroup}`));
     try {
       await testPoint('create-claimed');
-      await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
+      await ensurePrivateDir(path.dirname(runtimeRoot));
+      await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       await testPoint('create-files');
       pod.record.pause = await startPause(pod.record, runtime, rollback);

@@ -10,7 +10,7 @@ import type { ImageDefaults } from '../image/config.js';
 import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { publishedPorts } from '../network/ports.js';
 import { type ProcessIdentity } from '../host/proc.js';
-import { readJson, writeJsonAtomic } from '../host/files.js';
+import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { mountsUnder } from '../host/mounts.js';
 
@@ -79,6 +79,8 @@ export interface PodRecord {
   supervised?: boolean;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
+  seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
@@ -116,11 +118,14 @@ export class StateRoot {
    * record written in it, and renamed into place, so that a pod dir never exists without its record. The rename
    * fails onto a dir that holds anything, so two creators cannot both win. A dir of that name without a record
    * (left by an older nspod, or made by hand) is no pod: it goes to the trash and the claim is tried again.
+   * The state root, its pods dir and the pod's dir are 0700 (chmodded when they were there already): no other
+   * user may walk into a container's rootfs.
    */
   async claim(record: PodRecord): Promise<void> {
-    await mkdir(this.podsDir, { recursive: true, mode: 0o711 });
+    await ensurePrivateDir(this.root);
+    await ensurePrivateDir(this.podsDir);
     const staging = path.join(this.podsDir, `${CLAIM_PREFIX}${record.name}.${record.uid}`);
-    await mkdir(staging, { mode: 0o711 });
+    await mkdir(staging, { mode: 0o700 });
     try {
       await writeJsonAtomic(path.join(staging, 'pod.json'), record, { mode: 0o600 });
       await testPoint('create-claim-staged');

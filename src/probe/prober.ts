@@ -45,9 +45,9 @@ export function probesDir(podDir: string): string {
 /** Writes the config and starts the daemon; resolves once it runs (a bad config is refused before it forks). */
 export async function startProber(input: ProberConfigInput, binary = assets.proberBinary): Promise<ProberRecord> {
   const dir = probesDir(input.podDir);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const config = path.join(dir, 'prober.conf');
-  await writeFile(config, proberConfig(input));
+  await writeFile(config, proberConfig(input), { mode: 0o600 });
   const result = await execa(binary, [config], { reject: false, stdin: 'ignore' });
   const pid = Number.parseInt(String(result.stdout).trim(), 10);
   if (result.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {

@@ -13,6 +13,7 @@ import {
   metadataKeyProblem,
   portNameProblem,
 } from './names.js';
+import { privilegeEscalationProblems, seccompProblems, type SeccompProfile } from './security.js';
 
 /** What a pod is made of: the typed input of `Pod.create`, and what a manifest parses into. */
 export interface PodSpec {
@@ -45,9 +46,12 @@ export interface PodSpec {
    * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
    */
   backoffLimit?: number;
+  /** The seccomp profile of every container that names none (Kubernetes `securityContext.seccompProfile`); default RuntimeDefault. */
+  seccompProfile?: SeccompProfile;
 }
 
 export type { FieldRef, ResourceFieldRef } from './downward.js';
+export type { SeccompProfile, SeccompType } from './security.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -72,6 +76,10 @@ export interface ContainerSpec {
   readOnlyRootFilesystem?: boolean;
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
+  /** false: the process and its children cannot gain privileges (no_new_privs: setuid bits and file capabilities do nothing). */
+  allowPrivilegeEscalation?: boolean;
+  /** Wins over the pod's; a privileged container runs unconfined (as in Docker and containerd). */
+  seccompProfile?: SeccompProfile;
   resources?: ResourceLimits;
   ports?: PortSpec[];
   volumeMounts?: VolumeMount[];
@@ -319,6 +327,7 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
     if (spec.restartPolicy === undefined || spec.restartPolicy === 'Always')
       report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
   }
+  seccompProblems(spec.seccompProfile, 'seccompProfile', report);
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined) {
     const p = typeof grace === 'number' && Number.isFinite(grace) ? rangeProblem(grace, 0) : 'must be a number >= 0';
@@ -532,6 +541,8 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
       );
     }
   }
+  seccompProblems(c.seccompProfile, `${at}.seccompProfile`, report);
+  privilegeEscalationProblems(c, at, report);
   const r = c.resources ?? {};
   for (const key of ['memoryBytes', 'cpu', 'cpuShares', 'pids'] as const) {
     const v = r[key];

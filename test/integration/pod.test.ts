@@ -7,6 +7,7 @@ import { mountsUnder } from '../../src/host/mounts.js';
 import { RUNTIME, eventually, nsInode, processesInPidNamespace, stateRoot } from '../helpers/host.js';
 import { podName, sleeper, testPod, webServer } from '../helpers/pods.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
+import { tempDir } from '../helpers/images.js';
 
 for (const share of [false, true]) {
   test(`every container joins the pause's net, ipc and uts namespaces; pid ${share ? 'shared' : 'private'}; mnt its own`, async (t) => {
@@ -249,7 +250,9 @@ test('an old handle never touches a newer pod of the same name; stop and remove 
 
 test('volumes: an emptyDir is writable by a non-root user; hostPath types are checked or created before anything starts', async (t) => {
   const root = await stateRoot(t);
-  const made = `${root}/made-by-nspod`;
+  // Outside the state root: a hostPath there is refused (test/integration/state-root.test.ts).
+  const host = await tempDir(t, 'hostpath');
+  const made = `${host}/made-by-nspod`;
   const { pod } = await testPod(
     t,
     {
@@ -285,7 +288,7 @@ test('volumes: an emptyDir is writable by a non-root user; hostPath types are ch
       Pod.create(
         {
           name,
-          volumes: [{ name: 'v', hostPath: { path: `${root}/absent`, ...(type ? { type } : {}) } }],
+          volumes: [{ name: 'v', hostPath: { path: `${host}/absent`, ...(type ? { type } : {}) } }],
           containers: [{ ...sleeper('a'), volumeMounts: [{ name: 'v', mountPath: '/v' }] }],
         },
         { root, runtime: RUNTIME },

@@ -331,10 +331,58 @@ test(
 );
 
 test(
-  'allowPrivilegeEscalation: false',
+  'allowPrivilegeEscalation: false with privileged: true',
   rejects,
-  [...HEAD, '  containers:', ...WEB, '    securityContext:', '      allowPrivilegeEscalation: false'],
-  'pod.yaml: spec.containers[0].securityContext.allowPrivilegeEscalation (line 11): false is not supported (only true)',
+  [...HEAD, '  containers:', ...WEB, '    securityContext:', '      privileged: true', '      allowPrivilegeEscalation: false'],
+  'pod.yaml: spec.containers[0].securityContext.allowPrivilegeEscalation (line 12): cannot be false together with privileged: true (a privileged container escalates)',
+);
+
+test(
+  'allowPrivilegeEscalation: false with capabilities.add SYS_ADMIN',
+  rejects,
+  [
+    ...HEAD,
+    '  containers:',
+    ...WEB,
+    '    securityContext:',
+    '      allowPrivilegeEscalation: false',
+    '      capabilities: {add: [SYS_ADMIN]}',
+  ],
+  'pod.yaml: spec.containers[0].securityContext.allowPrivilegeEscalation (line 11): cannot be false together with capabilities.add SYS_ADMIN',
+);
+
+test(
+  'a seccompProfile type Kubernetes does not have',
+  rejects,
+  [...HEAD, '  securityContext:', '    seccompProfile: {type: Strict}', '  containers:', ...WEB],
+  'pod.yaml: spec.securityContext.seccompProfile.type (line 7): "Strict" must be one of RuntimeDefault, Unconfined, Localhost',
+);
+
+test(
+  'a Localhost seccompProfile without its path',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    securityContext:', '      seccompProfile:', '        type: Localhost'],
+  'pod.yaml: spec.containers[0].securityContext.seccompProfile (line 11): localhostProfile: is required when type is Localhost',
+);
+
+test(
+  'a Localhost seccompProfile outside the profile root',
+  rejects,
+  [
+    ...HEAD,
+    '  containers:',
+    ...WEB,
+    '    securityContext:',
+    '      seccompProfile: {type: Localhost, localhostProfile: ../etc/profile.json}',
+  ],
+  /^pod\.yaml: spec\.containers\[0\]\.securityContext\.seccompProfile\.localhostProfile \(line 11\): "\.\.\/etc\/profile\.json" is outside the seccomp profile root/,
+);
+
+test(
+  'a localhostProfile with type RuntimeDefault',
+  rejects,
+  [...HEAD, '  securityContext:', '    seccompProfile: {type: RuntimeDefault, localhostProfile: a.json}', '  containers:', ...WEB],
+  'pod.yaml: spec.securityContext.seccompProfile.localhostProfile (line 7): may only be set when type is Localhost',
 );
 
 test(

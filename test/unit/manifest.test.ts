@@ -111,7 +111,15 @@ test('fields that change nothing on one host are accepted, each with a warning n
     {
       name: 'quiet',
       serviceAccountName: 'default',
-      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '60'], resources: { memoryRequestBytes: 64 * 2 ** 20 } }],
+      containers: [
+        {
+          name: 'main',
+          image: 'busybox',
+          command: ['sleep', '60'],
+          resources: { memoryRequestBytes: 64 * 2 ** 20 },
+          allowPrivilegeEscalation: true,
+        },
+      ],
     },
   ]);
   const file = fixture('ignorable.yaml');

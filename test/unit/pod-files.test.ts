@@ -1,9 +1,9 @@
 import test from 'ava';
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { podMounts, prepareHostPath } from '../../src/pod/files.js';
+import { podMounts, prepareHostPath, refuseHostPathsOverOwnDirs } from '../../src/pod/files.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 
 test("a container gets the pod's hosts, hostname and resolv.conf, then its volumes: emptyDir under the pod dir, hostPath as named", (t) => {
@@ -64,4 +64,41 @@ test('hostPath types: what must be there is checked, the *OrCreate types make it
   await prepareHostPath('v', path.join(dir, 'new-file'), 'FileOrCreate');
   t.true(statSync(path.join(dir, 'new-file')).isFile());
   t.false(existsSync(path.join(dir, 'none')));
+});
+
+test("a hostPath inside the state root, the image cache or the runtime's root, or containing one, is refused; / is not", async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'nspod-own-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const root = path.join(dir, 'state');
+  await mkdir(path.join(root, 'runtime', 'runc'), { recursive: true });
+  await symlink(root, path.join(dir, 'link'));
+  const own = [
+    { what: 'the state root', path: root },
+    { what: "the runtime's root", path: path.join(root, 'runtime', 'runc') },
+    { what: 'the image cache', path: path.join(dir, 'images') },
+  ];
+  const spec = (hostPath: string): PodSpec => ({
+    name: 'p',
+    volumes: [
+      { name: 'ok', emptyDir: {} },
+      { name: 'h', hostPath: { path: hostPath } },
+    ],
+    containers: [{ name: 'a', image: 'busybox' }],
+  });
+  const refused = async (hostPath: string, why: RegExp) => {
+    await t.throwsAsync(refuseHostPathsOverOwnDirs(spec(hostPath), own), { message: why }, hostPath);
+  };
+  await refused(
+    path.join(root, 'pods', 'other', 'containers'),
+    /^volumes\[1\]\.hostPath\.path: \S+ is inside the state root \S+: its containers would reach other pods' rootfs, records and Secrets$/,
+  );
+  await refused(root, /is inside the state root/);
+  await refused(path.join(dir, 'link', 'pods'), /link\/pods is inside the state root/);
+  await refused(dir, /contains the state root/);
+  await refused(path.join(dir, 'images', 'entries', 'not-yet'), /is inside the image cache/);
+  await refused(os.tmpdir(), /contains the state root/);
+  await refuseHostPathsOverOwnDirs(spec('/'), own);
+  await refuseHostPathsOverOwnDirs(spec(path.join(dir, 'elsewhere')), own);
+  await refuseHostPathsOverOwnDirs(spec(`${root}-sibling`), own);
+  t.pass();
 });

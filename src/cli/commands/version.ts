@@ -1,4 +1,4 @@
-/** `nspod version`: nspod's, its pause's and the runtime's versions. */
+/** `nspod version`: nspod's, its pause's and the runtime's versions (the two programs asked side by side). */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -10,14 +10,16 @@ import { out } from '../output.js';
 
 export async function version(g: GlobalOptions): Promise<number> {
   const nspod = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  out(`nspod ${nspod.version}\n`);
-  const pause = await execa(assets.pauseBinary, ['-v'], { reject: false });
-  out(`${pause.exitCode === 0 ? pause.stdout.trim() : 'pause: not built (run scripts/setup)'}\n`);
-  try {
-    const rt = Runtime.find(g.runtime);
-    out(`${(await execa(rt.binary, ['--version'])).stdout.split('\n')[0]}\n`);
-  } catch (e) {
-    out(`runtime: ${errorMessage(e)}\n`);
-  }
+  const pause = execa(assets.pauseBinary, ['-v'], { reject: false, stdin: 'ignore' });
+  const runtime = (async () => {
+    try {
+      const rt = Runtime.find(g.runtime);
+      return (await execa(rt.binary, ['--version'], { stdin: 'ignore' })).stdout.split('\n')[0];
+    } catch (e) {
+      return `runtime: ${errorMessage(e)}`;
+    }
+  })();
+  const p = await pause;
+  out(`nspod ${nspod.version}\n${p.exitCode === 0 ? p.stdout.trim() : 'pause: not built (run scripts/setup)'}\n${await runtime}\n`);
   return 0;
 }
