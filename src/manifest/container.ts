@@ -123,7 +123,15 @@ const port = copier<PortSpec>();
 
 const PORT: Table<k8s.ContainerPort, Draft<PortSpec>> = {
   containerPort: port('containerPort', read.integer),
-  hostPort: port('hostPort', read.integer),
+  hostPort: (f, d) => {
+    // Kubernetes reads 0 as no hostPort (the field's zero value); nspod's any-free-port is the publish-all annotation.
+    const n = read.integer(f);
+    if (n === 0)
+      f.warn(
+        '0 is no hostPort in Kubernetes: the port is not published (annotation nspod.io/publish-all: "true" publishes it on a free one)',
+      );
+    else d.spec.hostPort = n;
+  },
   protocol: port('protocol', (f) => f.string() as PortSpec['protocol']),
   hostIP: port('hostIP', read.string),
   name: port('name', read.string),

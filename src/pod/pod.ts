@@ -26,6 +26,7 @@ import {
   planPodNetwork,
   type NetworkPlan,
 } from '../network/attachment.js';
+import { hostPortOf } from '../network/ports.js';
 import { currentProcessIdentity, isAlive } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
@@ -406,6 +407,21 @@ export class Pod implements AsyncDisposable {
   /** `await using pod = await Pod.create(...)`: the pod is removed at the end of the scope, with no grace. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.remove({ gracePeriodSeconds: 0 });
+  }
+
+  /**
+   * The host port `containerPort` is published on (for a hostPort 0, the free port chosen when the pod was made):
+   * connect to 127.0.0.1 at it. PORT_NOT_PUBLISHED when the pod does not publish that port.
+   */
+  hostPort(containerPort: number, protocol: 'TCP' | 'UDP' = 'TCP'): number {
+    const port = hostPortOf(this.spec, this.record.network?.runtimeConfig.portMappings ?? [], containerPort, protocol);
+    if (port === undefined) {
+      const published = (this.record.network?.runtimeConfig.portMappings ?? []).map((m) => `${m.containerPort}/${m.protocol}`);
+      throw new NspodError('PORT_NOT_PUBLISHED', `pod ${this.name} publishes no host port for ${containerPort}/${protocol.toLowerCase()}`, {
+        hint: published.length > 0 ? `it publishes ${published.join(', ')}` : 'give the port a hostPort (0: any free one)',
+      });
+    }
+    return port;
   }
 
   /** Runs a command in a container (the first app container when none is named). */

@@ -216,7 +216,8 @@ export class StateRoot {
         const record = await this.load(name).catch(() => undefined);
         if (!record || record.phase === 'Stopped') continue;
         if (attachedOnly && record.phase === 'Creating' && record.networkMode === 'cni') continue;
-        held.push({ pod: name, ports: publishedPorts(record.spec) });
+        // An attached pod holds what its attachment says (a hostPort 0 there is the port chosen for it).
+        held.push({ pod: name, ports: record.network?.runtimeConfig.portMappings ?? publishedPorts(record.spec) });
       }
       return held;
     };

@@ -170,6 +170,7 @@ export interface ResourceLimits {
 
 export interface PortSpec {
   containerPort: number;
+  /** The host port it is published on; 0: any free one, chosen when the pod is made (`pod.hostPort(containerPort)` tells it). */
   hostPort?: number;
   protocol?: 'TCP' | 'UDP';
   hostIP?: string;
@@ -611,7 +612,8 @@ function portProblems(ports: PortSpec[], at: string, report: Report): void {
     const portAt = `${at}.ports[${k}]`;
     const containerPort = portNumberProblem(port.containerPort);
     if (containerPort) report(`${portAt}.containerPort`, containerPort);
-    const hostPort = port.hostPort === undefined ? undefined : portNumberProblem(port.hostPort);
+    // 0 asks for any free host port (the manifest reads Kubernetes' hostPort: 0 as no hostPort, as the API server does).
+    const hostPort = port.hostPort === undefined || port.hostPort === 0 ? undefined : portNumberProblem(port.hostPort);
     if (hostPort) report(`${portAt}.hostPort`, hostPort);
     if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP') {
       report(`${portAt}.protocol`, `${JSON.stringify(port.protocol)} is not supported: TCP or UDP`);
