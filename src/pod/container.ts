@@ -173,12 +173,19 @@ export async function startPrepared(
   return container;
 }
 
-/** TERM (or KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
-export async function destroyContainer(runtime: Runtime, id: string, exitFile: string, pid: number, graceMs: number): Promise<void> {
+/** The stop signal (TERM unless told; KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
+export async function destroyContainer(
+  runtime: Runtime,
+  id: string,
+  exitFile: string,
+  pid: number,
+  graceMs: number,
+  signal = 'TERM',
+): Promise<void> {
   const alive = () => isAlive(pid);
   if (alive()) {
     if (graceMs > 0) {
-      await runtime.kill(id, 'TERM');
+      await runtime.kill(id, signal);
       await waitForFile(exitFile, graceMs, alive).catch(() => false);
     }
     if (alive()) {
