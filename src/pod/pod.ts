@@ -51,7 +51,7 @@ import {
   type StoppingMarker,
   type SupervisedPod,
 } from './supervisor.js';
-import { assertPauseIsOurs, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
+import { assertPauseIsOurs, destroyContainer, moveSupervisorIntoPod, prepareContainer, startPause, startPrepared } from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
@@ -272,6 +272,7 @@ export class Pod implements AsyncDisposable {
       containers: probed.map((c) => ({ spec: specs.get(c.name)!, id: c.id, pidFile: c.pidFile, exitFile: c.exitFile })),
     });
     rollback.add('prober', () => stopProber(this.record.prober));
+    await moveSupervisorIntoPod(r, this.record.prober.pid);
   }
 
   /** Opens a pod another process (or this one) created. */
