@@ -1,6 +1,8 @@
 /** The Node side of nspod-prober: start it for a pod, stop it (pid-reuse guarded), read what it wrote. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import { execa } from 'execa';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
@@ -111,4 +113,22 @@ export async function checkFromNetns(
     output: r.exitCode === undefined && r.signal === 'SIGALRM' ? `timed out after ${timeoutSeconds}s` : output.trim(),
     status: status === undefined ? undefined : Number(status),
   };
+}
+
+/**
+ * A TCP connection to 127.0.0.1:port from inside the network namespace `netns`, as a duplex stream (nspod-prober
+ * --connect relays it over its stdin and stdout): speak HTTP or TLS over it from outside the pod. `error()` is what
+ * the relay said when it could not connect (empty while it could).
+ */
+export function connectInNetns(netns: string, port: number, binary = assets.proberBinary): { socket: Duplex; error: () => string } {
+  const child = spawn(binary, ['--connect', netns, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  child.on('error', (e) => (stderr += e.message));
+  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  socket.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { socket, error: () => stderr.trim() };
 }
