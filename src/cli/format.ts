@@ -1,7 +1,8 @@
 /** Pure formatting for the CLI: tables, ages, pod summaries. */
 import type { PodStatus } from '../pod/status.js';
 import type { PodSpec } from '../spec/spec.js';
-import { podOutcome } from '../spec/restart.js';
+import type { ConfigKind } from '../spec/config.js';
+import { isApp, podOutcome } from '../spec/restart.js';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -34,26 +35,41 @@ export interface PodSummary {
 }
 
 export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSummary {
-  const apps = s.containers.filter((c) => !c.init);
-  const ready = apps.filter((c) => c.ready).length;
+  // READY and RESTARTS count the sidecars too, as kubectl does; the outcome and EXIT CODES are the apps'.
+  const running = s.containers.filter((c) => !c.init);
+  const apps = running.filter(isApp);
+  const ready = running.filter((c) => c.ready).length;
   let status: string = s.phase;
   if (s.phase === 'Running') {
     const outcome = podOutcome(spec, s);
     if (apps.length > 0 && outcome) status = outcome.exitCode === 0 ? 'Completed' : 'Error';
-    else if (apps.some((c) => c.state !== 'running' && c.restartCount > 0)) status = 'CrashLoopBackOff';
-    else if (apps.some((c) => c.state !== 'running')) status = 'NotReady';
+    else if (running.some((c) => c.state !== 'running' && c.restartCount > 0)) status = 'CrashLoopBackOff';
+    else if (running.some((c) => c.state !== 'running')) status = 'NotReady';
   }
   const exited = apps.filter((c) => c.exitCode !== undefined);
   return {
     name: s.name,
-    ready: `${ready}/${apps.length}`,
+    ready: `${ready}/${running.length}`,
     status,
-    restarts: apps.reduce((n, c) => n + c.restartCount, 0),
+    restarts: running.reduce((n, c) => n + c.restartCount, 0),
     age: age(s.createdAt, now),
     ip: s.network?.podIP ?? (s.network?.mode === 'host' ? 'host' : '-'),
     pausePid: s.pause?.alive ? String(s.pause.pid) : '-',
     exitCodes: exited.length === 0 ? '-' : exited.map((c) => `${c.name}=${c.exitCode}`).join(','),
   };
+}
+
+const KINDS: Record<string, ConfigKind> = {
+  configmap: 'ConfigMap',
+  configmaps: 'ConfigMap',
+  cm: 'ConfigMap',
+  secret: 'Secret',
+  secrets: 'Secret',
+};
+
+/** `configmap`, `secrets`, `cm` → the kind; undefined for any other word. */
+export function configKind(word: string | undefined): ConfigKind | undefined {
+  return word === undefined ? undefined : KINDS[word.toLowerCase()];
 }
 
 /** `90s`, `2m`, `1h`, `500ms` or plain seconds → milliseconds; undefined when it is none of these. */

@@ -1,8 +1,8 @@
 import { copyFile, mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { baseMounts, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
+import { baseMounts, maskedPaths, NO_HOST_FACTS, nofileRlimit, READONLY_PATHS, type HostSpecFacts } from './common.js';
+import { PAUSE_OOM_SCORE_ADJ } from '../spec/qos.js';
 import { OCI_VERSION, type Spec } from './spec.js';
-import { assertValidSpec } from './validate.js';
 import { pauseSeccomp } from './seccomp.js';
 
 /** The Kubernetes pause image runs as this uid and gid since 3.5: it needs no privilege. */
@@ -18,6 +18,8 @@ export interface PauseSpecInput {
   /** Share the host's network namespace instead of making one (hostNetwork pods). */
   hostNetwork?: boolean;
   annotations?: Record<string, string>;
+  /** The host's thermal_throttle dirs, masked as in every container. */
+  host?: HostSpecFacts;
 }
 
 /** config.json of the scratch pause bundle: read-only root holding only /pause, no capabilities, its own namespaces. */
@@ -36,6 +38,8 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       capabilities: { bounding: none, effective: none, permitted: none, inheritable: none, ambient: none },
       rlimits: [nofileRlimit(1024, input.nofileHardLimit)],
       noNewPrivileges: true,
+      // The kubelet's for a pod's sandbox: the last a memory shortage kills (where the caller may set it so low).
+      oomScoreAdj: Math.max(PAUSE_OOM_SCORE_ADJ, (input.host ?? NO_HOST_FACTS).oomScoreAdjMin),
     },
     root: { path: input.rootfs ?? 'rootfs', readonly: true },
     hostname: input.hostname,
@@ -45,7 +49,7 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       namespaces,
       cgroupsPath: input.cgroupsPath,
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      maskedPaths: MASKED_PATHS,
+      maskedPaths: maskedPaths(input.host ?? NO_HOST_FACTS),
       readonlyPaths: READONLY_PATHS,
       seccomp: pauseSeccomp(),
     },
@@ -58,6 +62,8 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
  */
 export async function writePauseBundle(dir: string, input: PauseSpecInput & { pauseBinary: string }): Promise<Spec> {
   const spec = buildPauseSpec(input);
+  // The schema's validator is loaded by the bundle writers alone: stopping, listing and removing pods never need it.
+  const { assertValidSpec } = await import('./validate.js');
   assertValidSpec(spec, 'pause bundle');
   const rootfs = path.join(dir, 'rootfs');
   await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -12,6 +12,11 @@ import { writeSiblingBundle } from '../oci/sibling.js';
 import { pauseNamespacePaths } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName, supervisorsCgroupPath } from '../oci/common.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { hostSpecFacts } from '../runtime/features.js';
+import { containerOomScoreAdj, GUARANTEED_OOM_SCORE_ADJ, podQosClass } from '../spec/qos.js';
+import type { PodSpec } from '../spec/spec.js';
+import type { HostSpecFacts } from '../oci/common.js';
+import { podPidsLimit } from '../spec/pids.js';
 import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
 import { moveIntoCgroup, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
@@ -24,6 +29,7 @@ import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+import { sidecars } from '../spec/restart.js';
 import { containerSeccomp } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
@@ -39,6 +45,7 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
     pauseBinary: assets.pauseBinary,
     hostNetwork: pod.spec.hostNetwork === true,
     annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': 'POD' },
+    host: hostSpecFacts(pod.runtime.binary),
   });
   const id = pod.name;
   const exitFile = path.join(bundle, 'exit');
@@ -57,6 +64,14 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
     namespaces[ns] = { path: file, inode };
   }
   return { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
+}
+
+/** A Guaranteed pod where nspod may not lower oom_score_adj (no CAP_SYS_RESOURCE): what its containers get instead. */
+export function oomScoreAdjWarnings(spec: PodSpec, host: HostSpecFacts): string[] {
+  if (podQosClass(spec) !== 'Guaranteed' || host.oomScoreAdjMin <= GUARANTEED_OOM_SCORE_ADJ) return [];
+  return [
+    `qosClass Guaranteed: its containers get oom_score_adj ${host.oomScoreAdjMin}, not ${GUARANTEED_OOM_SCORE_ADJ}: nspod runs without CAP_SYS_RESOURCE here, and may not go below its own`,
+  ];
 }
 
 /** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup. */
@@ -86,6 +101,21 @@ export function assertPauseIsOurs(pod: PodRecord): PauseRecord {
   return pause;
 }
 
+/** Where a container's runtime id, dir, bundle, pid and exit records are: known before it is made (the prober is told them first). */
+export function containerFiles(
+  pod: Pick<PodRecord, 'name' | 'dir'>,
+  name: string,
+): { id: string; dir: string; bundle: string; pidFile: string; exitFile: string } {
+  const dir = path.join(pod.dir, 'containers', name);
+  return {
+    id: `${pod.name}.${name}`,
+    dir,
+    bundle: path.join(dir, 'bundle'),
+    pidFile: path.join(dir, 'pid'),
+    exitFile: path.join(dir, 'exit'),
+  };
+}
+
 /**
  * Dirs, overlay rootfs and a validated bundle: the record of a container not started yet. Its env is made now, from
  * the ConfigMaps and Secrets of `root` as they are (a restart sees their changes, as in Kubernetes).
@@ -99,22 +129,20 @@ export async function prepareContainer(
   rollback: Rollback,
 ): Promise<ContainerRecord> {
   const { container: c, lowerdir } = image;
-  const asRun = containerAsRun(pod.spec, c, image.defaults, podFacts(pod), await new ConfigStore(root).lookupFor(pod.spec));
+  const facts = podFacts(pod);
+  const asRun = containerAsRun(pod.spec, c, image.defaults, facts, await new ConfigStore(root).lookupFor(pod.spec));
   for (const warning of asRun.warnings)
     await appendEvent(pod.dir, { type: 'Warning', reason: 'InvalidEnvironmentVariableNames', container: c.name, message: warning });
-  const dir = path.join(pod.dir, 'containers', c.name);
-  const bundle = path.join(dir, 'bundle');
+  const files = containerFiles(pod, c.name);
+  const { dir, bundle } = files;
   const record: ContainerRecord = {
+    ...files,
     name: c.name,
-    id: `${pod.name}.${c.name}`,
     init,
-    dir,
-    bundle,
+    ...(!init && sidecars(pod.spec).some((s) => s.name === c.name) ? { sidecar: true } : {}),
     rootfs: path.join(bundle, 'rootfs'),
     lowerdir,
     logPath: path.join(pod.dir, 'logs', `${c.name}.log`),
-    exitFile: path.join(dir, 'exit'),
-    pidFile: path.join(dir, 'pid'),
     restartCount,
     spec: c,
     image: image.defaults,
@@ -130,7 +158,8 @@ export async function prepareContainer(
   // The spec joins the pause's namespaces through its pid: it must still be our pause.
   const pause = assertPauseIsOurs(pod);
   const { shareProcessNamespace, hostNetwork } = pod.spec;
-  const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env };
+  const host = hostSpecFacts(pod.runtime.binary);
+  const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   await writeSiblingBundle(bundle, {
@@ -141,6 +170,9 @@ export async function prepareContainer(
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    oomScoreAdj: containerOomScoreAdj(podQosClass(pod.spec), c, facts.memoryBytes),
+    pidsLimit: podPidsLimit(pod.spec.annotations, pod.pidsLimit),
+    host,
     swapAccounting: swapAccounting(),
     seccomp,
   });
@@ -163,7 +195,7 @@ export async function startPrepared(
   await appendEvent(record.dir, { type: 'Normal', reason: 'Created', container: name, message: `created container ${name}` });
   // Once more right before the start: the pause may have died while the bundle was written.
   assertPauseIsOurs(record);
-  const wakes = wantsExitCommand(record, container.init);
+  const wakes = wantsExitCommand(record, container);
   try {
     container.pid = await runtime.runDetached(container.id, container.bundle, {
       logFile: container.logPath,

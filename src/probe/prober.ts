@@ -1,12 +1,11 @@
 /** The Node side of nspod-prober: start it for a pod, stop it (pid-reuse guarded), read what it wrote. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { Duplex } from 'node:stream';
-import { execa } from 'execa';
+import type { Duplex } from 'node:stream';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
 import { isProcessAlive, processStartTime } from '../host/proc.js';
+import { programStream, runProgram } from '../host/program.js';
 import { proberConfig, type ProberConfigInput } from './config.js';
 
 /** The running prober of a pod, as pod.json records it. */
@@ -50,10 +49,10 @@ export async function startProber(input: ProberConfigInput, binary = assets.prob
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const config = path.join(dir, 'prober.conf');
   await writeFile(config, proberConfig(input), { mode: 0o600 });
-  const result = await execa(binary, [config], { reject: false, stdin: 'ignore' });
-  const pid = Number.parseInt(String(result.stdout).trim(), 10);
+  const result = await runProgram(binary, [config]);
+  const pid = Number.parseInt(result.stdout.trim(), 10);
   if (result.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
-    throw new NspodError('INTERNAL', `nspod-prober did not start: ${String(result.stderr || result.message).trim()}`, {
+    throw new NspodError('INTERNAL', `nspod-prober did not start: ${(result.stderr || result.message).trim()}`, {
       hint: 'run scripts/setup to rebuild pause/build',
     });
   }
@@ -105,8 +104,8 @@ export async function checkFromNetns(
     check.kind === 'tcp'
       ? ['--check', 'tcp', netns, String(check.port), String(timeoutSeconds)]
       : ['--check', 'http', netns, String(check.port), check.path, String(timeoutSeconds)];
-  const r = await execa(binary, args, { reject: false, stdin: 'ignore', all: true });
-  const output = String(r.all ?? '');
+  const r = await runProgram(binary, args, { all: true });
+  const output = r.all;
   const status = /^HTTP\/\d\.\d (\d{3})/.exec(output)?.[1];
   return {
     ok: r.exitCode === 0,
@@ -121,14 +120,6 @@ export async function checkFromNetns(
  * the relay said when it could not connect (empty while it could).
  */
 export function connectInNetns(netns: string, port: number, binary = assets.proberBinary): { socket: Duplex; error: () => string } {
-  const child = spawn(binary, ['--connect', netns, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  child.on('error', (e) => (stderr += e.message));
-  const socket = Duplex.from({ readable: child.stdout, writable: child.stdin });
-  socket.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { socket, error: () => stderr.trim() };
+  const relay = programStream(binary, ['--connect', netns, String(port)]);
+  return { socket: relay.stream, error: relay.stderr };
 }

@@ -65,11 +65,13 @@ test('ps status: Completed, Error, CrashLoopBackOff', (t) => {
     dir: '/x',
     pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never },
     network: { mode: 'none' } as never,
+    qosClass: 'BestEffort' as const,
   };
   const c = (over: object) => ({
     name: 'a',
     id: 'p.a',
     init: false,
+    sidecar: false,
     state: 'exited' as const,
     restartCount: 0,
     bundle: '/b',
