@@ -199,7 +199,11 @@ async function httpAttempt(pod: Waitable, o: HttpWaitOptions, path: string): Pro
     : conn.socket;
   try {
     return await new Promise<string>((resolve) => {
-      const failed = (e: unknown) => resolve(conn.error() || errorMessage(e, false));
+      // The relay's own words (it could not connect) say more than the EPIPE or reset they cause here.
+      const failed = (e: unknown) => {
+        socket.destroy();
+        void conn.error().then((said) => resolve(said || errorMessage(e, false)));
+      };
       const req = http.request(
         {
           method: o.method ?? 'GET',

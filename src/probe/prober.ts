@@ -116,10 +116,20 @@ export async function checkFromNetns(
 
 /**
  * A TCP connection to 127.0.0.1:port from inside the network namespace `netns`, as a duplex stream (nspod-prober
- * --connect relays it over its stdin and stdout): speak HTTP or TLS over it from outside the pod. `error()` is what
- * the relay said when it could not connect (empty while it could).
+ * --connect relays it over its stdin and stdout): speak HTTP or TLS over it from outside the pod. `error()` resolves
+ * with what the relay said when it could not connect, once it exited ('' when it said nothing within a second).
  */
-export function connectInNetns(netns: string, port: number, binary = assets.proberBinary): { socket: Duplex; error: () => string } {
+export function connectInNetns(
+  netns: string,
+  port: number,
+  binary = assets.proberBinary,
+): { socket: Duplex; error: () => Promise<string> } {
   const relay = programStream(binary, ['--connect', netns, String(port)]);
-  return { socket: relay.stream, error: relay.stderr };
+  const error = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([relay.closed, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
+    return relay.stderr();
+  };
+  return { socket: relay.stream, error };
 }
