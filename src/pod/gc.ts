@@ -25,6 +25,7 @@ import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { cgroupMounts, removeCgroupTree } from '../host/cgroups.js';
 import { resolveStateRoot } from '../paths.js';
 import { StateRoot, type PodRecord } from './store.js';
+import { Pod } from './pod.js';
 import { keepsStateDir, settle } from './steps.js';
 
 export interface PodGcOptions {
@@ -43,7 +44,7 @@ export interface PodGcOptions {
  * half-made: its creator died while it was Creating, or its create failed and could not undo it all;
  * unrecorded: a pod dir without pod.json, left by a crash right after the claim.
  */
-export type PodGcReason = 'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded';
+export type PodGcReason = 'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'owner-gone';
 
 export interface PodGcEntry {
   kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir';
@@ -217,6 +218,7 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
  * Finds and releases what belongs to no live pod under a state root:
  * - CNI attachments of pods that are gone, stopped or half-made (gcNetworks);
  * - half-made pods (Creating, creator dead): everything, state dir included;
+ * - pods that die with their owner (removeWhen: 'owner-exits') whose owner is gone: stopped and removed;
  * - runtime containers whose pod dir is gone or whose pod is Stopped;
  * - mounts under pods/<name> of pods that are gone or Stopped;
  * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs.
@@ -257,6 +259,14 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
           c.removed.push({ kind: 'state-dir', what: store.podDir(name), pod: name, reason: 'half-made', error: errorMessage(e) }),
         );
       continue;
+    }
+    // A pod that dies with its owner, whose owner is gone (its shim's watch was cut short: the pause died, a reboot...).
+    if (record.phase !== 'Creating' && record.owner && !isProcessAlive(record.owner)) {
+      const removed = await c.step({ kind: 'state-dir', what: record.dir, pod: name, reason: 'owner-gone' }, async () => {
+        await (await Pod.load(name, { root, runtime: options.runtime })).remove({ gracePeriodSeconds: 0 });
+        return true;
+      });
+      if (removed) continue;
     }
     records.set(name, record);
     const pause = record.pause;

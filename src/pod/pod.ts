@@ -44,7 +44,7 @@ import { resolvePodImages, type RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
 import { assertPauseIsOurs, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
-import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
+import { ownerIdentity, resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
@@ -128,6 +128,7 @@ export class Pod implements AsyncDisposable {
         supervised: options.supervise !== false,
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
+        ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
         ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
       },
       store,
@@ -143,7 +144,7 @@ export class Pod implements AsyncDisposable {
       await ensurePrivateDir(path.dirname(runtimeRoot));
       await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
-      pod.record.pause = await startPause(pod.record, runtime, rollback);
+      pod.record.pause = await startPause(pod.record, store.root, runtime, rollback);
       await store.save(pod.record);
       if (networkPlan.mode === 'cni') {
         await pod.attachNetwork(networkPlan, rollback);
