@@ -39,6 +39,8 @@ interface PodDraft {
   security: SecurityDraft;
   /** The network annotation's field. */
   network?: Field;
+  /** spec.os was given (Kubernetes allows lifecycle.stopSignal only then). */
+  os?: boolean;
   /** The publish-all annotation's field, when it says "true". */
   publishAll?: Field;
 }
@@ -104,7 +106,8 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   restartPolicy: copy('restartPolicy', (f) => f.string() as RestartPolicy),
   terminationGracePeriodSeconds: copy('terminationGracePeriodSeconds', read.integer),
   securityContext: (f, d) => applyTable(f, POD_SECURITY, d),
-  os: (f) => {
+  os: (f, d) => {
+    d.os = true;
     const name = f.require('name');
     if (name.string() !== 'linux') name.fail(`${JSON.stringify(name.string())} is not supported: pods here run on linux`);
   },
@@ -193,6 +196,8 @@ function finishPod(draft: PodDraft, spec: Field): PodSpec {
   const initContainers = draft.initContainers ?? [];
   if (draft.publishAll) publishAll(containers);
   checkHostPorts([...initContainers, ...containers], draft.spec.hostNetwork === true);
+  const signal = [...initContainers, ...containers].find((c) => c.stopSignal)?.stopSignal;
+  if (signal && !draft.os) signal.fail('can only be set for a pod with spec.os.name', 'add spec.os.name: linux, as Kubernetes asks');
 
   const pod: PodSpec = { ...draft.spec, name: draft.spec.name!, containers: containers.map((c) => finishContainer(c, draft.security)) };
   if (draft.initContainers !== undefined) pod.initContainers = initContainers.map((c) => finishContainer(c, draft.security));

@@ -49,6 +49,8 @@ export interface ContainerRecord {
   spec?: ContainerSpec;
   /** What its image gives it: entrypoint, cmd, env, workingDir, user. */
   image?: ImageDefaults;
+  /** Its postStart hook has not returned yet: it does not count as started (nor ready). */
+  postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
   nextRestartAt?: string;
 }
