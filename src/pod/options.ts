@@ -2,6 +2,7 @@
 import { NspodError } from '../errors.js';
 import { resolveStateRoot } from '../paths.js';
 import { currentProcessIdentity, isAlive, processStartTime, type ProcessIdentity } from '../host/proc.js';
+import { pidsLimitProblem } from '../spec/pids.js';
 import type { UnpackEvent } from '../image/resolve.js';
 import type { NetworkOptions } from '../network/config.js';
 
@@ -18,6 +19,11 @@ export interface PodOptions extends NetworkOptions {
    * it exits: no process of nspod stays resident for it.
    */
   supervise?: boolean | undefined;
+  /**
+   * The pids limit of containers whose resources name none and whose pod has no `nspod.io/pids-limit` annotation;
+   * default env NSPOD_PIDS_LIMIT, else 2048 (podman's). 0 or -1: none.
+   */
+  pidsLimit?: number | undefined;
   /** Remove the pod once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean | undefined;
   /**
@@ -31,6 +37,11 @@ export interface PodOptions extends NetworkOptions {
   imageRoot?: string | undefined;
   /** Show image unpack progress on stderr. Default false: the API is quiet. */
   progress?: boolean | undefined;
+  /**
+   * Called once per pod, at create, with each warning about it (privileged, hostNetwork, a hostPath of / or /proc, SYS_ADMIN,
+   * a readOnly mount that cannot be recursive); default: one `nspod: warning: ...` line each on stderr.
+   */
+  onWarning?: ((message: string) => void) | undefined;
   /** Where Localhost seccomp profiles are; default env NSPOD_SECCOMP_ROOT, else /var/lib/nspod/seccomp. */
   seccompRoot?: string | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
@@ -52,10 +63,24 @@ export function ownerIdentity(pid: number | undefined): ProcessIdentity {
   return { pid, startTime };
 }
 
-export function resolvePodOptions(options: PodOptions = {}): { root: string; runtime: string | undefined; cwd: string } {
+export function resolvePodOptions(options: PodOptions = {}): {
+  root: string;
+  runtime: string | undefined;
+  cwd: string;
+  pidsLimit: number | undefined;
+} {
   return {
     root: resolveStateRoot(options.root),
     runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
     cwd: options.cwd ?? process.cwd(),
+    pidsLimit: options.pidsLimit ?? envPidsLimit(),
   };
+}
+
+/** NSPOD_PIDS_LIMIT, when it is a number of processes. */
+function envPidsLimit(): number | undefined {
+  const v = process.env.NSPOD_PIDS_LIMIT;
+  if (v === undefined || v === '') return undefined;
+  if (pidsLimitProblem(v)) throw new NspodError('INVALID_SPEC', `NSPOD_PIDS_LIMIT ${pidsLimitProblem(v)}`);
+  return Number(v);
 }
