@@ -23,7 +23,7 @@ import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
-import { containerSeccomp } from './security.js';
+import { containerSeccomp, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
@@ -120,6 +120,8 @@ export async function prepareContainer(
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
+  const user = await processUser(pod.spec, asRun.container, lowerdir);
+  record.user = { uid: user.uid, gid: user.gid };
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -129,6 +131,7 @@ export async function prepareContainer(
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
     seccomp,
+    user,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });
