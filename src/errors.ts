@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'STATE_CORRUPT'
   | 'TIMEOUT'
   | 'NETWORK_FAILED'
+  | 'PORT_NOT_PUBLISHED'
   | 'PROFILE_INVALID'
   | 'INTERNAL';
 

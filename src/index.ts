@@ -17,6 +17,8 @@ export type {
   RestartPolicy,
   Probe,
   ProbeKind,
+  Lifecycle,
+  LifecycleHandler,
   SeccompProfile,
   SeccompType,
 } from './spec/spec.js';

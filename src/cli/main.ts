@@ -54,7 +54,12 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'remove the pods when their apps exit for good (with -d: by the supervisor, after the fact; with --wait: also when they do not become ready)',
     )
     .option('--replace', 'remove a pod of the same name first, if there is one')
-    .option('-p, --publish <host:container[/udp]>', 'publish a container port on the host, like docker run -p (repeatable)', repeatable)
+    .option(
+      '-p, --publish <host:container[/udp]>',
+      'publish a container port on the host, like docker run -p (repeatable; host port 0 or CONTAINER alone: any free port)',
+      repeatable,
+    )
+    .option('-P, --publish-all', 'publish every containerPort without a hostPort on a free host port (nspod port tells which)')
     .option('--network <name>', 'default, none, or a CNI conflist name (overrides the manifest)')
     .option(
       '--dry-run',
@@ -119,6 +124,17 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .description('a pod as JSON: spec, status, pause pid, namespace paths and inode numbers, bundle paths, network')
     .argument('<pod>')
     .action(run(async (name: string, _o, cmd: Command) => (await import('./commands/ps.js')).inspect(name, globals(cmd))));
+
+  program
+    .command('port')
+    .description('the host ports a pod publishes, as docker port prints them: 8080/tcp -> 127.0.0.1:49153')
+    .argument('<pod>')
+    .argument('[port]', 'CONTAINER_PORT[/tcp|udp]: only this one')
+    .action(
+      run(async (name: string, port: string | undefined, _o, cmd: Command) =>
+        (await import('./commands/port.js')).port(name, port, globals(cmd)),
+      ),
+    );
 
   program
     .command('logs')

@@ -1,18 +1,58 @@
 /** Cgroup hierarchies: where they are mounted, which layout the host has, and removing a pod's cgroup dirs. */
 import { existsSync, readFileSync, type Dirent } from 'node:fs';
-import { readdir, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Mount points of the cgroup hierarchies (v1 controllers and the v2 unified one). */
-export function cgroupMounts(): string[] {
+/** The cgroup hierarchies: mount point, and whether it is v1's cpuset (whose new cgroups hold no cpus until configured). */
+function hierarchies(): { mount: string; cpuset: boolean }[] {
   try {
     return readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')
       .filter((l) => / - cgroup2? /.test(l))
-      .map((l) => l.split(' ')[4]!)
-      .filter(Boolean);
+      .map((l) => ({ mount: l.split(' ')[4]!, cpuset: / - cgroup \S+ \S*\bcpuset\b/.test(l) }))
+      .filter((h) => Boolean(h.mount));
   } catch {
     return [];
+  }
+}
+
+/** Mount points of the cgroup hierarchies (v1 controllers and the v2 unified one). */
+export function cgroupMounts(): string[] {
+  return hierarchies().map((h) => h.mount);
+}
+
+/** Can a memory limit also limit swap here: cgroup v2 (runc skips memory.swap.max where swap is off), or v1 with memsw accounting. */
+export function swapAccounting(): boolean {
+  if (cgroupVersion() === 'v2') return true;
+  const memory = hierarchies().find((h) => /\/memory$/.test(h.mount));
+  return memory !== undefined && existsSync(path.join(memory.mount, 'memory.memsw.limit_in_bytes'));
+}
+
+/**
+ * Moves a process into `<hierarchy>/<relative>` in every hierarchy but v1's cpuset, made as needed:
+ * a pod's supervisors leave the cgroup of whoever created the pod, so that killing that cgroup (a
+ * systemd unit stopped, a CI job ended) does not take them along. A process already gone is no error.
+ */
+export async function moveIntoCgroup(pid: number, relative: string): Promise<void> {
+  for (const h of hierarchies()) {
+    if (h.cpuset) continue;
+    const dir = path.join(h.mount, relative);
+    await mkdir(dir, { recursive: true });
+    try {
+      await writeFile(path.join(dir, 'cgroup.procs'), `${pid}\n`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') return;
+      throw e;
+    }
+  }
+}
+
+/** Moves this process to the root cgroup of every hierarchy where it sits at or below `relative` (a cgroup with a process cannot be removed). */
+async function leaveCgroup(relative: string): Promise<void> {
+  const own = await readFile('/proc/self/cgroup', 'utf8').catch(() => '');
+  if (!own.split('\n').some((l) => l.split(':')[2]?.startsWith(`/${relative}/`) || l.split(':')[2] === `/${relative}`)) return;
+  for (const h of hierarchies()) {
+    await writeFile(path.join(h.mount, 'cgroup.procs'), `${process.pid}\n`).catch(() => undefined);
   }
 }
 
@@ -54,6 +94,8 @@ export async function removeCgroupTree(dir: string): Promise<boolean> {
 
 /** Removes `<hierarchy>/<relative>` and what is below it in every cgroup hierarchy (the runtime removes only its leaf cgroups). */
 export async function removeCgroupDirs(relative: string): Promise<void> {
+  // The supervisor that removes a pod (an exit command of its shim) lives in the pod's cgroup.
+  await leaveCgroup(relative);
   await Promise.all(
     cgroupMounts().map(async (mount) => {
       try {

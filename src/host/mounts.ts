@@ -1,5 +1,7 @@
 /** Mounts: what is mounted where (/proc/self/mountinfo), and the overlay, bind and unmount calls nspod makes. */
 import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { NspodError } from '../errors.js';
 
@@ -27,6 +29,32 @@ export async function mountOverlay(lower: string, upper: string, work: string, t
     throw new NspodError('MOUNT_FAILED', `overlay mount of ${lower} on ${target} failed: ${String(result.stderr).trim()}`, {
       hint: 'check that the kernel has overlayfs and that the image directory is not itself on an overlay upper dir',
     });
+  }
+}
+
+/**
+ * Can this host mount an overlay: tried with a test mount in a scratch dir, since overlay is often a module
+ * the first mount loads (it is then missing from /proc/filesystems although mounts work). Undefined when it can.
+ */
+export async function overlayMountProblem(scratch: string): Promise<string | undefined> {
+  const dir = await mkdtemp(path.join(scratch, 'nspod-overlay-check-'));
+  try {
+    const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((d) => path.join(dir, d)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    await Promise.all([lower, upper, work, merged].map((d) => mkdir(d)));
+    try {
+      await mountOverlay(lower, upper, work, merged);
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+    await unmountAll(merged);
+    return undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -29,6 +29,17 @@ export function processStartTime(pid: number): number | undefined {
   }
 }
 
+/** Field 4 of /proc/<pid>/stat: the parent's pid (a container's is its shim, the subreaper it was handed to). */
+export function parentPid(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The state letter of /proc/<pid>/stat (R, S, Z, ...), or undefined when there is no such process. */
 export function processState(pid: number): string | undefined {
   try {

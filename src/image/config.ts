@@ -1,14 +1,22 @@
 /**
  * The image config's rules: what an OCI image config supplies to a container (Entrypoint, Cmd, Env,
- * WorkingDir, User), how a `User` becomes numbers from the image's own passwd and group files, and how
+ * WorkingDir, User, StopSignal), how a `User` becomes numbers from the image's own passwd and group files, and how
  * Kubernetes applies those defaults to a container spec.
  */
 import { NspodError } from '../errors.js';
 import type { ContainerSpec } from '../spec/spec.js';
+import { imageStopSignal } from '../spec/signals.js';
 
 /** The part of an OCI image config (application/vnd.oci.image.config.v1+json) nspod reads. */
 export interface ImageConfig {
-  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string } | null;
+  config?: {
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+    StopSignal?: string;
+  } | null;
 }
 
 /** Defaults an image supplies to a container (from an OCI image config, when there is one). */
@@ -19,6 +27,8 @@ export interface ImageDefaults {
   workingDir?: string;
   /** As resolved: numeric `uid:gid` (names already looked up in the image's /etc/passwd and /etc/group). */
   user?: string;
+  /** The config's StopSignal in Kubernetes' spelling (`SIGQUIT`): what stops the container when its lifecycle names none. */
+  stopSignal?: string;
 }
 
 /** The image config's fields Kubernetes applies to a container. */
@@ -31,6 +41,8 @@ export function imageDefaults(config: ImageConfig): ImageDefaults {
   if (env) out.env = env;
   if (c.WorkingDir) out.workingDir = c.WorkingDir;
   if (c.User) out.user = c.User;
+  const stopSignal = imageStopSignal(c.StopSignal);
+  if (stopSignal) out.stopSignal = stopSignal;
   return out;
 }
 

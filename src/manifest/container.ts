@@ -5,6 +5,7 @@ import type { ContainerSpec, EnvFromSource, EnvVarSource, KeySelector, PortSpec,
 import type { Field } from './field.js';
 import { parseQuantity } from './quantity.js';
 import { finishProbe, probeRule, type ProbeDraft } from './probe.js';
+import { readLifecycle } from './lifecycle.js';
 import { containerResources, RESOURCES, type ResourcesDraft } from './resources.js';
 import { CONTAINER_SECURITY, containerUser, type SecurityDraft } from './security.js';
 import {
@@ -32,6 +33,8 @@ export interface ContainerDraft extends Draft<ContainerSpec> {
   /** With their fields: the pod checks hostPorts across containers. */
   ports: Valued<PortSpec>[];
   probes: ProbeDraft[];
+  /** `lifecycle.stopSignal`'s field: the pod checks that spec.os is given. */
+  stopSignal?: Field;
 }
 
 interface EnvDraft {
@@ -123,7 +126,15 @@ const port = copier<PortSpec>();
 
 const PORT: Table<k8s.ContainerPort, Draft<PortSpec>> = {
   containerPort: port('containerPort', read.integer),
-  hostPort: port('hostPort', read.integer),
+  hostPort: (f, d) => {
+    // Kubernetes reads 0 as no hostPort (the field's zero value); nspod's any-free-port is the publish-all annotation.
+    const n = read.integer(f);
+    if (n === 0)
+      f.warn(
+        '0 is no hostPort in Kubernetes: the port is not published (annotation nspod.io/publish-all: "true" publishes it on a free one)',
+      );
+    else d.spec.hostPort = n;
+  },
   protocol: port('protocol', (f) => f.string() as PortSpec['protocol']),
   hostIP: port('hostIP', read.string),
   name: port('name', read.string),
@@ -167,7 +178,11 @@ const CONTAINER: Table<k8s.Container, ContainerDraft> = {
   livenessProbe: probeRule('livenessProbe'),
   readinessProbe: probeRule('readinessProbe'),
   startupProbe: probeRule('startupProbe'),
-  lifecycle: UNSUPPORTED,
+  lifecycle: (f, d) => {
+    const { lifecycle, stopSignal } = readLifecycle(f);
+    d.spec.lifecycle = lifecycle;
+    if (stopSignal) d.stopSignal = stopSignal;
+  },
   envFrom: (f, d) => {
     const list = readList(f, ENV_FROM).map((e) => e.value);
     if (list.length > 0) d.spec.envFrom = list;

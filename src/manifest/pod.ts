@@ -29,6 +29,8 @@ import { readVolumes } from './volume.js';
 
 /** The annotation that picks the pod's network (`default`, `none` or a CNI conflist name). */
 export const NETWORK_ANNOTATION = 'nspod.io/network';
+/** `"true"`: every containerPort without a hostPort is published on a free host port (hostPort 0), like `docker run -P`. */
+export const PUBLISH_ALL_ANNOTATION = 'nspod.io/publish-all';
 
 interface PodDraft {
   spec: Partial<PodSpec>;
@@ -37,6 +39,10 @@ interface PodDraft {
   security: SecurityDraft;
   /** The network annotation's field. */
   network?: Field;
+  /** spec.os was given (Kubernetes allows lifecycle.stopSignal only then). */
+  os?: boolean;
+  /** The publish-all annotation's field, when it says "true". */
+  publishAll?: Field;
 }
 
 function readAnnotations(field: Field, draft: PodDraft): Record<string, string> {
@@ -46,8 +52,14 @@ function readAnnotations(field: Field, draft: PodDraft): Record<string, string> 
       draft.network = entry;
       draft.spec.network = annotations[entry.key];
       entry.origin('network');
+    } else if (entry.key === PUBLISH_ALL_ANNOTATION) {
+      const value = annotations[entry.key];
+      if (value !== 'true' && value !== 'false') entry.fail(`${JSON.stringify(value)} must be "true" or "false"`);
+      if (value === 'true') draft.publishAll = entry;
     } else if (entry.key.startsWith('nspod.io/')) {
-      entry.warn(`ignored: nspod knows no annotation ${JSON.stringify(entry.key)} (it knows ${NETWORK_ANNOTATION})`);
+      entry.warn(
+        `ignored: nspod knows no annotation ${JSON.stringify(entry.key)} (it knows ${NETWORK_ANNOTATION}, ${PUBLISH_ALL_ANNOTATION})`,
+      );
     }
   }
   return annotations;
@@ -94,7 +106,8 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   restartPolicy: copy('restartPolicy', (f) => f.string() as RestartPolicy),
   terminationGracePeriodSeconds: copy('terminationGracePeriodSeconds', read.integer),
   securityContext: (f, d) => applyTable(f, POD_SECURITY, d),
-  os: (f) => {
+  os: (f, d) => {
+    d.os = true;
     const name = f.require('name');
     if (name.string() !== 'linux') name.fail(`${JSON.stringify(name.string())} is not supported: pods here run on linux`);
   },
@@ -176,9 +189,15 @@ function finishPod(draft: PodDraft, spec: Field): PodSpec {
   if (draft.network && draft.spec.hostNetwork) {
     draft.network.fail('conflicts with spec.hostNetwork: true (a pod on the host network has no network of its own)');
   }
+  if (draft.publishAll && draft.spec.hostNetwork) {
+    draft.publishAll.fail("conflicts with spec.hostNetwork: true (its containerPorts are the host's ports already)");
+  }
   const containers = draft.containers ?? [];
   const initContainers = draft.initContainers ?? [];
+  if (draft.publishAll) publishAll(containers);
   checkHostPorts([...initContainers, ...containers], draft.spec.hostNetwork === true);
+  const signal = [...initContainers, ...containers].find((c) => c.stopSignal)?.stopSignal;
+  if (signal && !draft.os) signal.fail('can only be set for a pod with spec.os.name', 'add spec.os.name: linux, as Kubernetes asks');
 
   const pod: PodSpec = { ...draft.spec, name: draft.spec.name!, containers: containers.map((c) => finishContainer(c, draft.security)) };
   if (draft.initContainers !== undefined) pod.initContainers = initContainers.map((c) => finishContainer(c, draft.security));
@@ -189,7 +208,7 @@ function finishPod(draft: PodDraft, spec: Field): PodSpec {
 function checkHostPorts(containers: ContainerDraft[], hostNetwork: boolean): void {
   const taken: { mapping: CniPortMapping; field: Field }[] = [];
   for (const { value: port, field } of containers.flatMap((c) => c.ports)) {
-    if (port.hostPort === undefined) continue;
+    if (port.hostPort === undefined || port.hostPort === 0) continue;
     const hostPort = field.get('hostPort')!;
     if (hostNetwork && port.hostPort !== port.containerPort)
       hostPort.fail(`must equal containerPort (${port.containerPort}) on the host network`);
@@ -199,4 +218,9 @@ function checkHostPorts(containers: ContainerDraft[], hostNetwork: boolean): voi
     if (first) hostPort.fail(`host port ${key} is already taken by ${first.field.path} (line ${first.field.line})`);
     taken.push({ mapping, field });
   }
+}
+
+/** nspod.io/publish-all: every app containerPort without a hostPort gets hostPort 0 (any free port, chosen at create). */
+function publishAll(containers: ContainerDraft[]): void {
+  for (const { value: port } of containers.flatMap((c) => c.ports)) if (port.hostPort === undefined) port.hostPort = 0;
 }

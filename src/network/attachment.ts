@@ -27,6 +27,7 @@ import {
 import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type ResolvedNetworkOptions } from './config.js';
 import { withDirLock } from '../host/lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
+import { chooseHostPorts, releaseHostPortLeases } from './hostports.js';
 
 const NSFS_MAGIC = 0x6e736673;
 export const POD_IFNAME = 'eth0';
@@ -242,9 +243,25 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
   // planPodNetwork's check ran before this pod's record existed; a create racing it may have passed the same check.
   // Under the lock, the check again and the intent that claims the ports are one step.
   await mkdir(path.join(input.root, 'network'), { recursive: true, mode: 0o700 });
+  // hostPort 0 gets its port here too: chosen, leased host-wide and written in the intent in the same step.
   await withDirLock(portLockDir(input.root), async () => {
-    if (plan.ports.length > 0) assertPortsFree(plan.ports, await heldPorts(input.root, input.pod, plan.byPods, true));
-    await saveAttachment(input.root, attachment);
+    if (plan.ports.length === 0) return await saveAttachment(input.root, attachment);
+    const held = await heldPorts(input.root, input.pod, plan.byPods, true);
+    assertPortsFree(plan.ports, held);
+    const ports = await chooseHostPorts({
+      ports: plan.ports,
+      held: held.flatMap((h) => h.ports),
+      root: input.root,
+      containerId,
+      range: plan.options.hostPortRange,
+    });
+    attachment.runtimeConfig = { portMappings: ports };
+    try {
+      await saveAttachment(input.root, attachment);
+    } catch (e) {
+      await releaseHostPortLeases(containerId, ports);
+      throw e;
+    }
   });
   input.onUndo?.('network attachment', () => detachPodNetwork(input.root, containerId).then(() => undefined));
   await pinNetns(input.netnsSource, input.pin);
@@ -277,6 +294,7 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
     });
   }
   await unpinNetns(a.pin);
+  await releaseHostPortLeases(a.containerId, a.runtimeConfig.portMappings ?? []);
   await rm(attachmentFile(root, containerId), { force: true });
   return true;
 }

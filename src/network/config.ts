@@ -29,6 +29,8 @@ export interface NetworkOptions {
   ipamDataDir?: string | undefined;
   /** The network of a pod whose spec names none; default env NSPOD_NETWORK, else `default`. */
   defaultNetwork?: string | undefined;
+  /** Where hostPort 0 takes its port from, `FROM-TO`; default env NSPOD_HOST_PORT_RANGE, else the kernel's ephemeral range (ip_local_port_range). */
+  hostPortRange?: string | undefined;
 }
 
 export interface ResolvedNetworkOptions {
@@ -38,6 +40,7 @@ export interface ResolvedNetworkOptions {
   bridge: string;
   ipamDataDir: string;
   defaultNetwork: string;
+  hostPortRange: string | undefined;
 }
 
 /**
@@ -60,6 +63,7 @@ export function resolveNetworkOptions(options: NetworkOptions = {}): ResolvedNet
     bridge,
     ipamDataDir: options.ipamDataDir ?? process.env.NSPOD_IPAM_DIR ?? defaultIpamDataDir(bridge, podSubnet),
     defaultNetwork: options.defaultNetwork ?? process.env.NSPOD_NETWORK ?? 'default',
+    hostPortRange: options.hostPortRange ?? process.env.NSPOD_HOST_PORT_RANGE,
   };
 }
 

@@ -24,10 +24,16 @@ export function publishedPorts(spec: PodSpec): PublishedPort[] {
   return out;
 }
 
-/** Two mappings collide when protocol and port match and their host addresses overlap (no hostIP means every address). */
+/**
+ * Two mappings collide when protocol and port match and their host addresses overlap (no hostIP means every address).
+ * hostPort 0 is no port yet (any free one is chosen when the pod is attached): it collides with nothing.
+ */
 export function portsCollide(a: CniPortMapping, b: CniPortMapping): boolean {
   return (
-    a.protocol === b.protocol && a.hostPort === b.hostPort && (a.hostIP === undefined || b.hostIP === undefined || a.hostIP === b.hostIP)
+    a.hostPort !== 0 &&
+    a.protocol === b.protocol &&
+    a.hostPort === b.hostPort &&
+    (a.hostIP === undefined || b.hostIP === undefined || a.hostIP === b.hostIP)
   );
 }
 
@@ -44,6 +50,12 @@ export function validatePodNetwork(spec: PodSpec): void {
     for (const [k, p] of (c.ports ?? []).entries()) {
       const at = `containers[${i}].ports[${k}]`;
       if (p.hostPort === undefined) continue;
+      if (spec.hostNetwork && p.hostPort === 0) {
+        bad(
+          `${at}.hostPort`,
+          `a hostNetwork pod listens on the host itself: it cannot take a random hostPort (0); give ${p.containerPort}`,
+        );
+      }
       if (spec.hostNetwork && p.hostPort !== p.containerPort) {
         bad(`${at}.hostPort`, `a hostNetwork pod listens on the host itself: hostPort must equal containerPort (${p.containerPort})`);
       }
@@ -68,4 +80,20 @@ export function findPortConflict(
     }
   }
   return undefined;
+}
+
+/**
+ * The host port a container port is published on: from the attachment's mappings (where a hostPort 0 became the
+ * port chosen for it); on the host network, the port itself. Undefined when it is not published.
+ */
+export function hostPortOf(
+  spec: PodSpec,
+  mappings: CniPortMapping[],
+  containerPort: number,
+  protocol: 'TCP' | 'UDP' = 'TCP',
+): number | undefined {
+  if (spec.hostNetwork) return containerPort;
+  const proto = protocol === 'UDP' ? 'udp' : 'tcp';
+  const found = mappings.find((m) => m.containerPort === containerPort && m.protocol === proto && m.hostPort !== 0);
+  return found?.hostPort;
 }

@@ -78,6 +78,13 @@ export function cgroupsPath(podCgroup: string, container: string): string {
   return `/nspod/${podCgroup}/${container}`;
 }
 
+/** `/nspod/<pod cgroup>/_supervisors`: the pod's shims and prober, beside its containers (no container name starts with `_`). */
+export function supervisorsCgroupPath(podCgroup: string): string {
+  return cgroupsPath(podCgroup, SUPERVISORS_CGROUP);
+}
+
+export const SUPERVISORS_CGROUP = '_supervisors';
+
 /** The pod's cgroup directory name: its name and uid, so pods of one name under two state roots never share one. */
 export function podCgroupName(name: string, uid: string): string {
   return `${name}-${uid}`;

@@ -23,6 +23,8 @@ export interface SiblingSpecInput {
   nofileHardLimit: number;
   /** Bind mounts for volumes, /etc/hosts and the like. */
   extraMounts?: Mount[];
+  /** The host accounts swap in its memory cgroups (v2, or v1 with memsw): a memory limit then allows no swap. */
+  swapAccounting?: boolean;
   /**
    * The container's seccomp profile (loadSeccompProfile) and the host it is made for (its capabilities are the
    * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
@@ -42,10 +44,14 @@ export function containerCapabilities(c: Pick<ContainerSpec, 'capabilities' | 'p
   return [...new Set(set)];
 }
 
-export function containerResources(c: ContainerSpec, privileged: boolean): LinuxResources {
+/** The cgroup resources of a container; a memory limit with swap accounted sets memory+swap to it: no swap, Kubernetes' NoSwap. */
+export function containerResources(c: ContainerSpec, privileged: boolean, swapAccounting = false): LinuxResources {
   const r = c.resources ?? {};
   const resources: LinuxResources = { devices: [{ allow: privileged, access: 'rwm' }] };
-  if (r.memoryBytes !== undefined) resources.memory = { limit: Math.round(r.memoryBytes) };
+  if (r.memoryBytes !== undefined) {
+    const limit = Math.round(r.memoryBytes);
+    resources.memory = swapAccounting ? { limit, swap: limit } : { limit };
+  }
   if (r.cpu !== undefined || r.cpuShares !== undefined) {
     resources.cpu = {};
     if (r.cpu !== undefined) {
@@ -106,7 +112,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
-      resources: containerResources(c, privileged),
+      resources: containerResources(c, privileged, input.swapAccounting === true),
       ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
       ...(seccomp ? { seccomp } : {}),
     },

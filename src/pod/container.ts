@@ -10,9 +10,10 @@ import { assets } from '../paths.js';
 import { writePauseBundle } from '../oci/pause.js';
 import { writeSiblingBundle } from '../oci/sibling.js';
 import { pauseNamespacePaths } from '../oci/spec.js';
-import { cgroupsPath, podCgroupName } from '../oci/common.js';
+import { cgroupsPath, podCgroupName, supervisorsCgroupPath } from '../oci/common.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, processStartTime } from '../host/proc.js';
+import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
+import { moveIntoCgroup, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
@@ -44,6 +45,7 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
   const logPath = path.join(bundle, 'pause.log');
   const pid = await runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid') });
   rollback.add('pause container', () => destroyContainer(runtime, id, exitFile, pid, 0));
+  await moveShimIntoPod(pod, pid);
   const startTime = processStartTime(pid);
   const namespaces = {} as Record<NamespaceName, { path: string; inode: number }>;
   for (const ns of NAMESPACES) {
@@ -55,6 +57,17 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
     namespaces[ns] = { path: file, inode };
   }
   return { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
+}
+
+/** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup. */
+async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPid: number): Promise<void> {
+  const shim = parentPid(containerPid);
+  if (shim !== undefined && shim !== 1) await moveIntoCgroup(shim, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+}
+
+/** Moves a supervisor of the pod (its prober) into the pod's supervisors cgroup. */
+export async function moveSupervisorIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, pid: number): Promise<void> {
+  await moveIntoCgroup(pid, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
 }
 
 /** PID-reuse guard: the pid must still be the pod's pause, with the namespaces recorded. */
@@ -130,6 +143,7 @@ export async function prepareContainer(
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    swapAccounting: swapAccounting(),
     seccomp,
     user,
   });
@@ -172,16 +186,24 @@ export async function startPrepared(
     message: `started container ${name} (pid ${container.pid})`,
   });
   rollback.add(`container ${name}`, () => destroyContainer(runtime, container.id, container.exitFile, container.pid!, 0));
+  await moveShimIntoPod(record, container.pid);
   record.containers = [...record.containers.filter((r) => r.name !== name), container];
   return container;
 }
 
-/** TERM (or KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
-export async function destroyContainer(runtime: Runtime, id: string, exitFile: string, pid: number, graceMs: number): Promise<void> {
+/** The stop signal (TERM unless told; KILL at once when grace is 0), wait for the shim's exit record, KILL, delete. */
+export async function destroyContainer(
+  runtime: Runtime,
+  id: string,
+  exitFile: string,
+  pid: number,
+  graceMs: number,
+  signal = 'TERM',
+): Promise<void> {
   const alive = () => isAlive(pid);
   if (alive()) {
     if (graceMs > 0) {
-      await runtime.kill(id, 'TERM');
+      await runtime.kill(id, signal);
       await waitForFile(exitFile, graceMs, alive).catch(() => false);
     }
     if (alive()) {

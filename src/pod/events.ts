@@ -8,7 +8,17 @@ import { readExitRecord, type ExitRecord } from './status.js';
 
 export type EventType = 'Normal' | 'Warning';
 
-export type EventReason = 'Created' | 'Started' | 'ProbeFailed' | 'Killing' | 'Restarted' | 'BackOff' | 'Exited' | 'OOMKilled';
+export type EventReason =
+  | 'Created'
+  | 'Started'
+  | 'ProbeFailed'
+  | 'Killing'
+  | 'FailedPostStartHook'
+  | 'FailedPreStopHook'
+  | 'Restarted'
+  | 'BackOff'
+  | 'Exited'
+  | 'OOMKilled';
 
 export interface PodEvent {
   /** RFC 3339. */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
-import { podCgroupName } from '../oci/common.js';
+import { podCgroupName, SUPERVISORS_CGROUP } from '../oci/common.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { RuntimeState } from '../oci/spec.js';
 import {
@@ -104,11 +104,16 @@ function cgroupHasProcesses(dir: string): boolean {
   return entries.some((e) => e.isDirectory() && cgroupHasProcesses(path.join(dir, e.name)));
 }
 
-/** Removes `/nspod/<cgroup>` in every hierarchy where it has no process; true when one was removed. */
+/**
+ * Removes `/nspod/<cgroup>` in every hierarchy where it has no process; true when one was removed. The pod's
+ * shims outlive its containers by a moment (they write the exit record, then exit): they are waited for, briefly.
+ */
 async function removePodCgroup(cgroup: string): Promise<boolean> {
   let removed = false;
   for (const mount of cgroupMounts()) {
     const dir = path.join(mount, 'nspod', cgroup);
+    const supervisors = path.join(dir, SUPERVISORS_CGROUP);
+    for (let i = 0; i < 100 && cgroupHasProcesses(supervisors); i++) await new Promise((r) => setTimeout(r, 20));
     if (!existsSync(dir) || cgroupHasProcesses(dir)) continue;
     if (await removeCgroupTree(dir)) removed = true;
   }

@@ -1,4 +1,5 @@
 /** A pod's plan without touching the host: each bundle's config.json and the runtime commands in order (`nspod run --dry-run`). */
+import { swapAccounting } from '../host/cgroups.js';
 import path from 'node:path';
 import { buildPauseSpec } from '../oci/pause.js';
 import { buildSiblingSpec } from '../oci/sibling.js';
@@ -122,6 +123,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
       rootfs,
       nofileHardLimit: options.nofileHardLimit,
       extraMounts: podMounts(dir, spec, c, { images: new Map(), env: asRun.env }),
+      swapAccounting: swapAccounting(),
     });
     bundles.push({ container: c.name, path: bundle, config });
     commands.push(

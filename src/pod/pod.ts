@@ -26,6 +26,7 @@ import {
   planPodNetwork,
   type NetworkPlan,
 } from '../network/attachment.js';
+import { hostPortOf } from '../network/ports.js';
 import { currentProcessIdentity, isAlive } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
@@ -42,9 +43,10 @@ import { imageRootOf } from '../image/cache.js';
 import { resolvePodImages, type RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
-import { assertPauseIsOurs, destroyContainer, prepareContainer, startPause, startPrepared } from './container.js';
+import { assertPauseIsOurs, destroyContainer, moveSupervisorIntoPod, prepareContainer, startPause, startPrepared } from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
+import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import { withImageDefaults } from '../image/config.js';
@@ -152,7 +154,7 @@ export class Pod implements AsyncDisposable {
       }
       for (const c of spec.initContainers ?? []) await pod.runInitContainer(image(c), rollback);
       // Apps start side by side; all of them settle before a failure rolls back, so no undo is missed.
-      const started = await Promise.allSettled(spec.containers.map((c) => pod.startContainer(image(c), false, rollback)));
+      const started = await Promise.allSettled(spec.containers.map((c) => pod.startApp(image(c), rollback)));
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       if (spec.containers.some(hasProbes)) await pod.startProber(rollback);
@@ -212,7 +214,31 @@ export class Pod implements AsyncDisposable {
 
   private async startContainer(image: RunnableContainer, init: boolean, rollback: Rollback, restartCount = 0): Promise<ContainerRecord> {
     const prepared = await prepareContainer(this.record, this.store.root, image, init, restartCount, rollback);
+    // Not started, for the status and the waits, until its postStart hook returns.
+    if (!init && image.container.lifecycle?.postStart) prepared.postStartPending = true;
     return await startPrepared({ record: this.record, runtime: this.runtime, root: this.store.root }, prepared, rollback);
+  }
+
+  /** An app container of the pod being created: started, then its postStart hook (a failure kills it, not the pod). */
+  private async startApp(image: RunnableContainer, rollback: Rollback): Promise<void> {
+    const c = await this.startContainer(image, false, rollback);
+    if (c.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, c))) delete c.postStartPending;
+  }
+
+  /**
+   * The container's postStart hook after a restart, run outside the pod's lock (a hook may take its time); once it
+   * returns the container counts as started. The point where a container has *started*.
+   */
+  private async afterRestart(name: string): Promise<void> {
+    const c = this.record.containers.find((r) => r.name === name && !r.init);
+    if (!c?.postStartPending || !(await runPostStart({ record: this.record, runtime: this.runtime }, c))) return;
+    await this.store.withLock(this.name, async () => {
+      await this.reload();
+      const fresh = this.record.containers.find((r) => r.name === name && !r.init);
+      if (!fresh?.postStartPending || fresh.pid !== c.pid) return;
+      delete fresh.postStartPending;
+      await this.store.save(this.record);
+    });
   }
 
   /** The pod's nspod-prober: probes run with no Node process resident. */
@@ -228,6 +254,7 @@ export class Pod implements AsyncDisposable {
       containers: probed.map((c) => ({ spec: specs.get(c.name)!, id: c.id, pidFile: c.pidFile, exitFile: c.exitFile })),
     });
     rollback.add('prober', () => stopProber(this.record.prober));
+    await moveSupervisorIntoPod(r, this.record.prober.pid);
   }
 
   /** Opens a pod another process (or this one) created. */
@@ -292,7 +319,7 @@ export class Pod implements AsyncDisposable {
     await log.attempt('prober', () => stopProber(this.record.prober));
     await Promise.all(
       this.record.containers.map(async (c) => {
-        await log.attempt(`container ${c.name}`, () => destroyContainer(this.runtime, c.id, c.exitFile, c.pid ?? 0, graceMs));
+        await log.attempt(`container ${c.name}`, () => stopContainer({ record: this.record, runtime: this.runtime }, c, graceMs));
         await log.attempt(`rootfs of ${c.name}`, () => unmountAll(c.rootfs));
       }),
     );
@@ -329,6 +356,21 @@ export class Pod implements AsyncDisposable {
     await this.remove({ gracePeriodSeconds: 0 });
   }
 
+  /**
+   * The host port `containerPort` is published on (for a hostPort 0, the free port chosen when the pod was made):
+   * connect to 127.0.0.1 at it. PORT_NOT_PUBLISHED when the pod does not publish that port.
+   */
+  hostPort(containerPort: number, protocol: 'TCP' | 'UDP' = 'TCP'): number {
+    const port = hostPortOf(this.spec, this.record.network?.runtimeConfig.portMappings ?? [], containerPort, protocol);
+    if (port === undefined) {
+      const published = (this.record.network?.runtimeConfig.portMappings ?? []).map((m) => `${m.containerPort}/${m.protocol}`);
+      throw new NspodError('PORT_NOT_PUBLISHED', `pod ${this.name} publishes no host port for ${containerPort}/${protocol.toLowerCase()}`, {
+        hint: published.length > 0 ? `it publishes ${published.join(', ')}` : 'give the port a hostPort (0: any free one)',
+      });
+    }
+    return port;
+  }
+
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
@@ -353,6 +395,7 @@ export class Pod implements AsyncDisposable {
       await this.reload();
       await this.restartLocked(name);
     });
+    await this.afterRestart(name);
   }
 
   private async restartLocked(name: string): Promise<void> {
@@ -387,6 +430,7 @@ export class Pod implements AsyncDisposable {
         }),
       save: (record) => this.store.save(record),
       restartLocked: (container) => this.restartLocked(container),
+      afterRestart: (container) => this.afterRestart(container),
       remove: (options) => this.remove(options),
     };
     return await onContainerExit(pod, name);

@@ -110,8 +110,8 @@ export function containerStatus(
     restartCount: c.restartCount,
     bundle: c.bundle,
     logPath: c.logPath,
-    started: running && (!spec?.startupProbe || current?.started === true),
-    ready: running && (!probed || (current?.ready === true && current.running)),
+    started: running && !c.postStartPending && (!spec?.startupProbe || current?.started === true),
+    ready: running && !c.postStartPending && (!probed || (current?.ready === true && current.running)),
     oomKilled: exit?.oomKilled === true ? true : undefined,
     probes: probes?.probes,
   };

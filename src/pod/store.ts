@@ -51,6 +51,8 @@ export interface ContainerRecord {
   image?: ImageDefaults;
   /** The uid and gid it runs as (runAsUser/runAsGroup, the image's User and passwd): what exec runs as too. */
   user?: { uid: number; gid: number };
+  /** Its postStart hook has not returned yet: it does not count as started (nor ready). */
+  postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
   nextRestartAt?: string;
 }
@@ -186,7 +188,8 @@ export class StateRoot {
         const record = await this.load(name).catch(() => undefined);
         if (!record || record.phase === 'Stopped') continue;
         if (attachedOnly && record.phase === 'Creating' && record.networkMode === 'cni') continue;
-        held.push({ pod: name, ports: publishedPorts(record.spec) });
+        // An attached pod holds what its attachment says (a hostPort 0 there is the port chosen for it).
+        held.push({ pod: name, ports: record.network?.runtimeConfig.portMappings ?? publishedPorts(record.spec) });
       }
       return held;
     };

@@ -64,6 +64,8 @@ export interface SupervisedPod {
   save(record: PodRecord): Promise<void>;
   /** Starts an app container again; called under the lock. */
   restartLocked(container: string): Promise<void>;
+  /** Runs the restarted container's postStart hook, after the lock is released. */
+  afterRestart(container: string): Promise<void>;
   remove(options: { gracePeriodSeconds: number }): Promise<void>;
 }
 
@@ -106,7 +108,7 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     return 'left';
   }
   await new Promise((r) => setTimeout(r, plan.delay));
-  return await pod.locked(async (fresh) => {
+  const done = await pod.locked(async (fresh) => {
     const c = fresh.containers.find((r) => r.name === name && !r.init);
     // Stopped meanwhile, or restarted by someone else: nothing to do.
     if (fresh.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
@@ -121,4 +123,6 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     await appendEvent(pod.dir, { type: 'Normal', reason: 'Restarted', container: name, message });
     return 'restarted' as const;
   });
+  if (done === 'restarted') await pod.afterRestart(name);
+  return done;
 }

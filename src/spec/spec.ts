@@ -1,6 +1,7 @@
 import { NspodError } from '../errors.js';
 import { volumePathProblem, type KeyToPath } from './config.js';
 import { CPU_DIVISORS, fieldPathProblem, MEMORY_DIVISORS, RESOURCE_FIELDS, type FieldRef, type ResourceFieldRef } from './downward.js';
+import { STOP_SIGNALS } from './signals.js';
 import {
   configKeyProblem,
   dnsLabelProblem,
@@ -106,7 +107,34 @@ export interface ContainerSpec {
   readinessProbe?: Probe;
   /** The container is killed after failureThreshold failures. */
   livenessProbe?: Probe;
+  /** Hooks run after the start and before the stop, and the signal that stops it (Kubernetes `lifecycle`). */
+  lifecycle?: Lifecycle;
 }
+
+/** Kubernetes' `lifecycle` of a container. */
+export interface Lifecycle {
+  /** Runs right after the container starts; it does not count as started until it returns; a failure kills it. */
+  postStart?: LifecycleHandler;
+  /** Runs before the stop signal, within the pod's grace period (counted from the hook's start). */
+  preStop?: LifecycleHandler;
+  /** The signal that stops it (a name of STOP_SIGNALS); default: the image's StopSignal, else SIGTERM. */
+  stopSignal?: string;
+}
+
+/** A hook's action: exactly one of the four (Kubernetes `LifecycleHandler`). */
+export interface LifecycleHandler {
+  /** Runs in the container; exit 0 is success. */
+  exec?: { command: string[] };
+  /** GET http://127.0.0.1:port/path from inside the pod's network namespace; 200-399 is success. */
+  httpGet?: { path?: string; port: number | string };
+  /** Deprecated in Kubernetes and kept for old manifests: the hook fails when it runs, as the kubelet's does. */
+  tcpSocket?: { port: number | string };
+  /** Waits this many seconds (0 allowed), at most the pod's grace period. */
+  sleep?: { seconds: number };
+}
+
+export const LIFECYCLE_HOOKS = ['postStart', 'preStop'] as const;
+const HOOK_HANDLERS: readonly string[] = ['exec', 'httpGet', 'tcpSocket', 'sleep'];
 
 /** A key of a ConfigMap or Secret. A missing object or key keeps the pod from starting, unless optional. */
 export interface KeySelector {
@@ -187,6 +215,7 @@ export interface ResourceLimits {
 
 export interface PortSpec {
   containerPort: number;
+  /** The host port it is published on; 0: any free one, chosen when the pod is made (`pod.hostPort(containerPort)` tells it). */
   hostPort?: number;
   protocol?: 'TCP' | 'UDP';
   hostIP?: string;
@@ -287,7 +316,9 @@ export function podSpecProblems(spec: PodSpec): SpecProblem[] {
   }
   podFieldProblems(spec, report);
   const allContainers = new Set([...listOf(spec.initContainers), ...listOf(spec.containers)].map((c) => c?.name));
+  const grace = spec.terminationGracePeriodSeconds;
   const pod = {
+    graceSeconds: typeof grace === 'number' && grace >= 0 ? grace : 30,
     volumeNames: volumeProblems(listOf(spec.volumes), allContainers, report),
     containerNames: new Set<string>(),
     allContainers,
@@ -516,6 +547,8 @@ function resourceFieldRefProblems(ref: ResourceFieldRef, at: string, containers:
 
 interface PodContext {
   init: boolean;
+  /** The pod's terminationGracePeriodSeconds (default 30): a sleep hook may not be longer. */
+  graceSeconds: number;
   volumeNames: Set<string>;
   /** Every container name of the pod, init containers' too. */
   allContainers: Set<string>;
@@ -574,6 +607,7 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
     if (pod.init) report(`${at}.${kind}`, 'init containers have no probes');
     else for (const p of probeProblems(c, kind, probe)) report(`${at}.${kind}${p.field}`, p.why);
   }
+  if (c.lifecycle !== undefined) lifecycleProblems(c.lifecycle, `${at}.lifecycle`, c, pod, report);
   for (const [name, value] of Object.entries(c.env ?? {})) {
     const envAt = fieldPath(`${at}.env`, name);
     if (name.length === 0 || name.includes('=')) report(envAt, `invalid variable name ${JSON.stringify(name)}`);
@@ -629,7 +663,8 @@ function portProblems(ports: PortSpec[], at: string, report: Report): void {
     const portAt = `${at}.ports[${k}]`;
     const containerPort = portNumberProblem(port.containerPort);
     if (containerPort) report(`${portAt}.containerPort`, containerPort);
-    const hostPort = port.hostPort === undefined ? undefined : portNumberProblem(port.hostPort);
+    // 0 asks for any free host port (the manifest reads Kubernetes' hostPort: 0 as no hostPort, as the API server does).
+    const hostPort = port.hostPort === undefined || port.hostPort === 0 ? undefined : portNumberProblem(port.hostPort);
     if (hostPort) report(`${portAt}.hostPort`, hostPort);
     if (port.protocol !== undefined && port.protocol !== 'TCP' && port.protocol !== 'UDP') {
       report(`${portAt}.protocol`, `${JSON.stringify(port.protocol)} is not supported: TCP or UDP`);
@@ -642,6 +677,40 @@ function portProblems(ports: PortSpec[], at: string, report: Report): void {
     if (nameProblem) report(`${portAt}.name`, nameProblem);
     else if (names.has(port.name)) report(`${portAt}.name`, `duplicate port name ${JSON.stringify(port.name)}`);
     names.add(port.name);
+  }
+}
+
+function lifecycleProblems(l: Lifecycle, at: string, c: ContainerSpec, pod: PodContext, report: Report): void {
+  if (typeof l !== 'object' || l === null) return report(at, 'must be an object');
+  if (pod.init && (l.postStart !== undefined || l.preStop !== undefined)) report(at, 'init containers have no lifecycle hooks');
+  if (l.stopSignal !== undefined && !STOP_SIGNALS.includes(l.stopSignal))
+    report(
+      `${at}.stopSignal`,
+      `${JSON.stringify(l.stopSignal)} is not a signal Kubernetes knows`,
+      'name it like SIGTERM, SIGQUIT or SIGUSR1',
+    );
+  for (const hook of LIFECYCLE_HOOKS) {
+    const h = l[hook];
+    if (h === undefined) continue;
+    const hookAt = `${at}.${hook}`;
+    if (typeof h !== 'object' || h === null) {
+      report(hookAt, 'must be an object');
+      continue;
+    }
+    const handlers = Object.keys(h).filter((k) => HOOK_HANDLERS.includes(k) && h[k as keyof LifecycleHandler] !== undefined);
+    if (handlers.length === 0) report(hookAt, 'needs one of exec, httpGet, sleep');
+    if (handlers.length > 1) report(`${hookAt}.${handlers[1]}`, `a hook has one handler, and this one already has ${handlers[0]}`);
+    // The probe's rules hold for the handler they share.
+    const shared = handlers.find((k) => k !== 'sleep') as keyof Probe | undefined;
+    if (shared)
+      for (const p of probeProblems(c, 'readinessProbe', { [shared]: h[shared as keyof LifecycleHandler] }))
+        report(`${hookAt}${p.field}`, p.why);
+    const seconds = h.sleep?.seconds;
+    if (h.sleep !== undefined) {
+      const p =
+        typeof seconds === 'number' && Number.isInteger(seconds) ? rangeProblem(seconds, 0, pod.graceSeconds) : 'must be an integer';
+      if (p) report(`${hookAt}.sleep.seconds`, p, 'a sleep hook lasts at most terminationGracePeriodSeconds');
+    }
   }
 }
 

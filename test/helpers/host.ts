@@ -32,7 +32,37 @@ export async function forceClean(root: string): Promise<void> {
     }
   }
   for (const m of mountsUnder(root)) await execa('umount', ['--lazy', m], { reject: false });
+  // The pods' cgroups too: a test that failed before its `rm -f` must not leave them on the host.
+  for (const dir of await readdir(path.join(root, 'pods')).catch(() => [] as string[])) {
+    const record = await readFile(path.join(root, 'pods', dir, 'pod.json'), 'utf8').catch(() => undefined);
+    const { name, uid } = record ? (JSON.parse(record) as { name?: string; uid?: string }) : {};
+    if (name && uid) await forceRemovePodCgroup(`nspod/${name}-${uid}`);
+  }
   await rm(root, { recursive: true, force: true });
+}
+
+/** Kills what is left in a pod's cgroup (shims, an exit command they started) and removes it in every hierarchy. */
+async function forceRemovePodCgroup(relative: string): Promise<void> {
+  const { cgroupMounts, removeCgroupDirs } = await import('../../src/host/cgroups.js');
+  const procs = async (dir: string): Promise<number[]> => {
+    const own = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    const subs = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    const below = await Promise.all(subs.filter((e) => e.isDirectory()).map((e) => procs(path.join(dir, e.name))));
+    return [...own, ...below.flat()];
+  };
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const left = (await Promise.all(cgroupMounts().map((m) => procs(path.join(m, relative))))).flat();
+    for (const pid of new Set(left)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await removeCgroupDirs(relative).catch(() => undefined);
 }
 
 /** Containers the runtime still lists under a root. */

@@ -93,13 +93,13 @@ export async function buildLayout(dir: string, config: string[]): Promise<string
 }
 
 /**
- * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint` (and `Cmd`, `User`): a stand-in, made
+ * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint`, `Cmd`, `StopSignal`, `User`: a stand-in, made
  * here, for an image a docs example names (redis, hello-app), so that its manifest runs unedited without a registry.
  */
 export async function toolboxImageArchive(
   dir: string,
   name: string,
-  config: { entrypoint: string[]; cmd?: string[]; user?: string },
+  config: { entrypoint?: string[]; cmd?: string[]; stopSignal?: string; user?: string },
   files: { path: string; content: string; mode?: number }[] = [],
 ): Promise<string> {
   const layout = path.join(dir, `${name}-layout`);
@@ -115,8 +115,9 @@ export async function toolboxImageArchive(
     await writeFile(file, f.content, { mode: f.mode ?? 0o644 });
   }
   await umoci('repack', '--image', `${layout}:latest`, bundle);
-  const args = config.entrypoint.flatMap((e) => ['--config.entrypoint', e]);
+  const args = (config.entrypoint ?? []).flatMap((e) => ['--config.entrypoint', e]);
   for (const c of config.cmd ?? []) args.push('--config.cmd', c);
+  if (config.stopSignal) args.push('--config.stopsignal', config.stopSignal);
   if (config.user !== undefined) args.push('--config.user', config.user);
   await umoci('config', '--image', `${layout}:latest`, '--tag', 'latest', ...args);
   const archive = path.join(dir, `${name}.oci.tar`);

@@ -9,7 +9,8 @@
  * | slots | subnet            | bridge | user                                                   |
  * |-------|-------------------|--------|--------------------------------------------------------|
  * | 0     | 198.18.0.0/28     | nspt0  | network-pod: pod-to-pod                                |
- * | 1     | 198.18.0.16/28    | nspt1  | network-pod: hostNetwork / none (makes no bridge)      |
+ * | 1     | 198.18.0.16/28    | nspt1  | random-ports: two pods at once with hostPort 0         |
+ * | -     | (none)            | nsptx  | network-pod: hostNetwork / none (makes no bridge, leases nothing) |
  * | 2     | 198.18.0.32/28    | nspt2  | network-pod: named network from the config dir         |
  * | 3     | 198.18.0.48/28    | nspt3  | network-ports: hostPorts answer                        |
  * | 4     | 198.18.0.64/28    | nspt4  | network-ports: hostPort conflict                       |
@@ -26,7 +27,7 @@
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
-  hostAndNone: { first: 1, count: 1 },
+  randomPorts: { first: 1, count: 1 },
   namedNetwork: { first: 2, count: 1 },
   portsAnswer: { first: 3, count: 1 },
   portsConflict: { first: 4, count: 1 },
@@ -42,7 +43,10 @@ export const NET_SLOTS = {
   bench: { first: 15, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
-export type NetSlotName = keyof typeof NET_SLOTS;
+/** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */
+export const NO_BRIDGE = { bridge: 'nsptx', podSubnet: '198.18.0.0/30' };
+
+export type NetSlotName = keyof typeof NET_SLOTS | 'hostAndNone';
 
 /** The bench keeps its own constants (scripts/bench-network.mjs); the table only reserves its slot. */
 export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/28' };
@@ -50,6 +54,7 @@ export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/28' };
 /** The bridge and subnet of a slot block: bridge nspt<first>, subnet 198.18.0.<16·first>/<28 - log2(count)>. */
 export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: string } {
   if (name === 'bench') return BENCH_NET;
+  if (name === 'hostAndNone') return NO_BRIDGE;
   const { first, count } = NET_SLOTS[name];
   return { bridge: `nspt${first}`, podSubnet: `198.18.0.${16 * first}/${28 - Math.log2(count)}` };
 }

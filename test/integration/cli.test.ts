@@ -30,7 +30,7 @@ test('run -d, ps, inspect, exec, logs, stop, rm: what each prints, and nothing l
 
   const ps = await nspod(root, ['ps']);
   t.regex(ps.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+PAUSE PID/m);
-  t.regex(ps.stdout, /^duo\s+2\/2\s+Running\s+0\s+\d+s\s+-\s+\d+/m);
+  t.regex(ps.stdout, /^duo\s+2\/2\s+Running\s+0\s+\d+[smhd]\s+-\s+\d+/m);
   const json = JSON.parse((await nspod(root, ['ps', '-o', 'json'])).stdout);
   t.is(json[0].name, 'duo');
 
@@ -233,6 +233,8 @@ test('doctor passes here, and names a runtime that is not installed', async (t) 
   const ok = await nspod(root, ['doctor']);
   t.is(ok.exitCode, 0, ok.stdout);
   t.regex(ok.stdout, /^ok {4}runtime: /m);
+  // Overlay is checked by a test mount: a module the first mount loads is absent from /proc/filesystems.
+  t.regex(ok.stdout, /^ok {4}overlayfs: a test overlay mount works$/m);
   t.regex(ok.stdout, /nspod can run pods on this host/);
   const missing = await nspod(root, ['--runtime', 'no-such-runtime', 'doctor']);
   t.is(missing.exitCode, 1);

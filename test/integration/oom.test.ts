@@ -1,4 +1,6 @@
 import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { readJson } from '../../src/host/files.js';
 import type { ExitRecord } from '../../src/pod/pod.js';
 import type { Pod } from '../../src/pod/pod.js';
@@ -65,4 +67,23 @@ test('a container that exits by itself within its memory limit is not oomKilled'
   const events = await pod.events();
   t.is(events.filter((e) => e.reason === 'OOMKilled').length, 0);
   t.is(events.filter((e) => e.reason === 'Exited').length, 1);
+});
+
+test('a memory limit is a limit on swap too: memory+swap equals it in the container cgroup (v1 memsw) or memory.swap.max is 0 (v2)', async (t) => {
+  const { pod } = await testPod(t, {
+    network: 'none',
+    containers: [{ name: 'capped', image: 'busybox', command: ['sleep', '3600'], resources: { memoryBytes: 16 * 1024 * 1024 } }],
+  });
+  const pid = (await pod.status()).containers[0]!.pid!;
+  const lines = (await readFile(`/proc/${pid}/cgroup`, 'utf8')).split('\n');
+  const v1 = lines.find((l) => /^\d+:memory:/.test(l));
+  if (v1 !== undefined) {
+    const dir = path.join('/sys/fs/cgroup/memory', v1.split(':')[2]!);
+    t.is((await readFile(path.join(dir, 'memory.limit_in_bytes'), 'utf8')).trim(), '16777216');
+    t.is((await readFile(path.join(dir, 'memory.memsw.limit_in_bytes'), 'utf8')).trim(), '16777216');
+  } else {
+    const dir = path.join('/sys/fs/cgroup', lines.find((l) => l.startsWith('0::'))!.slice(3));
+    t.is((await readFile(path.join(dir, 'memory.max'), 'utf8')).trim(), '16777216');
+    t.is((await readFile(path.join(dir, 'memory.swap.max'), 'utf8')).trim(), '0');
+  }
 });

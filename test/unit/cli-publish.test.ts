@@ -1,12 +1,36 @@
 import test from 'ava';
-import { applyPublish, parsePublish } from '../../src/cli/publish.js';
+import { applyPublish, parsePublish, publishAll } from '../../src/cli/publish.js';
 import { age, summarize } from '../../src/cli/format.js';
 
 test('-p takes HOSTPORT:CONTAINERPORT[/udp] and IP:HOSTPORT:CONTAINERPORT', (t) => {
   t.deepEqual(parsePublish('8080:80'), { hostPort: 8080, containerPort: 80, protocol: 'TCP' });
   t.deepEqual(parsePublish('5353:53/udp'), { hostPort: 5353, containerPort: 53, protocol: 'UDP' });
   t.deepEqual(parsePublish('127.0.0.1:8080:80'), { hostIP: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'TCP' });
-  for (const bad of ['80', 'a:b', '0:80', '8080:70000', '8080:80/sctp']) t.throws(() => parsePublish(bad), undefined, bad);
+  for (const bad of ['a:b', '80:0', '8080:70000', '8080:80/sctp', '70000:80']) t.throws(() => parsePublish(bad), undefined, bad);
+});
+
+test('-p 0:CONTAINERPORT and -p CONTAINERPORT ask for any free host port (hostPort 0), as docker run -p does', (t) => {
+  t.deepEqual(parsePublish('0:8080'), { hostPort: 0, containerPort: 8080, protocol: 'TCP' });
+  t.deepEqual(parsePublish('8080'), { hostPort: 0, containerPort: 8080, protocol: 'TCP' });
+  t.deepEqual(parsePublish('53/udp'), { hostPort: 0, containerPort: 53, protocol: 'UDP' });
+  t.deepEqual(parsePublish('127.0.0.1:0:80'), { hostIP: '127.0.0.1', hostPort: 0, containerPort: 80, protocol: 'TCP' });
+});
+
+test('-P publishes every containerPort without a hostPort on a free one, and keeps the given hostPorts', (t) => {
+  const spec = {
+    name: 'p',
+    containers: [
+      { name: 'a', image: 'busybox', command: ['true'], ports: [{ containerPort: 80 }, { containerPort: 81, hostPort: 8081 }] },
+      { name: 'b', image: 'busybox', command: ['true'] },
+    ],
+  };
+  const out = publishAll(spec);
+  t.deepEqual(out.containers[0]!.ports, [
+    { containerPort: 80, hostPort: 0 },
+    { containerPort: 81, hostPort: 8081 },
+  ]);
+  t.is(out.containers[1]!.ports, undefined);
+  t.deepEqual(spec.containers[0]!.ports![0], { containerPort: 80 }, 'the input is not changed');
 });
 
 test('a published port lands on the container that declares it, else on the first', (t) => {

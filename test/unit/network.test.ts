@@ -135,6 +135,19 @@ test('ports: mappings, collisions, and the network checks of a spec', (t) => {
   t.true(portsCollide(tcp80, { ...tcp80, hostIP: '198.18.1.1' }));
   t.false(portsCollide({ ...tcp80, hostIP: '198.18.1.2' }, { ...tcp80, hostIP: '198.18.1.1' }));
   t.false(portsCollide(tcp80, { ...tcp80, protocol: 'udp' }));
+  // hostPort 0 is no port yet: two of them, in one pod or two, never collide.
+  t.false(portsCollide({ ...tcp80, hostPort: 0 }, { ...tcp80, hostPort: 0 }));
+  t.notThrows(() =>
+    validatePodNetwork(
+      spec({}, [
+        { containerPort: 1, hostPort: 0 },
+        { containerPort: 2, hostPort: 0 },
+      ]),
+    ),
+  );
+  t.throws(() => validatePodNetwork(spec({ hostNetwork: true }, [{ containerPort: 1, hostPort: 0 }])), {
+    message: /containers\[0\]\.ports\[0\]\.hostPort: .*cannot take a random hostPort/,
+  });
   t.deepEqual(findPortConflict([tcp80], [{ pod: 'other', ports: [tcp80] }]), { port: tcp80, pod: 'other' });
   t.is(findPortConflict([tcp80], [{ pod: 'other', ports: [{ ...tcp80, hostPort: 81 }] }]), undefined);
   t.throws(

@@ -91,3 +91,19 @@ test("env: the container's variables override PATH and HOSTNAME", (t) => {
     'HOSTNAME=other',
   ]);
 });
+
+test('a memory limit allows no swap where the host accounts swap (Kubernetes NoSwap), and leaves swap alone where it cannot', (t) => {
+  const c = { name: 'c', image: 'busybox', command: ['sh'], resources: { memoryBytes: 16 * 1024 * 1024 } };
+  const input = {
+    pod: { name: 'p', hostname: 'web', cgroup: 'p-1' },
+    env: {},
+    pause: pauseNamespacePaths(1),
+    rootfs: '/r',
+    nofileHardLimit: 1024,
+  };
+  t.deepEqual(buildSiblingSpec({ ...input, container: c, swapAccounting: true }).linux?.resources?.memory, {
+    limit: 16777216,
+    swap: 16777216,
+  });
+  t.deepEqual(buildSiblingSpec({ ...input, container: c, swapAccounting: false }).linux?.resources?.memory, { limit: 16777216 });
+});

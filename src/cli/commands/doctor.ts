@@ -1,11 +1,13 @@
 /** `nspod doctor`: what this host has and lacks for nspod, with what to install. */
 import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { errorMessage } from '../../errors.js';
 import { assets } from '../../paths.js';
 import { isProcessAlive } from '../../host/proc.js';
 import { cgroupVersion } from '../../host/cgroups.js';
+import { overlayMountProblem } from '../../host/mounts.js';
 import { StateRoot } from '../../pod/store.js';
 import { checkPodNetwork, podIPv4 } from '../../network/attachment.js';
 import { Runtime } from '../../runtime/runtime.js';
@@ -90,13 +92,12 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
     detail: ns.exitCode === 0 ? 'net, ipc, uts, pid and mount namespaces can be made' : String(ns.stderr || ns.message).trim(),
     fix: 'run as root on a kernel with namespaces (and outside a restricted container)',
   });
-  const fs = existsSync('/proc/filesystems') ? readFileSync('/proc/filesystems', 'utf8') : '';
-  const overlay = /\toverlay$/m.test(fs);
+  const overlayProblem = await overlayMountProblem(os.tmpdir());
   checks.push({
     name: 'overlayfs',
-    ok: overlay,
-    detail: `overlay is ${overlay ? '' : 'not '}in /proc/filesystems`,
-    fix: 'modprobe overlay',
+    ok: overlayProblem === undefined,
+    detail: overlayProblem === undefined ? 'a test overlay mount works' : overlayProblem,
+    fix: 'modprobe overlay (a kernel with overlayfs)',
   });
   const cg = cgroupVersion();
   checks.push({ name: 'cgroups', ok: true, detail: { v1: 'cgroup v1', v2: 'cgroup v2 (unified)', hybrid: 'cgroup v1 + v2 (hybrid)' }[cg] });

@@ -14,7 +14,7 @@ import { podOutcome } from '../../spec/restart.js';
 import type { PodSpec } from '../../spec/spec.js';
 import { loadManifests, overlayLookup, type ManifestSet } from '../manifests.js';
 import { parseDuration } from '../format.js';
-import { applyPublish, parsePublish } from '../publish.js';
+import { applyPublish, parsePublish, publishAll } from '../publish.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 import { err, out, printLine } from '../output.js';
 import { onStopSignal, pollUntil } from '../signals.js';
@@ -23,6 +23,7 @@ export interface RunOptions {
   detach?: boolean;
   rm?: boolean;
   publish?: string[];
+  publishAll?: boolean;
   dryRun?: boolean;
   network?: string;
   wait?: string | boolean;
@@ -38,7 +39,8 @@ export async function run(files: string[], o: RunOptions, g: GlobalOptions): Pro
   const manifests = await loadManifests(files);
   for (const w of manifests.warnings) err(`nspod: warning: ${w}\n`);
   const specs = manifests.pods.map((p) => {
-    const withPorts = publish.length > 0 ? applyPublish(p.spec, publish) : p.spec;
+    const published = publish.length > 0 ? applyPublish(p.spec, publish) : p.spec;
+    const withPorts = o.publishAll ? publishAll(published) : published;
     return { spec: o.network ? { ...withPorts, network: o.network } : withPorts, baseDir: p.baseDir };
   });
   const opts: PodOptions = {
