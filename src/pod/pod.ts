@@ -49,9 +49,8 @@ import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
-import { withImageDefaults } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
-import { checkRunAsNonRoot, checkSeccompProfiles, usesLocalhostSeccomp } from './security.js';
+import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -374,9 +373,7 @@ export class Pod implements AsyncDisposable {
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    // As the container's own user (as kubectl exec does): runc defaults to it, crun to root.
-    const own = c.user ?? (c.spec && withImageDefaults(c.spec, c.image ?? {}).user);
-    const user = options.user ?? (own?.uid === undefined ? undefined : { uid: own.uid, gid: own.gid ?? 0 });
+    const user = options.user ?? execUser(c);
     return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 

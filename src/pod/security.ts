@@ -10,6 +10,7 @@ import { loadSeccompProfile, seccompHost, type ProfileFile } from '../oci/seccom
 import type { SiblingSpecInput } from '../oci/sibling.js';
 import { effectiveSeccomp } from '../spec/security.js';
 import type { ContainerSpec, PodSpec } from '../spec/spec.js';
+import type { ContainerRecord } from './store.js';
 
 /** Whether a container of the pod reads a Localhost profile (the pod's record then keeps the profile root). */
 export function usesLocalhostSeccomp(spec: PodSpec): boolean {
@@ -62,4 +63,14 @@ export function checkRunAsNonRoot(c: ContainerSpec, defaults: ImageDefaults): vo
   throw new NspodError('INVALID_SPEC', `container ${c.name} has runAsNonRoot and would run as root (${why})`, {
     hint: 'give it a runAsUser other than 0, or use an image whose User is not root',
   });
+}
+
+/**
+ * The user a process exec'd into a container runs as, as kubectl exec does: the container's own (runc defaults to it,
+ * crun to root, so it is always given). Records older than the resolved user fall back to the spec with the image's User.
+ */
+export function execUser(c: Pick<ContainerRecord, 'user' | 'spec' | 'image'>): { uid: number; gid: number } | undefined {
+  if (c.user) return c.user;
+  const own = c.spec && withImageDefaults(c.spec, c.image ?? {}).user;
+  return own?.uid === undefined ? undefined : { uid: own.uid, gid: own.gid ?? 0 };
 }
