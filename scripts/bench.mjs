@@ -3,14 +3,22 @@
 // of a pod whose probes run, and scripts/bench-network.mjs and
 // scripts/bench-image.mjs, so that one `npm run bench` prints everything.
 //
-//   npm run bench                 (runc; BENCH_RUNS=15, BENCH_PODS=50)
+//   npm run bench                 (runc; BENCH_RUNS=15, BENCH_PODS=1000)
 //   NSPOD_RUNTIME=crun npm run bench
+//   BENCH_PODS=20 BENCH_RUNS=3    (a quick look; BENCH_MAIN_ONLY=1 leaves out the network and image benches)
 //
 // The baseline does by hand what nspod does for a pod of pause + 2 siblings:
 // an overlay rootfs per sibling, `run -d` of the pause, sibling configs that
 // join its namespaces, `run -d` of each; teardown is `kill KILL` + `delete` of each
 // plus the unmounts. It runs under nspod-reaper, so the baseline's detached
 // containers are reaped at once as nspod's shims reap theirs.
+//
+// The CLI as users run it (bin/nspod.js, the bundle): `nspod version` and
+// `nspod ps` (10 pods) against `node -e 0`, the floor of any Node program; and
+// `nspod run -d FILE` + `nspod rm -f NAME` of pause + 1 busybox against the same
+// raw runtime calls for one sibling. Then BENCH_PODS pods of pause + 1 busybox
+// one after another (API), kept running: first and last tenth, memory per idle
+// pod, `nspod ps` over all of them, and one `nspod rm -f` of all of them.
 import { execa } from 'execa';
 import { mkdtemp, mkdir, rm, writeFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,7 +45,9 @@ const { pauseNamespacePaths } = await import('../dist/oci/spec.js');
 const { assets } = await import('../dist/paths.js');
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
-const PODS = Number(process.env.BENCH_PODS ?? 50);
+const PODS = Number(process.env.BENCH_PODS ?? 1000);
+// podman 4.3.1's run -d + rm -f of the same pod on this host, as the README reports it (when podman is not installed).
+const PODMAN_CYCLE_MS = 390;
 const runtimeName = process.env.NSPOD_RUNTIME ?? 'runc';
 const runtimeBinary = new Runtime({ runtime: runtimeName, root: '/' }).binary;
 const work = await mkdtemp(path.join(os.tmpdir(), 'nspod-bench-'));
@@ -55,7 +65,7 @@ const rawRoot = path.join(work, 'raw-runtime');
 const errFd = openSync(path.join(work, 'raw-runtime.err'), 'a');
 const rr = (...args) => execa(runtimeBinary, ['--root', rawRoot, ...args], { stdin: 'ignore', stdout: 'ignore', stderr: errFd });
 
-async function rawPodUp(i) {
+async function rawPodUp(i, siblings = ['a', 'b']) {
   const dir = path.join(work, `raw${i + 100}`);
   const pauseDir = path.join(dir, 'pause');
   await writePauseBundle(pauseDir, {
@@ -67,7 +77,7 @@ async function rawPodUp(i) {
   const t0 = performance.now();
   await rr('run', '-d', '--pid-file', path.join(pauseDir, 'pid'), '--bundle', pauseDir, `raw${i + 100}`);
   const pid = Number(await readFile(path.join(pauseDir, 'pid'), 'utf8'));
-  for (const c of ['a', 'b']) {
+  for (const c of siblings) {
     const cdir = path.join(dir, c);
     const rootfs = path.join(cdir, 'rootfs');
     await Promise.all(['upper', 'work', 'rootfs'].map((d) => mkdir(path.join(cdir, d), { recursive: true })));
@@ -94,7 +104,7 @@ async function rawPodUp(i) {
   return performance.now() - t0;
 }
 
-async function rawPodDown(i) {
+async function rawPodDown(i, siblings = ['a', 'b']) {
   const dir = path.join(work, `raw${i + 100}`);
   const t0 = performance.now();
   // By hand: KILL, then delete once the reaper has collected it.
@@ -109,7 +119,7 @@ async function rawPodDown(i) {
       }
     }
   };
-  for (const c of ['a', 'b']) {
+  for (const c of siblings) {
     await killAndDelete(`raw${i + 100}.${c}`);
     await execa('umount', [path.join(dir, c, 'rootfs')]);
   }
@@ -132,20 +142,93 @@ async function rmCgroups(rel) {
 // ---- nspod ----------------------------------------------------------------
 const nspodRoot = path.join(work, 'nspod-root');
 // network none: the raw baseline has no network either (and a bench must not make the default 10.89.0.0/16 bridge).
-const podSpec = (name) => ({
+const podSpec = (name, containers = ['a', 'b']) => ({
   name,
   network: 'none',
-  containers: [
-    { name: 'a', image: 'busybox', command: ['sleep', '3600'] },
-    { name: 'b', image: 'busybox', command: ['sleep', '3600'] },
-  ],
+  containers: containers.map((c) => ({ name: c, image: 'busybox', command: ['sleep', '3600'] })),
 });
 
-async function nspodPodUp(name) {
+async function nspodPodUp(name, containers) {
   const t0 = performance.now();
-  const pod = await Pod.create(podSpec(name), { root: nspodRoot, runtime: runtimeName });
+  const pod = await Pod.create(podSpec(name, containers), { root: nspodRoot, runtime: runtimeName });
   return { pod, ms: performance.now() - t0 };
 }
+
+// ---- the CLI, as users run it ------------------------------------------------
+const nspodBin = path.join(top, 'bin', 'nspod.js');
+const cli = (...args) => execa(process.execPath, [nspodBin, '--root', nspodRoot, '--runtime', runtimeName, ...args], { stdin: 'ignore' });
+const timed = async (fn) => {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+};
+const ratio = (ours, theirs) => (ours / theirs).toFixed(2);
+
+async function cliStartup() {
+  const idle = [];
+  for (let i = 0; i < 10; i++) idle.push((await nspodPodUp(`ps-${i}`, ['a'])).pod);
+  await cli('version'); // the page cache, and the compile cache where Node has one
+  await cli('ps');
+  const floor = [];
+  const version = [];
+  const ps = [];
+  for (let i = 0; i < RUNS; i++) {
+    floor.push(await timed(() => execa(process.execPath, ['-e', '0'], { stdin: 'ignore' })));
+    version.push(await timed(() => cli('version')));
+    ps.push(await timed(() => cli('ps')));
+  }
+  const f = stats(floor).median;
+  const line = (what, xs) => {
+    const m = stats(xs).median;
+    console.log(`${what.padEnd(22)} median ${fmt(m)} | floor + ${(m - f).toFixed(0).padStart(3)} ms | ratio ${ratio(m, f)}`);
+  };
+  console.log(`\nCLI startup, against node -e 0 (median ${fmt(f)}; target: floor + 25 ms, ratio <= 1.4):`);
+  line('nspod version', version);
+  line('nspod ps (10 pods)', ps);
+  for (const pod of idle) await pod.remove({ gracePeriodSeconds: 0 });
+}
+
+async function cliCycle(podman) {
+  const file = path.join(work, 'cycle.yaml');
+  await writeFile(
+    file,
+    'apiVersion: v1\nkind: Pod\nmetadata:\n  name: cycle\nspec:\n  containers:\n  - name: a\n    image: busybox\n    command: ["sleep", "3600"]\n',
+  );
+  const cycle = async () =>
+    (await timed(() => cli('run', '-d', '--network', 'none', file))) + (await timed(() => cli('rm', '-f', 'cycle')));
+  await cycle(); // warm-up
+  const raw = [];
+  const ours = [];
+  for (let i = 0; i < RUNS; i++) {
+    raw.push((await rawPodUp(200 + i, ['a'])) + (await rawPodDown(200 + i, ['a'])));
+    ours.push(await cycle());
+  }
+  const r = stats(raw).median;
+  const o = stats(ours).median;
+  console.log(`\nCLI cycle: nspod run -d FILE + nspod rm -f NAME (pause + 1 busybox, network none), against the raw calls by hand:`);
+  console.log(`  raw median ${fmt(r)} | nspod median ${fmt(o)} (min ${fmt(stats(ours).min)}) | ratio ${ratio(o, r)} (target <= 2.5)`);
+  const p = podman ?? PODMAN_CYCLE_MS;
+  console.log(
+    `  podman ${podman ? 'run -d + rm -f here' : '4.3.1 (README, measured on this host)'}: ${fmt(p)} -> nspod is ${(p / o).toFixed(1)}x faster`,
+  );
+}
+
+/** podman's run -d + rm -f of a busybox sleeper, when podman is installed and has the image; else undefined. */
+async function podmanCycle() {
+  const has = await execa('podman', ['image', 'exists', 'busybox'], { reject: false, stdin: 'ignore' });
+  if (has.exitCode !== 0) return undefined;
+  const xs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const name = `nspod-bench-${process.pid}-${i}`;
+    xs.push(
+      (await timed(() => execa('podman', ['run', '-d', '--network', 'none', '--name', name, 'busybox', 'sleep', '3600']))) +
+        (await timed(() => execa('podman', ['rm', '-f', '-t', '0', name]))),
+    );
+  }
+  return stats(xs).median;
+}
+
+const memAvailableKb = async () => Number(/^MemAvailable:\s+(\d+)/m.exec(await readFile('/proc/meminfo', 'utf8'))[1]);
 
 async function nspodPodDown(pod) {
   const t0 = performance.now();
@@ -212,17 +295,24 @@ try {
   line('pod up', raw.up, ours.up);
   line('teardown', raw.down, ours.down);
 
-  console.log(`\n${PODS} pods one after another (nspod, each kept running until the end):`);
+  await cliStartup();
+  await cliCycle(await podmanCycle().catch(() => undefined));
+
+  console.log(`\n${PODS} pods of pause + 1 busybox one after another (nspod API, network none, each kept running until the end):`);
   const pods = [];
   const times = [];
+  const memBefore = await memAvailableKb();
   for (let i = 0; i < PODS; i++) {
-    const { pod, ms } = await nspodPodUp(`seq-${i}`);
+    const { pod, ms } = await nspodPodUp(`seq-${i}`, ['a']);
     pods.push(pod);
     times.push(ms);
   }
+  const memPerPod = (memBefore - (await memAvailableKb())) / PODS;
   const tenth = Math.max(1, Math.floor(PODS / 10));
+  const firsts = stats(times.slice(0, tenth)).median;
+  const lasts = stats(times.slice(-tenth)).median;
   console.log(
-    `  first ${fmt(times[0])}, last ${fmt(times[PODS - 1])}, median of first ${tenth} ${fmt(stats(times.slice(0, tenth)).median)}, of last ${tenth} ${fmt(stats(times.slice(-tenth)).median)}`,
+    `  first ${fmt(times[0])}, last ${fmt(times[PODS - 1])}, median of first ${tenth} ${fmt(firsts)}, of last ${tenth} ${fmt(lasts)} | last/first ${ratio(lasts, firsts)} (target <= 1.2)`,
   );
   const status = await pods[0].status();
   const pauseRss = await vmRss(status.pause.pid);
@@ -232,9 +322,13 @@ try {
     .map(Number);
   const shimRss = (await Promise.all(shims.map(vmRss))).reduce((a, b) => a + b, 0);
   console.log(`  pause VmRSS ${pauseRss} kB; idle pod overhead (pause + ${shims.length} shims) ${pauseRss + shimRss} kB`);
-  const t0 = performance.now();
-  for (const pod of pods) await pod.remove({ gracePeriodSeconds: 0 });
-  console.log(`  teardown of ${PODS} pods: ${fmt((performance.now() - t0) / PODS)} per pod`);
+  console.log(`  MemAvailable fell by ${memPerPod.toFixed(0)} kB per pod (kernel + processes, the container's sleep included)`);
+  const ps = [];
+  for (let i = 0; i < 5; i++) ps.push(await timed(() => cli('ps')));
+  console.log(`  nspod ps over ${PODS} pods: median ${fmt(stats(ps).median)} (target <= 300 ms for 1000)`);
+  const rmAll = await timed(() => cli('rm', '-f', ...pods.map((p) => p.name)));
+  const left = await Pod.list({ root: nspodRoot });
+  console.log(`  nspod rm -f of all ${PODS} in one call: ${fmt(rmAll)} (${fmt(rmAll / PODS)} per pod); ${left.length} left`);
   await probedPodMemory();
 } finally {
   const left = await execa(runtimeBinary, ['--root', rawRoot, 'list', '-q'], { reject: false });
@@ -252,7 +346,7 @@ try {
 }
 
 // The network and image benches, in the same invocation (each cleans up after itself).
-for (const script of ['bench-network.mjs', 'bench-image.mjs']) {
+for (const script of process.env.BENCH_MAIN_ONLY === '1' ? [] : ['bench-network.mjs', 'bench-image.mjs']) {
   console.log(`\n---- ${script}`);
   const r = await execa(process.execPath, [path.join(top, 'scripts', script)], { stdio: 'inherit', reject: false });
   if (r.exitCode !== 0) console.log(`${script} failed (exit ${r.exitCode})`);

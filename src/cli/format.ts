@@ -1,6 +1,7 @@
 /** Pure formatting for the CLI: tables, ages, pod summaries. */
 import type { PodStatus } from '../pod/status.js';
 import type { PodSpec } from '../spec/spec.js';
+import type { ConfigKind } from '../spec/config.js';
 import { podOutcome } from '../spec/restart.js';
 
 export function table(header: string[], rows: string[][]): string {
@@ -54,6 +55,19 @@ export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSum
     pausePid: s.pause?.alive ? String(s.pause.pid) : '-',
     exitCodes: exited.length === 0 ? '-' : exited.map((c) => `${c.name}=${c.exitCode}`).join(','),
   };
+}
+
+const KINDS: Record<string, ConfigKind> = {
+  configmap: 'ConfigMap',
+  configmaps: 'ConfigMap',
+  cm: 'ConfigMap',
+  secret: 'Secret',
+  secrets: 'Secret',
+};
+
+/** `configmap`, `secrets`, `cm` → the kind; undefined for any other word. */
+export function configKind(word: string | undefined): ConfigKind | undefined {
+  return word === undefined ? undefined : KINDS[word.toLowerCase()];
 }
 
 /** `90s`, `2m`, `1h`, `500ms` or plain seconds → milliseconds; undefined when it is none of these. */

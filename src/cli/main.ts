@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { errorMessage } from '../errors.js';
 import { resolveStateRoot } from '../paths.js';
-import { parseDuration } from './format.js';
+import { configKind, parseDuration } from './format.js';
 import { usageError, type GlobalOptions } from './options.js';
 import { err, out } from './output.js';
 
@@ -193,9 +193,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .option('-f, --force', 'remove running pods too')
     .action(
       run(async (names: string[], o, cmd: Command) => {
-        const config = await import('./commands/config.js');
-        const kind = names.length > 1 ? config.configKind(names[0]) : undefined;
-        if (kind) return config.removeObjects(kind, names.slice(1), globals(cmd));
+        const kind = names.length > 1 ? configKind(names[0]) : undefined;
+        if (kind) return (await import('./commands/config.js')).removeObjects(kind, names.slice(1), globals(cmd));
         return (await import('./commands/stop.js')).rm(names, o, globals(cmd));
       }),
     );

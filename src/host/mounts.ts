@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { NspodError } from '../errors.js';
+import { runProgram } from './program.js';
 
 /** Every mount point of this mount namespace (from /proc/self/mountinfo). */
 export function mountPoints(): Set<string> {
@@ -24,9 +24,9 @@ export function mountsUnder(dir: string): string[] {
 
 export async function mountOverlay(lower: string, upper: string, work: string, target: string): Promise<void> {
   const options = `lowerdir=${lower},upperdir=${upper},workdir=${work}`;
-  const result = await execa('mount', ['-t', 'overlay', 'overlay', '-o', options, target], { reject: false, stdin: 'ignore' });
+  const result = await runProgram('mount', ['-t', 'overlay', 'overlay', '-o', options, target]);
   if (result.exitCode !== 0) {
-    throw new NspodError('MOUNT_FAILED', `overlay mount of ${lower} on ${target} failed: ${String(result.stderr).trim()}`, {
+    throw new NspodError('MOUNT_FAILED', `overlay mount of ${lower} on ${target} failed: ${(result.stderr || result.message).trim()}`, {
       hint: 'check that the kernel has overlayfs and that the image directory is not itself on an overlay upper dir',
     });
   }
@@ -59,25 +59,26 @@ export async function overlayMountProblem(scratch: string): Promise<string | und
 }
 
 export async function bindMountFile(source: string, target: string, options: string[] = []): Promise<void> {
-  const result = await execa('mount', ['--bind', ...options, source, target], { reject: false, stdin: 'ignore' });
+  const result = await runProgram('mount', ['--bind', ...options, source, target]);
   if (result.exitCode !== 0)
-    throw new NspodError('MOUNT_FAILED', `bind mount of ${source} on ${target} failed: ${String(result.stderr).trim()}`);
+    throw new NspodError('MOUNT_FAILED', `bind mount of ${source} on ${target} failed: ${(result.stderr || result.message).trim()}`);
 }
 
 /** A tmpfs on `target` (Kubernetes' memory-backed volumes), of `sizeBytes` when given (the kernel's default otherwise). */
 export async function mountTmpfs(target: string, options: { sizeBytes?: number | undefined; mode: number }): Promise<void> {
   const opts = [`mode=${options.mode.toString(8)}`, 'nodev', 'nosuid', ...(options.sizeBytes ? [`size=${options.sizeBytes}`] : [])];
-  const result = await execa('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', target], { reject: false, stdin: 'ignore' });
-  if (result.exitCode !== 0) throw new NspodError('MOUNT_FAILED', `tmpfs mount on ${target} failed: ${String(result.stderr).trim()}`);
+  const result = await runProgram('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', target]);
+  if (result.exitCode !== 0)
+    throw new NspodError('MOUNT_FAILED', `tmpfs mount on ${target} failed: ${(result.stderr || result.message).trim()}`);
 }
 
 /** Unmounts every mount at or below `dir`; lazily when busy, so teardown never hangs on it. */
 export async function unmountAll(dir: string): Promise<void> {
   const points = mountsUnder(dir);
   if (points.length === 0) return;
-  const result = await execa('umount', points, { reject: false, stdin: 'ignore' });
+  const result = await runProgram('umount', points);
   if (result.exitCode !== 0) {
     const left = mountsUnder(dir);
-    if (left.length > 0) await execa('umount', ['--lazy', ...left], { reject: false, stdin: 'ignore' });
+    if (left.length > 0) await runProgram('umount', ['--lazy', ...left]);
   }
 }

@@ -11,9 +11,9 @@
  */
 import { lstat, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { NspodError, errorMessage } from '../errors.js';
 import { assets } from '../paths.js';
+import { runProgram } from '../host/program.js';
 import { ImageCache, imageRootOf } from './cache.js';
 import { extractTarball, fileDigest } from './extract.js';
 import { blobPath, readImageManifest } from './oci.js';
@@ -202,15 +202,12 @@ async function resolveWithSkopeo(sourceArg: string, file: string | undefined, ct
   try {
     const layout = path.join(work, 'layout');
     const skopeo = ctx.options.skopeo ?? process.env.NSPOD_SKOPEO ?? 'skopeo';
-    const r = await execa(skopeo, ['copy', '--quiet', sourceArg, `oci:${layout}:image`], { reject: false, stdin: 'ignore' });
+    const r = await runProgram(skopeo, ['copy', '--quiet', sourceArg, `oci:${layout}:image`]);
     if (r.exitCode !== 0) {
-      const why = String(r.stderr || r.stdout || r.message)
-        .trim()
-        .split('\n')
-        .pop();
+      const why = (r.stderr || r.stdout || r.message).trim().split('\n').pop();
       throw new NspodError('IMAGE_NOT_FOUND', `image ${JSON.stringify(ctx.reference)}: skopeo copy ${sourceArg} failed: ${why}`, {
         hint:
-          r.failed && r.exitCode === undefined
+          r.exitCode === undefined && r.signal === undefined
             ? 'install skopeo (scripts/setup does)'
             : 'check the reference, the network and the registry credentials',
       });

@@ -7,11 +7,11 @@
 import { closeSync, openSync, statfsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { NspodError, errorMessage } from '../errors.js';
 import { currentProcessIdentity, type ProcessIdentity } from '../host/proc.js';
 import { bindMountFile, mountPoints } from '../host/mounts.js';
 import { readJson, writeJsonAtomic } from '../host/files.js';
+import { runProgram } from '../host/program.js';
 import type { PodSpec } from '../spec/spec.js';
 import {
   cniAdd,
@@ -188,7 +188,7 @@ export async function pinNetns(source: string, pin: string): Promise<void> {
 
 export async function unpinNetns(pin: string): Promise<void> {
   for (let i = 0; i < 8 && mountPoints().has(pin); i++) {
-    await execa('umount', [pin], { reject: false, stdin: 'ignore' });
+    await runProgram('umount', [pin]);
   }
   await rm(pin, { force: true });
 }
@@ -301,10 +301,7 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
 
 /** The IPv4 addresses (CIDR) on `ifName` inside the netns at `netnsPath`; empty when it cannot be read. */
 async function netnsAddresses(netnsPath: string, ifName: string): Promise<string[]> {
-  const r = await execa('nsenter', [`--net=${netnsPath}`, 'ip', '-o', '-4', 'addr', 'show', 'dev', ifName], {
-    reject: false,
-    stdin: 'ignore',
-  });
+  const r = await runProgram('nsenter', [`--net=${netnsPath}`, 'ip', '-o', '-4', 'addr', 'show', 'dev', ifName]);
   if (r.exitCode !== 0) return [];
   return [...r.stdout.matchAll(/\binet (\d+\.\d+\.\d+\.\d+\/\d+)/g)].map((m) => m[1]!);
 }

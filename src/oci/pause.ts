@@ -2,7 +2,6 @@ import { copyFile, mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { baseMounts, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type Spec } from './spec.js';
-import { assertValidSpec } from './validate.js';
 import { pauseSeccomp } from './seccomp.js';
 
 /** The Kubernetes pause image runs as this uid and gid since 3.5: it needs no privilege. */
@@ -58,6 +57,8 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
  */
 export async function writePauseBundle(dir: string, input: PauseSpecInput & { pauseBinary: string }): Promise<Spec> {
   const spec = buildPauseSpec(input);
+  // The schema's validator is loaded by the bundle writers alone: stopping, listing and removing pods never need it.
+  const { assertValidSpec } = await import('./validate.js');
   assertValidSpec(spec, 'pause bundle');
   const rootfs = path.join(dir, 'rootfs');
   await mkdir(dir, { recursive: true, mode: 0o700 });

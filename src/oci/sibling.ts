@@ -4,7 +4,6 @@ import { ALL_CAPABILITIES, capabilityName } from '../spec/names.js';
 import type { ContainerSpec } from '../spec/spec.js';
 import { baseMounts, cgroupsPath, DEFAULT_CAPABILITIES, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
-import { assertValidSpec } from './validate.js';
 import { seccompSection, type ProfileFile, type SeccompTarget } from './seccomp.js';
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -122,6 +121,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
 /** Writes an app container's `config.json` into its bundle dir, once it passed the runtime-spec schema (as writePauseBundle does). */
 export async function writeSiblingBundle(bundle: string, input: SiblingSpecInput): Promise<Spec> {
   const spec = buildSiblingSpec(input);
+  // The schema's validator is loaded by the bundle writers alone: stopping, listing and removing pods never need it.
+  const { assertValidSpec } = await import('./validate.js');
   assertValidSpec(spec, `container ${input.container.name}`);
   await writeFile(path.join(bundle, 'config.json'), JSON.stringify(spec, null, 2), { mode: 0o600 });
   return spec;

@@ -40,7 +40,7 @@ import { waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
 import { refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { imageRootOf } from '../image/cache.js';
-import { resolvePodImages, type RunnableContainer } from './images.js';
+import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
 import { assertPauseIsOurs, destroyContainer, moveSupervisorIntoPod, prepareContainer, startPause, startPrepared } from './container.js';
@@ -101,6 +101,8 @@ export class Pod implements AsyncDisposable {
     ]);
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const { imageRoot, progress, onImageUnpack: onUnpack } = options;
+    // The image code (tar, progress bars) is loaded by create alone: stop, remove and status never need it.
+    const { resolvePodImages } = await import('./images.js');
     const images = await resolvePodImages(spec, { cwd: opts.cwd, imageRoot, progress, onUnpack });
     const image = images.of;
     // So are the ConfigMaps and Secrets it names.

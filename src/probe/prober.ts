@@ -1,10 +1,10 @@
 /** The Node side of nspod-prober: start it for a pod, stop it (pid-reuse guarded), read what it wrote. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
 import { isProcessAlive, processStartTime } from '../host/proc.js';
+import { runProgram } from '../host/program.js';
 import { proberConfig, type ProberConfigInput } from './config.js';
 
 /** The running prober of a pod, as pod.json records it. */
@@ -48,10 +48,10 @@ export async function startProber(input: ProberConfigInput, binary = assets.prob
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const config = path.join(dir, 'prober.conf');
   await writeFile(config, proberConfig(input), { mode: 0o600 });
-  const result = await execa(binary, [config], { reject: false, stdin: 'ignore' });
-  const pid = Number.parseInt(String(result.stdout).trim(), 10);
+  const result = await runProgram(binary, [config]);
+  const pid = Number.parseInt(result.stdout.trim(), 10);
   if (result.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
-    throw new NspodError('INTERNAL', `nspod-prober did not start: ${String(result.stderr || result.message).trim()}`, {
+    throw new NspodError('INTERNAL', `nspod-prober did not start: ${(result.stderr || result.message).trim()}`, {
       hint: 'run scripts/setup to rebuild pause/build',
     });
   }
@@ -103,8 +103,8 @@ export async function checkFromNetns(
     check.kind === 'tcp'
       ? ['--check', 'tcp', netns, String(check.port), String(timeoutSeconds)]
       : ['--check', 'http', netns, String(check.port), check.path, String(timeoutSeconds)];
-  const r = await execa(binary, args, { reject: false, stdin: 'ignore', all: true });
-  const output = String(r.all ?? '');
+  const r = await runProgram(binary, args, { all: true });
+  const output = r.all;
   const status = /^HTTP\/\d\.\d (\d{3})/.exec(output)?.[1];
   return {
     ok: r.exitCode === 0,

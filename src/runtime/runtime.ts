@@ -2,10 +2,10 @@ import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { execa, type Options } from 'execa';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
 import { findExecutable } from '../host/executables.js';
+import { runProgram, type ProgramOptions } from '../host/program.js';
 import type { RuntimeState } from '../oci/spec.js';
 
 export interface RuntimeOptions {
@@ -85,13 +85,11 @@ export class Runtime {
     return ['--root', this.root, ...args];
   }
 
-  private async call(args: string[], options: Options = {}): Promise<string> {
+  private async call(args: string[], options: ProgramOptions = {}): Promise<string> {
     const full = this.args(args);
-    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore', ...options });
-    if (result.exitCode !== 0 || result.failed) {
-      throw this.failure(full, String(result.stderr ?? '') || String(result.message ?? ''));
-    }
-    return String(result.stdout ?? '');
+    const result = await runProgram(this.binary, full, options);
+    if (!result.ok) throw this.failure(full, result.stderr || result.message);
+    return result.stdout;
   }
 
   /** Turns the runtime's stderr into one NspodError, with a remedy where one is known. */
@@ -122,18 +120,18 @@ export class Runtime {
       if (run.exitCommandSkipFile) shimArgs.push('-s', run.exitCommandSkipFile);
     }
     const runtimeArgs = this.args(['run', '-d', '--pid-file', run.pidFile, '--bundle', bundle, id]);
-    const result = await execa(assets.shimBinary, [...shimArgs, '--', this.binary, ...runtimeArgs], { reject: false, stdin: 'ignore' });
+    const result = await runProgram(assets.shimBinary, [...shimArgs, '--', this.binary, ...runtimeArgs]);
     if (result.exitCode !== 0) {
       // The shim's own failures say so; any other exit code is the runtime's, passed on.
-      if (/^nspod-shim: |^usage: nspod-shim/m.test(String(result.stderr)) || result.exitCode === undefined) {
-        const said = String(result.stderr || result.message);
+      if (/^nspod-shim: |^usage: nspod-shim/m.test(result.stderr) || result.exitCode === undefined) {
+        const said = result.stderr || result.message;
         throw new NspodError('INTERNAL', `nspod-shim failed for container ${id}: ${said}`, {
           hint: 'run scripts/setup to rebuild pause/build',
         });
       }
-      throw this.failure(runtimeArgs, String(result.stderr));
+      throw this.failure(runtimeArgs, result.stderr);
     }
-    const pid = Number.parseInt(String(result.stdout).trim(), 10);
+    const pid = Number.parseInt(result.stdout.trim(), 10);
     if (!Number.isInteger(pid) || pid <= 0) throw new NspodError('INTERNAL', `nspod-shim printed no pid for container ${id}`);
     return pid;
   }
@@ -141,12 +139,12 @@ export class Runtime {
   /** The container's state, or undefined when the runtime does not know it. */
   async state(id: string): Promise<(RuntimeState & { created?: string }) | undefined> {
     const full = this.args(['state', id]);
-    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
+    const result = await runProgram(this.binary, full);
     if (result.exitCode !== 0) {
-      if (/does not exist|not found|no such file/i.test(String(result.stderr))) return undefined;
-      throw this.failure(full, String(result.stderr));
+      if (/does not exist|not found|no such file/i.test(result.stderr)) return undefined;
+      throw this.failure(full, result.stderr || result.message);
     }
-    return JSON.parse(String(result.stdout)) as RuntimeState;
+    return JSON.parse(result.stdout) as RuntimeState;
   }
 
   async list(): Promise<RuntimeState[]> {
@@ -159,21 +157,18 @@ export class Runtime {
   async kill(id: string, signal = 'TERM', options: { all?: boolean } = {}): Promise<void> {
     const args = ['kill', ...(options.all ? ['--all'] : []), id, signal];
     const full = this.args(args);
-    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
-    if (
-      result.exitCode !== 0 &&
-      !/not running|does not exist|no such process|not found|container not running/i.test(String(result.stderr))
-    ) {
-      throw this.failure(full, String(result.stderr));
+    const result = await runProgram(this.binary, full);
+    if (result.exitCode !== 0 && !/not running|does not exist|no such process|not found|container not running/i.test(result.stderr)) {
+      throw this.failure(full, result.stderr || result.message);
     }
   }
 
   /** Deletes a container; a container the runtime does not know is not an error. */
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
     const full = this.args(['delete', ...(options.force ? ['--force'] : []), id]);
-    const result = await execa(this.binary, full, { reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0 && !/does not exist|not found/i.test(String(result.stderr))) {
-      throw this.failure(full, String(result.stderr));
+    const result = await runProgram(this.binary, full);
+    if (result.exitCode !== 0 && !/does not exist|not found/i.test(result.stderr)) {
+      throw this.failure(full, result.stderr || result.message);
     }
   }
 
@@ -187,12 +182,8 @@ export class Runtime {
     const errFile = path.join(os.tmpdir(), `nspod-create-${process.pid}-${randomBytes(4).toString('hex')}.err`);
     const fd = openSync(errFile, 'w+');
     try {
-      const result = await execa(this.binary, full, {
-        reject: false,
-        // execa's types admit only fds 3-9 here; at run time the fd is handed to the child as is.
-        stdio: ['ignore', 'ignore', fd as unknown as 'ignore'],
-      });
-      if (result.exitCode !== 0) throw this.failure(full, readFileSync(errFile, 'utf8'));
+      const result = await runProgram(this.binary, full, { stdio: ['ignore', 'ignore', fd] });
+      if (result.exitCode !== 0) throw this.failure(full, readFileSync(errFile, 'utf8') || result.message);
     } finally {
       closeSync(fd);
       rmSync(errFile, { force: true });
@@ -218,23 +209,18 @@ export class Runtime {
     for (const [k, v] of Object.entries(options.env ?? {})) args.push('--env', `${k}=${v}`);
     args.push(id, ...command);
     const full = this.args(args);
-    const result = await execa(this.binary, full, {
-      reject: false,
-      ...(options.inherit
-        ? { stdio: 'inherit' as const }
-        : options.input !== undefined
-          ? { input: options.input }
-          : { stdin: 'ignore' as const }),
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    const result = await runProgram(this.binary, full, {
+      ...(options.inherit ? { stdio: 'inherit' as const } : { input: options.input }),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     });
     if (result.timedOut) throw new NspodError('TIMEOUT', `${this.name} exec in ${id} timed out after ${options.timeoutMs} ms`);
-    const stderr = String(result.stderr ?? '');
-    if (result.exitCode === undefined) throw this.failure(full, stderr || String(result.message));
+    const stderr = result.stderr;
+    if (result.exitCode === undefined) throw this.failure(full, stderr || result.message);
     // The runtime's own failures (no such container, exec failed) are not the command's exit codes.
     if (result.exitCode !== 0 && /^time=".*level=error|container does not exist|exec failed/m.test(stderr)) {
       throw this.failure(full, stderr);
     }
-    return { exitCode: result.exitCode, stdout: String(result.stdout ?? ''), stderr };
+    return { exitCode: result.exitCode, stdout: result.stdout, stderr };
   }
 }
 

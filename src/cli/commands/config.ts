@@ -10,23 +10,10 @@ import { resolveStateRoot } from '../../paths.js';
 import { ConfigStore } from '../../pod/configs.js';
 import { Pod } from '../../pod/pod.js';
 import { configValues, type ConfigKind, type ConfigObject } from '../../spec/config.js';
-import { table } from '../format.js';
+import { configKind, table } from '../format.js';
 import { loadManifests } from '../manifests.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 import { out } from '../output.js';
-
-const KINDS: Record<string, ConfigKind> = {
-  configmap: 'ConfigMap',
-  configmaps: 'ConfigMap',
-  cm: 'ConfigMap',
-  secret: 'Secret',
-  secrets: 'Secret',
-};
-
-/** `configmap`, `secrets`, `cm` → the kind; undefined for any other word. */
-export function configKind(word: string | undefined): ConfigKind | undefined {
-  return word === undefined ? undefined : KINDS[word.toLowerCase()];
-}
 
 function store(g: GlobalOptions): ConfigStore {
   return new ConfigStore(resolveStateRoot(g.root));

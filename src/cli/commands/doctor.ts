@@ -2,7 +2,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { errorMessage } from '../../errors.js';
 import { assets } from '../../paths.js';
 import { isProcessAlive } from '../../host/proc.js';
@@ -12,6 +11,7 @@ import { StateRoot } from '../../pod/store.js';
 import { checkPodNetwork, podIPv4 } from '../../network/attachment.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { findExecutable, findExecutableIn } from '../../host/executables.js';
+import { runProgram } from '../../host/program.js';
 import { resolveNetworkOptions } from '../../network/config.js';
 
 export interface Check {
@@ -28,9 +28,9 @@ async function runtimeChecks(runtimeName: string | undefined): Promise<Check[]> 
   } catch (e) {
     return [{ name: 'runtime', ok: false, detail: errorMessage(e) }];
   }
-  const v = await execa(runtime.binary, ['--version'], { reject: false });
+  const v = await runProgram(runtime.binary, ['--version']);
   const checks: Check[] = [
-    { name: 'runtime', ok: v.exitCode === 0, detail: `${String(v.stdout).split('\n')[0] ?? runtime.name} (${runtime.binary})` },
+    { name: 'runtime', ok: v.exitCode === 0, detail: `${v.stdout.split('\n')[0] || runtime.name} (${runtime.binary})` },
   ];
   if (runtime.name === 'crun' && cgroupVersion() === 'hybrid') {
     const offered = readFileSync('/sys/fs/cgroup/unified/cgroup.controllers', 'utf8').trim();
@@ -85,11 +85,11 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
     fix: 'run nspod as root (sudo)',
   });
   checks.push(...(await runtimeChecks(options.runtime)));
-  const ns = await execa('unshare', ['--net', '--ipc', '--uts', '--pid', '--mount', '--fork', 'true'], { reject: false });
+  const ns = await runProgram('unshare', ['--net', '--ipc', '--uts', '--pid', '--mount', '--fork', 'true']);
   checks.push({
     name: 'namespaces',
     ok: ns.exitCode === 0,
-    detail: ns.exitCode === 0 ? 'net, ipc, uts, pid and mount namespaces can be made' : String(ns.stderr || ns.message).trim(),
+    detail: ns.exitCode === 0 ? 'net, ipc, uts, pid and mount namespaces can be made' : (ns.stderr || ns.message).trim(),
     fix: 'run as root on a kernel with namespaces (and outside a restricted container)',
   });
   const overlayProblem = await overlayMountProblem(os.tmpdir());

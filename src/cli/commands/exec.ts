@@ -1,6 +1,6 @@
 /** `nspod exec` (a command in a container, through the runtime) and `nspod debug` (a host program in the pod's namespaces). */
-import { execa } from 'execa';
 import { NspodError } from '../../errors.js';
+import { runProgram } from '../../host/program.js';
 import { Pod } from '../../pod/pod.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 
@@ -16,7 +16,7 @@ export async function debug(name: string, command: string[], g: GlobalOptions): 
   const pod = await Pod.load(name, podOptions(g));
   const target = pod.debugTarget();
   const flags = ['-u', '-i', ...(target.hostNetwork ? [] : ['-n']), ...(target.sharedPid ? ['-p'] : [])];
-  const r = await execa('nsenter', ['-t', String(target.pid), ...flags, '--', ...command], { stdio: 'inherit', reject: false });
+  const r = await runProgram('nsenter', ['-t', String(target.pid), ...flags, '--', ...command], { stdio: 'inherit' });
   if (r.exitCode === undefined) throw new NspodError('INTERNAL', `nsenter failed: ${r.message}`, { hint: 'is util-linux installed?' });
   return r.exitCode;
 }
