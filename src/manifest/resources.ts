@@ -35,7 +35,9 @@ const REQUESTS: Table<Record<ResourceName, unknown>, Amounts> = {
   ...LIMITS,
   memory: (f, d) => {
     amount('memory')(f, d);
-    f.warn('accepted, not enforced: nspod sets memory limits only (the downward API reports it)');
+    f.warn(
+      'accepted: it sets the QoS class and oom_score_adj, as in Kubernetes; no memory is reserved for it (the downward API reports it)',
+    );
   },
 };
 

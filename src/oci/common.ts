@@ -1,9 +1,10 @@
 import type { Mount, Rlimit } from './spec.js';
 
-/** Kernel paths hidden from unprivileged containers (as runc's default spec hides them). */
+/** Kernel paths hidden from unprivileged containers: containerd's and moby's current list (interrupts: a thermal side channel). */
 export const MASKED_PATHS = [
   '/proc/acpi',
   '/proc/asound',
+  '/proc/interrupts',
   '/proc/kcore',
   '/proc/keys',
   '/proc/latency_stats',
@@ -14,6 +15,27 @@ export const MASKED_PATHS = [
   '/sys/firmware',
   '/sys/devices/virtual/powercap',
 ];
+
+/** What the builders take from the host, gathered by the caller (src/runtime/features.ts), so that they stay pure. */
+export interface HostSpecFacts {
+  /** `/sys/devices/system/cpu/cpu<N>/thermal_throttle` as this host has them: masked too, as containerd and moby do. */
+  thermalThrottleDirs: string[];
+  /** A read-only bind mount can be made recursive (`rro`): Linux 5.12, runc 1.1 or crun 1.4. */
+  recursiveReadOnly: boolean;
+  /**
+   * The lowest oom_score_adj a container may be given: -1000 with CAP_SYS_RESOURCE, else the caller's own (the kernel
+   * refuses a lower one, and the container would not start).
+   */
+  oomScoreAdjMin: number;
+}
+
+/** No facts: the static lists only, read-only binds that are not recursive, no oom_score_adj below 0. */
+export const NO_HOST_FACTS: HostSpecFacts = { thermalThrottleDirs: [], recursiveReadOnly: false, oomScoreAdjMin: 0 };
+
+/** The masked paths of an unprivileged container on this host: the list, and the thermal_throttle dirs the host has. */
+export function maskedPaths(host: HostSpecFacts): string[] {
+  return [...MASKED_PATHS, ...host.thermalThrottleDirs];
+}
 
 /** Kernel paths that stay visible but read-only. */
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
@@ -37,7 +59,7 @@ export const DEFAULT_CAPABILITIES = [
 ];
 
 /** The mounts every container needs: /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys. */
-export function baseMounts(options: { privateIpc: boolean; sysfsReadOnly: boolean; cgroup: boolean }): Mount[] {
+export function baseMounts(options: { privateIpc: boolean; sysfsReadOnly: boolean; cgroup: false | 'ro' | 'rw' }): Mount[] {
   const mounts: Mount[] = [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -53,12 +75,13 @@ export function baseMounts(options: { privateIpc: boolean; sysfsReadOnly: boolea
   // mqueue belongs to an IPC namespace: mounted where that namespace is made (the pause), bound elsewhere.
   if (options.privateIpc)
     mounts.push({ destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] });
+  // In the container's own cgroup namespace, it shows the container's cgroup as the root: its own limits.
   if (options.cgroup)
     mounts.push({
       destination: '/sys/fs/cgroup',
       type: 'cgroup',
       source: 'cgroup',
-      options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+      options: ['nosuid', 'noexec', 'nodev', 'relatime', options.cgroup],
     });
   return mounts;
 }

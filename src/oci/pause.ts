@@ -1,6 +1,7 @@
 import { copyFile, mkdir, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { baseMounts, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
+import { baseMounts, maskedPaths, NO_HOST_FACTS, nofileRlimit, READONLY_PATHS, type HostSpecFacts } from './common.js';
+import { PAUSE_OOM_SCORE_ADJ } from '../spec/qos.js';
 import { OCI_VERSION, type Spec } from './spec.js';
 import { pauseSeccomp } from './seccomp.js';
 
@@ -17,6 +18,8 @@ export interface PauseSpecInput {
   /** Share the host's network namespace instead of making one (hostNetwork pods). */
   hostNetwork?: boolean;
   annotations?: Record<string, string>;
+  /** The host's thermal_throttle dirs, masked as in every container. */
+  host?: HostSpecFacts;
 }
 
 /** config.json of the scratch pause bundle: read-only root holding only /pause, no capabilities, its own namespaces. */
@@ -35,6 +38,8 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       capabilities: { bounding: none, effective: none, permitted: none, inheritable: none, ambient: none },
       rlimits: [nofileRlimit(1024, input.nofileHardLimit)],
       noNewPrivileges: true,
+      // The kubelet's for a pod's sandbox: the last a memory shortage kills (where the caller may set it so low).
+      oomScoreAdj: Math.max(PAUSE_OOM_SCORE_ADJ, (input.host ?? NO_HOST_FACTS).oomScoreAdjMin),
     },
     root: { path: input.rootfs ?? 'rootfs', readonly: true },
     hostname: input.hostname,
@@ -44,7 +49,7 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       namespaces,
       cgroupsPath: input.cgroupsPath,
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      maskedPaths: MASKED_PATHS,
+      maskedPaths: maskedPaths(input.host ?? NO_HOST_FACTS),
       readonlyPaths: READONLY_PATHS,
       seccomp: pauseSeccomp(),
     },

@@ -1,8 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ALL_CAPABILITIES, capabilityName } from '../spec/names.js';
+import { DEFAULT_PIDS_LIMIT } from '../spec/pids.js';
 import type { ContainerSpec } from '../spec/spec.js';
-import { baseMounts, cgroupsPath, DEFAULT_CAPABILITIES, MASKED_PATHS, nofileRlimit, READONLY_PATHS } from './common.js';
+import {
+  baseMounts,
+  cgroupsPath,
+  DEFAULT_CAPABILITIES,
+  maskedPaths,
+  NO_HOST_FACTS,
+  nofileRlimit,
+  READONLY_PATHS,
+  type HostSpecFacts,
+} from './common.js';
 import { OCI_VERSION, type LinuxResources, type Mount, type PauseNamespaces, type Spec } from './spec.js';
 import { seccompSection, type ProfileFile, type SeccompTarget } from './seccomp.js';
 
@@ -22,6 +32,12 @@ export interface SiblingSpecInput {
   nofileHardLimit: number;
   /** Bind mounts for volumes, /etc/hosts and the like. */
   extraMounts?: Mount[];
+  /** Its oom_score_adj (its pod's QoS class gives it: src/spec/qos.ts); 0 when not given, never the caller's own; at least `host.oomScoreAdjMin`. */
+  oomScoreAdj?: number;
+  /** Its pids limit when its resources name none: default 2048; 0 or less sets none. */
+  pidsLimit?: number;
+  /** The host's masked thermal_throttle dirs and whether a read-only bind can be recursive. */
+  host?: HostSpecFacts;
   /** The host accounts swap in its memory cgroups (v2, or v1 with memsw): a memory limit then allows no swap. */
   swapAccounting?: boolean;
   /**
@@ -44,7 +60,12 @@ export function containerCapabilities(c: Pick<ContainerSpec, 'capabilities' | 'p
 }
 
 /** The cgroup resources of a container; a memory limit with swap accounted sets memory+swap to it: no swap, Kubernetes' NoSwap. */
-export function containerResources(c: ContainerSpec, privileged: boolean, swapAccounting = false): LinuxResources {
+export function containerResources(
+  c: ContainerSpec,
+  privileged: boolean,
+  swapAccounting = false,
+  pidsLimit = DEFAULT_PIDS_LIMIT,
+): LinuxResources {
   const r = c.resources ?? {};
   const resources: LinuxResources = { devices: [{ allow: privileged, access: 'rwm' }] };
   if (r.memoryBytes !== undefined) {
@@ -59,7 +80,8 @@ export function containerResources(c: ContainerSpec, privileged: boolean, swapAc
     }
     if (r.cpuShares !== undefined) resources.cpu.shares = Math.max(2, Math.round(r.cpuShares));
   }
-  if (r.pids !== undefined) resources.pids = { limit: Math.round(r.pids) };
+  const pids = r.pids ?? pidsLimit;
+  if (pids > 0) resources.pids = { limit: Math.round(pids) };
   return resources;
 }
 
@@ -88,9 +110,12 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     pod.shareProcessNamespace ? { type: 'pid', path: pause.paths.pid } : { type: 'pid' },
     { type: 'ipc', path: pause.paths.ipc },
     { type: 'uts', path: pause.paths.uts },
+    // Its own cgroup namespace: /sys/fs/cgroup shows its own cgroup (JVM, Node and Go read their limits there).
+    { type: 'cgroup' },
   ];
   if (!pod.hostNetwork) namespaces.push({ type: 'network', path: pause.paths.network });
-  const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: false });
+  const host = input.host ?? NO_HOST_FACTS;
+  const mounts = baseMounts({ privateIpc: false, sysfsReadOnly: !privileged, cgroup: privileged ? 'rw' : 'ro' });
   const seccomp =
     input.seccomp && !privileged ? seccompSection(input.seccomp.profile, { ...input.seccomp.host, capabilities: caps }) : undefined;
   return {
@@ -104,6 +129,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
       noNewPrivileges: c.allowPrivilegeEscalation === false,
+      oomScoreAdj: Math.max(input.oomScoreAdj ?? 0, host.oomScoreAdjMin),
     },
     root: { path: input.rootfs, readonly: c.readOnlyRootFilesystem === true },
     mounts: [...mounts, ...(input.extraMounts ?? [])],
@@ -111,8 +137,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     linux: {
       namespaces,
       cgroupsPath: cgroupsPath(pod.cgroup, c.name),
-      resources: containerResources(c, privileged, input.swapAccounting === true),
-      ...(privileged ? {} : { maskedPaths: MASKED_PATHS, readonlyPaths: READONLY_PATHS }),
+      resources: containerResources(c, privileged, input.swapAccounting === true, input.pidsLimit),
+      ...(privileged ? {} : { maskedPaths: maskedPaths(host), readonlyPaths: READONLY_PATHS }),
       ...(seccomp ? { seccomp } : {}),
     },
   };
@@ -128,7 +154,9 @@ export async function writeSiblingBundle(bundle: string, input: SiblingSpecInput
   return spec;
 }
 
-/** A bind mount of a host file or directory into a container. */
-export function bindMount(source: string, destination: string, readOnly = false): Mount {
-  return { destination, type: 'bind', source, options: ['rbind', 'rprivate', readOnly ? 'ro' : 'rw'] };
+/** A bind mount of a host file or directory into a container; read-only with its submounts too when `recursive` (`rro`). */
+export function bindMount(source: string, destination: string, readOnly = false, recursive = false): Mount {
+  const options = ['rbind', 'rprivate', readOnly ? 'ro' : 'rw'];
+  if (readOnly && recursive) options.push('rro');
+  return { destination, type: 'bind', source, options };
 }

@@ -12,6 +12,11 @@ import { writeSiblingBundle } from '../oci/sibling.js';
 import { pauseNamespacePaths } from '../oci/spec.js';
 import { cgroupsPath, podCgroupName, supervisorsCgroupPath } from '../oci/common.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { hostSpecFacts } from '../runtime/features.js';
+import { containerOomScoreAdj, GUARANTEED_OOM_SCORE_ADJ, podQosClass } from '../spec/qos.js';
+import type { PodSpec } from '../spec/spec.js';
+import type { HostSpecFacts } from '../oci/common.js';
+import { podPidsLimit } from '../spec/pids.js';
 import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
 import { moveIntoCgroup, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
@@ -39,6 +44,7 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
     pauseBinary: assets.pauseBinary,
     hostNetwork: pod.spec.hostNetwork === true,
     annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': 'POD' },
+    host: hostSpecFacts(pod.runtime.binary),
   });
   const id = pod.name;
   const exitFile = path.join(bundle, 'exit');
@@ -57,6 +63,14 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
     namespaces[ns] = { path: file, inode };
   }
   return { id, pid, startTime: startTime!, bundle, logPath, exitFile, namespaces };
+}
+
+/** A Guaranteed pod where nspod may not lower oom_score_adj (no CAP_SYS_RESOURCE): what its containers get instead. */
+export function oomScoreAdjWarnings(spec: PodSpec, host: HostSpecFacts): string[] {
+  if (podQosClass(spec) !== 'Guaranteed' || host.oomScoreAdjMin <= GUARANTEED_OOM_SCORE_ADJ) return [];
+  return [
+    `qosClass Guaranteed: its containers get oom_score_adj ${host.oomScoreAdjMin}, not ${GUARANTEED_OOM_SCORE_ADJ}: nspod runs without CAP_SYS_RESOURCE here, and may not go below its own`,
+  ];
 }
 
 /** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup. */
@@ -99,7 +113,8 @@ export async function prepareContainer(
   rollback: Rollback,
 ): Promise<ContainerRecord> {
   const { container: c, lowerdir } = image;
-  const asRun = containerAsRun(pod.spec, c, image.defaults, podFacts(pod), await new ConfigStore(root).lookupFor(pod.spec));
+  const facts = podFacts(pod);
+  const asRun = containerAsRun(pod.spec, c, image.defaults, facts, await new ConfigStore(root).lookupFor(pod.spec));
   for (const warning of asRun.warnings)
     await appendEvent(pod.dir, { type: 'Warning', reason: 'InvalidEnvironmentVariableNames', container: c.name, message: warning });
   const dir = path.join(pod.dir, 'containers', c.name);
@@ -130,7 +145,8 @@ export async function prepareContainer(
   // The spec joins the pause's namespaces through its pid: it must still be our pause.
   const pause = assertPauseIsOurs(pod);
   const { shareProcessNamespace, hostNetwork } = pod.spec;
-  const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env };
+  const host = hostSpecFacts(pod.runtime.binary);
+  const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   const user = await processUser(pod.spec, asRun.container, lowerdir);
@@ -143,6 +159,9 @@ export async function prepareContainer(
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
     extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    oomScoreAdj: containerOomScoreAdj(podQosClass(pod.spec), c, facts.memoryBytes),
+    pidsLimit: podPidsLimit(pod.spec.annotations, pod.pidsLimit),
+    host,
     swapAccounting: swapAccounting(),
     seccomp,
     user,

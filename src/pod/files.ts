@@ -144,6 +144,8 @@ export interface MountSources {
   env: Record<string, string>;
   /** Mount index → the subPath's real path, once checked by prepareSubPaths. */
   subPaths?: ReadonlyMap<number, string>;
+  /** Read-only mounts are read-only with their submounts too (`rro`: the host and runtime can). */
+  recursiveReadOnly?: boolean;
 }
 
 /** The volume's own directory on the host. */
@@ -173,12 +175,33 @@ export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sourc
     const source =
       sources.subPaths?.get(i) ??
       (sub === '' ? volumeSource(podDir, volume, sources.images) : path.join(volumeSource(podDir, volume, sources.images), sub));
-    const mount = bindMount(source, m.mountPath, m.readOnly === true || alwaysReadOnly(volume));
+    const mount = bindMount(source, m.mountPath, m.readOnly === true || alwaysReadOnly(volume), sources.recursiveReadOnly === true);
     // An image volume's files are data: nothing in it runs (Kubernetes mounts it noexec).
     if (volume.image) mount.options!.push('nosuid', 'nodev', 'noexec');
     mounts.push(mount);
   }
   return mounts;
+}
+
+/** A warning per readOnly hostPath mount where the host cannot make it recursive: its submounts stay writable. */
+export function readOnlyWarnings(spec: PodSpec, recursiveReadOnly: boolean): string[] {
+  if (recursiveReadOnly) return [];
+  const out: string[] = [];
+  for (const [list, containers] of [
+    ['initContainers', spec.initContainers ?? []],
+    ['containers', spec.containers],
+  ] as const) {
+    for (const [i, c] of containers.entries()) {
+      for (const [j, m] of (c.volumeMounts ?? []).entries()) {
+        const volume = (spec.volumes ?? []).find((v) => v.name === m.name);
+        if (!m.readOnly || !volume?.hostPath) continue;
+        out.push(
+          `${list}[${i}].volumeMounts[${j}].readOnly: its submounts stay writable: this host cannot make a bind mount read-only recursively (rro needs Linux 5.12 and runc 1.1 or crun 1.4)`,
+        );
+      }
+    }
+  }
+  return out;
 }
 
 /**

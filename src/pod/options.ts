@@ -1,5 +1,7 @@
 /** The options of a pod's lifecycle, and their env fallbacks and defaults. */
 import { resolveStateRoot } from '../paths.js';
+import { NspodError } from '../errors.js';
+import { pidsLimitProblem } from '../spec/pids.js';
 import type { UnpackEvent } from '../image/resolve.js';
 import type { NetworkOptions } from '../network/config.js';
 
@@ -16,12 +18,22 @@ export interface PodOptions extends NetworkOptions {
    * it exits: no process of nspod stays resident for it.
    */
   supervise?: boolean | undefined;
+  /**
+   * The pids limit of containers whose resources name none and whose pod has no `nspod.io/pids-limit` annotation;
+   * default env NSPOD_PIDS_LIMIT, else 2048 (podman's). 0 or -1: none.
+   */
+  pidsLimit?: number | undefined;
   /** Remove the pod once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean | undefined;
   /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
   imageRoot?: string | undefined;
   /** Show image unpack progress on stderr. Default false: the API is quiet. */
   progress?: boolean | undefined;
+  /**
+   * Called once per pod, at create, with each warning about it (privileged, hostNetwork, a hostPath of / or /proc, SYS_ADMIN,
+   * a readOnly mount that cannot be recursive); default: one `nspod: warning: ...` line each on stderr.
+   */
+  onWarning?: ((message: string) => void) | undefined;
   /** Where Localhost seccomp profiles are; default env NSPOD_SECCOMP_ROOT, else /var/lib/nspod/seccomp. */
   seccompRoot?: string | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
@@ -33,10 +45,24 @@ export interface StopOptions {
   gracePeriodSeconds?: number;
 }
 
-export function resolvePodOptions(options: PodOptions = {}): { root: string; runtime: string | undefined; cwd: string } {
+export function resolvePodOptions(options: PodOptions = {}): {
+  root: string;
+  runtime: string | undefined;
+  cwd: string;
+  pidsLimit: number | undefined;
+} {
   return {
     root: resolveStateRoot(options.root),
     runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
     cwd: options.cwd ?? process.cwd(),
+    pidsLimit: options.pidsLimit ?? envPidsLimit(),
   };
+}
+
+/** NSPOD_PIDS_LIMIT, when it is a number of processes. */
+function envPidsLimit(): number | undefined {
+  const v = process.env.NSPOD_PIDS_LIMIT;
+  if (v === undefined || v === '') return undefined;
+  if (pidsLimitProblem(v)) throw new NspodError('INVALID_SPEC', `NSPOD_PIDS_LIMIT ${pidsLimitProblem(v)}`);
+  return Number(v);
 }

@@ -3,6 +3,10 @@ import { swapAccounting } from '../host/cgroups.js';
 import path from 'node:path';
 import { buildPauseSpec } from '../oci/pause.js';
 import { buildSiblingSpec } from '../oci/sibling.js';
+import { hostSpecFacts } from '../runtime/features.js';
+import { containerOomScoreAdj, podQosClass } from '../spec/qos.js';
+import { podPidsLimit } from '../spec/pids.js';
+import { securityWarnings } from '../spec/risks.js';
 import { cgroupsPath, podCgroupName } from '../oci/common.js';
 import { NAMESPACE_FILES, type JoinableNamespace, type PauseNamespaces, type Spec } from '../oci/spec.js';
 import { assets } from '../paths.js';
@@ -11,7 +15,7 @@ import type { ConfigLookup } from '../spec/env.js';
 import type { NodeFacts } from '../host/node.js';
 import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { StateRoot } from './store.js';
-import { podHostname, podMounts, volumeDir } from './files.js';
+import { podHostname, podMounts, readOnlyWarnings, volumeDir } from './files.js';
 import { wantsExitCommand } from './supervisor.js';
 import { containerAsRun, podFacts } from './env.js';
 
@@ -51,6 +55,8 @@ export interface PlanOptions {
   /** The ConfigMaps and Secrets the pod would read. */
   lookup: ConfigLookup;
   node: NodeFacts;
+  /** The pids limit option (`PodOptions.pidsLimit`, env NSPOD_PIDS_LIMIT). */
+  pidsLimit?: number | undefined;
 }
 
 /** Where a container's rootfs comes from, as the plan can tell without unpacking anything. */
@@ -70,11 +76,14 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   const hostname = podHostname(spec);
   const rt = `${options.runtime.binary} --root ${store.runtimeRoot(options.runtime.name)}`;
   const pauseBundle = path.join(dir, 'pause');
+  const host = hostSpecFacts(options.runtime.binary);
+  const qos = podQosClass(spec);
   const pauseConfig = buildPauseSpec({
     hostname,
     cgroupsPath: cgroupsPath(cgroup, 'pause'),
     nofileHardLimit: options.nofileHardLimit,
     hostNetwork: spec.hostNetwork === true,
+    host,
   });
   const bundles: PodPlan['bundles'] = [{ container: 'pause', path: pauseBundle, config: pauseConfig }];
   const commands = [
@@ -122,7 +131,10 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
       pause,
       rootfs,
       nofileHardLimit: options.nofileHardLimit,
-      extraMounts: podMounts(dir, spec, c, { images: new Map(), env: asRun.env }),
+      extraMounts: podMounts(dir, spec, c, { images: new Map(), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly }),
+      oomScoreAdj: containerOomScoreAdj(qos, c, options.node.memoryBytes),
+      pidsLimit: podPidsLimit(spec.annotations, options.pidsLimit),
+      host,
       swapAccounting: swapAccounting(),
     });
     bundles.push({ container: c.name, path: bundle, config });
@@ -135,6 +147,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     commands.push(`${assets.shimBinary} -l ${dir}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${exitCommand} -- ${run}`);
     if (init) commands.push(`# wait for ${c.name} to exit 0, then: ${rt} delete ${spec.name}.${c.name}; umount ${rootfs}`);
   };
+  warnings.push(...[...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly)].map((w) => `pod ${spec.name}: ${w}`));
   for (const c of spec.initContainers ?? []) container(c, true);
   for (const c of spec.containers) container(c, false);
   return { pod: spec.name, bundles, env: envs, files, commands, warnings };

@@ -34,11 +34,14 @@ import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { hasProbes } from '../probe/config.js';
 import { startProber, stopProber } from '../probe/prober.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
-import { readEvents, recordExits, type PodEvent } from './events.js';
+import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
 import { logTail } from './logs.js';
 import { waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
-import { refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { readOnlyWarnings, refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { securityWarnings } from '../spec/risks.js';
+import { oomScoreAdjWarnings } from './container.js';
+import { hostSpecFacts } from '../runtime/features.js';
 import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
@@ -99,6 +102,11 @@ export class Pod implements AsyncDisposable {
       { what: "the runtime's root", path: runtimeRoot },
       { what: 'the image cache', path: imageRootOf(options) },
     ]);
+    // What takes isolation away is said once per pod, before anything runs.
+    const host = hostSpecFacts(found.binary);
+    const warnings = [...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly), ...oomScoreAdjWarnings(spec, host)];
+    const warn = options.onWarning ?? ((w: string) => process.stderr.write(`nspod: warning: pod ${spec.name}: ${w}\n`));
+    for (const w of warnings) warn(w);
     // Images resolve before anything is made: a missing rootfs leaves no trace.
     const { imageRoot, progress, onImageUnpack: onUnpack } = options;
     // The image code (tar, progress bars) is loaded by create alone: stop, remove and status never need it.
@@ -130,6 +138,7 @@ export class Pod implements AsyncDisposable {
         containers: [],
         networkMode: networkPlan.mode,
         supervised: options.supervise !== false,
+        ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
         ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
@@ -144,6 +153,7 @@ export class Pod implements AsyncDisposable {
     try {
       // Saved first: from here on gc can tell a pod being made from one whose creator died.
       await store.save(pod.record);
+      for (const message of warnings) await appendEvent(pod.dir, { type: 'Warning', reason: 'SecurityRisk', message });
       await ensurePrivateDir(path.dirname(runtimeRoot));
       await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);

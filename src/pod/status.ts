@@ -10,6 +10,7 @@ import { networkStatus, type PodNetworkStatus } from '../network/attachment.js';
 import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, type ContainerProbeStatus, type ProbeResult } from '../probe/prober.js';
 import type { ContainerSpec } from '../spec/spec.js';
+import { podQosClass, type QosClass } from '../spec/qos.js';
 import type { ContainerRecord, NamespaceName, PodPhase, PodRecord } from './store.js';
 
 export interface ExitRecord {
@@ -65,6 +66,8 @@ export interface PodStatus {
   network: PodNetworkStatus;
   /** Kubernetes' pod Ready: running, and every app container ready. */
   ready: boolean;
+  /** Its QoS class as Kubernetes computes it from requests and limits: what its containers' oom_score_adj follows. */
+  qosClass: QosClass;
 }
 
 /** A shim's exit record; one cut short (a full disk) still says the container exited, with code 255. */
@@ -131,6 +134,7 @@ export function podStatus(r: PodRecord, containers: ContainerStatus[], pauseAliv
     containers,
     network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
     ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
+    qosClass: podQosClass(r.spec),
   };
 }
 

@@ -78,6 +78,8 @@ export interface PodRecord {
   runtime: { name: string; binary: string; root: string };
   /** Exited app containers are restarted per restartPolicy by the shim's exit command (`nspod internal container-exited`). */
   supervised?: boolean;
+  /** The pids limit of its containers whose resources and annotations name none (the `pidsLimit` option); default 2048. */
+  pidsLimit?: number;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
   /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */

@@ -14,6 +14,7 @@ import {
   metadataKeyProblem,
   portNameProblem,
 } from './names.js';
+import { pidsLimitProblem, PIDS_LIMIT_ANNOTATION } from './pids.js';
 import { groupProblems, privilegeEscalationProblems, seccompProblems, type SeccompProfile } from './security.js';
 
 /** What a pod is made of: the typed input of `Pod.create`, and what a manifest parses into. */
@@ -354,6 +355,8 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
       if (valueProblem) report(fieldPath(field, key), valueProblem);
     }
   }
+  const pids = spec.annotations?.[PIDS_LIMIT_ANNOTATION];
+  if (typeof pids === 'string' && pidsLimitProblem(pids)) report(fieldPath('annotations', PIDS_LIMIT_ANNOTATION), pidsLimitProblem(pids)!);
   const network = spec.network;
   if (network !== undefined && (typeof network !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(network))) {
     report('network', `${JSON.stringify(network)} must be default, none or the name of a CNI network`);

@@ -65,6 +65,7 @@ test('ps status: Completed, Error, CrashLoopBackOff', (t) => {
     dir: '/x',
     pause: { id: 'p', pid: 1, alive: true, bundle: '/b', namespaces: {} as never },
     network: { mode: 'none' } as never,
+    qosClass: 'BestEffort' as const,
   };
   const c = (over: object) => ({
     name: 'a',

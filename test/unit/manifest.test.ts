@@ -141,7 +141,7 @@ test('fields that change nothing on one host are accepted, each with a warning n
     `${file}: spec.containers[0].terminationMessagePolicy (line 28): ignored: there are no termination messages here`,
     `${file}: spec.containers[0].stdin (line 29): ignored: containers here have no attached stdin`,
     `${file}: spec.containers[0].tty (line 30): ignored: containers here have no terminal: use exec with tty`,
-    `${file}: spec.containers[0].resources.requests.memory (line 33): accepted, not enforced: nspod sets memory limits only (the downward API reports it)`,
+    `${file}: spec.containers[0].resources.requests.memory (line 33): accepted: it sets the QoS class and oom_score_adj, as in Kubernetes; no memory is reserved for it (the downward API reports it)`,
     `${file}: status (line 36): ignored: set by the API server`,
   ]);
 });

@@ -1,5 +1,7 @@
 import test from 'ava';
-import { buildSiblingSpec, containerCapabilities, containerEnv } from '../../src/oci/sibling.js';
+import { bindMount, buildSiblingSpec, containerCapabilities, containerEnv } from '../../src/oci/sibling.js';
+import { MASKED_PATHS } from '../../src/oci/common.js';
+import { buildPauseSpec } from '../../src/oci/pause.js';
 import { pauseNamespacePaths } from '../../src/oci/spec.js';
 import { specErrors } from '../../src/oci/validate.js';
 import type { ContainerSpec } from '../../src/spec/spec.js';
@@ -23,7 +25,14 @@ test("a sibling joins the pause's net, ipc and uts by path, gets its own mount a
   const spec = build({ name: 'c', image: 'busybox', command: ['sleep'], args: ['10'] });
   t.deepEqual(specErrors(spec), []);
   const ns = Object.fromEntries((spec.linux?.namespaces ?? []).map((n) => [n.type, n.path ?? null]));
-  t.deepEqual(ns, { mount: null, pid: null, network: '/proc/4242/ns/net', ipc: '/proc/4242/ns/ipc', uts: '/proc/4242/ns/uts' });
+  t.deepEqual(ns, {
+    mount: null,
+    pid: null,
+    cgroup: null,
+    network: '/proc/4242/ns/net',
+    ipc: '/proc/4242/ns/ipc',
+    uts: '/proc/4242/ns/uts',
+  });
   t.is(spec.linux?.cgroupsPath, '/nspod/web-0a1b2c3d/c');
   t.deepEqual(spec.process?.args, ['sleep', '10']);
   t.is(spec.hostname, undefined, 'a joined uts namespace cannot be given a hostname');
@@ -90,6 +99,59 @@ test("env: the container's variables override PATH and HOSTNAME", (t) => {
     `PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     'HOSTNAME=other',
   ]);
+});
+
+test("defaults at least Docker's: oom_score_adj always set, pids limited to 2048 unless told, /sys/fs/cgroup read-only in its own cgroup namespace, thermal_throttle masked", (t) => {
+  const c = { name: 'c', image: 'busybox', command: ['true'] };
+  const plain = build(c);
+  t.is(plain.process?.oomScoreAdj, 0, 'never inherited from whoever runs nspod');
+  t.deepEqual(plain.linux?.resources?.pids, { limit: 2048 });
+  const cgroup = plain.mounts?.find((m) => m.destination === '/sys/fs/cgroup');
+  t.deepEqual(cgroup, {
+    destination: '/sys/fs/cgroup',
+    type: 'cgroup',
+    source: 'cgroup',
+    options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+  });
+  t.true(plain.linux?.maskedPaths?.includes('/proc/interrupts'));
+  const thermal = ['/sys/devices/system/cpu/cpu0/thermal_throttle', '/sys/devices/system/cpu/cpu1/thermal_throttle'];
+  const input = { pod, container: c, env: {}, pause, rootfs: '/r', nofileHardLimit: 1024 };
+  const told = buildSiblingSpec({
+    ...input,
+    oomScoreAdj: -997,
+    pidsLimit: 100,
+    host: { thermalThrottleDirs: thermal, recursiveReadOnly: true, oomScoreAdjMin: -1000 },
+  });
+  t.deepEqual(specErrors(told), []);
+  t.is(told.process?.oomScoreAdj, -997);
+  t.deepEqual(told.linux?.resources?.pids, { limit: 100 });
+  t.deepEqual(told.linux?.maskedPaths, [...MASKED_PATHS, ...thermal]);
+  t.is(buildSiblingSpec({ ...input, pidsLimit: 0 }).linux?.resources?.pids, undefined, '0: no limit');
+  t.deepEqual(buildSiblingSpec({ ...input, container: { ...c, resources: { pids: 7 } }, pidsLimit: 100 }).linux?.resources?.pids, {
+    limit: 7,
+  });
+  const privileged = build({ ...c, privileged: true });
+  t.is(privileged.mounts?.find((m) => m.destination === '/sys/fs/cgroup')?.options?.at(-1), 'rw');
+  t.is(privileged.linux?.maskedPaths, undefined);
+  const pauseSpec = buildPauseSpec({
+    hostname: 'web',
+    cgroupsPath: '/nspod/x/pause',
+    nofileHardLimit: 1024,
+    host: { thermalThrottleDirs: thermal, recursiveReadOnly: false, oomScoreAdjMin: -1000 },
+  });
+  t.is(pauseSpec.process?.oomScoreAdj, -998);
+  // Without CAP_SYS_RESOURCE the kernel refuses a value below the caller's own: never asked for.
+  const sandbox = { thermalThrottleDirs: [], recursiveReadOnly: false, oomScoreAdjMin: 0 };
+  t.is(buildSiblingSpec({ ...input, oomScoreAdj: -997, host: sandbox }).process?.oomScoreAdj, 0);
+  t.is(buildSiblingSpec({ ...input, oomScoreAdj: 1000, host: sandbox }).process?.oomScoreAdj, 1000);
+  t.is(buildPauseSpec({ hostname: 'web', cgroupsPath: '/p', nofileHardLimit: 1024, host: sandbox }).process?.oomScoreAdj, 0);
+  t.deepEqual(pauseSpec.linux?.maskedPaths, [...MASKED_PATHS, ...thermal]);
+});
+
+test('a read-only bind is recursive (rro) where the host can make it so', (t) => {
+  t.deepEqual(bindMount('/a', '/b', true, true).options, ['rbind', 'rprivate', 'ro', 'rro']);
+  t.deepEqual(bindMount('/a', '/b', true, false).options, ['rbind', 'rprivate', 'ro']);
+  t.deepEqual(bindMount('/a', '/b', false, true).options, ['rbind', 'rprivate', 'rw']);
 });
 
 test('a memory limit allows no swap where the host accounts swap (Kubernetes NoSwap), and leaves swap alone where it cannot', (t) => {

@@ -112,6 +112,7 @@ async function dryRun(specs: { spec: PodSpec; baseDir: string }[], opts: PodOpti
       removeWhenDone: opts.removeWhenDone,
       lookup: overlayLookup(manifests.objects, await store.lookupFor(spec)),
       node,
+      pidsLimit: resolved.pidsLimit,
     });
     for (const w of plan.warnings) err(`nspod: warning: ${w}\n`);
     out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
