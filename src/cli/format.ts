@@ -2,7 +2,7 @@
 import type { PodStatus } from '../pod/status.js';
 import type { PodSpec } from '../spec/spec.js';
 import type { ConfigKind } from '../spec/config.js';
-import { podOutcome } from '../spec/restart.js';
+import { isApp, podOutcome } from '../spec/restart.js';
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -35,21 +35,23 @@ export interface PodSummary {
 }
 
 export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSummary {
-  const apps = s.containers.filter((c) => !c.init);
-  const ready = apps.filter((c) => c.ready).length;
+  // READY and RESTARTS count the sidecars too, as kubectl does; the outcome and EXIT CODES are the apps'.
+  const running = s.containers.filter((c) => !c.init);
+  const apps = running.filter(isApp);
+  const ready = running.filter((c) => c.ready).length;
   let status: string = s.phase;
   if (s.phase === 'Running') {
     const outcome = podOutcome(spec, s);
     if (apps.length > 0 && outcome) status = outcome.exitCode === 0 ? 'Completed' : 'Error';
-    else if (apps.some((c) => c.state !== 'running' && c.restartCount > 0)) status = 'CrashLoopBackOff';
-    else if (apps.some((c) => c.state !== 'running')) status = 'NotReady';
+    else if (running.some((c) => c.state !== 'running' && c.restartCount > 0)) status = 'CrashLoopBackOff';
+    else if (running.some((c) => c.state !== 'running')) status = 'NotReady';
   }
   const exited = apps.filter((c) => c.exitCode !== undefined);
   return {
     name: s.name,
-    ready: `${ready}/${apps.length}`,
+    ready: `${ready}/${running.length}`,
     status,
-    restarts: apps.reduce((n, c) => n + c.restartCount, 0),
+    restarts: running.reduce((n, c) => n + c.restartCount, 0),
     age: age(s.createdAt, now),
     ip: s.network?.podIP ?? (s.network?.mode === 'host' ? 'host' : '-'),
     pausePid: s.pause?.alive ? String(s.pause.pid) : '-',

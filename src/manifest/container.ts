@@ -1,7 +1,17 @@
 /** Containers and init containers: image, command, env, ports, mounts; security, resources and probes have files of their own. */
 import type * as k8s from 'kubernetes-types/core/v1.js';
 import { fieldPath } from '../spec/names.js';
-import type { ContainerSpec, EnvFromSource, EnvVarSource, KeySelector, PortSpec, ResourceFieldRef, VolumeMount } from '../spec/spec.js';
+import type {
+  ContainerRestartRule,
+  ContainerSpec,
+  EnvFromSource,
+  RestartPolicy,
+  EnvVarSource,
+  KeySelector,
+  PortSpec,
+  ResourceFieldRef,
+  VolumeMount,
+} from '../spec/spec.js';
 import type { Field } from './field.js';
 import { parseQuantity } from './quantity.js';
 import { finishProbe, probeRule, type ProbeDraft } from './probe.js';
@@ -152,6 +162,19 @@ const VOLUME_MOUNT: Table<k8s.VolumeMount, Draft<VolumeMount>> = {
   subPathExpr: mount('subPathExpr', read.string),
 };
 
+type RestartRuleCodes = ContainerRestartRule['exitCodes'];
+const codes = copier<RestartRuleCodes>();
+const RESTART_RULE_CODES: Table<RestartRuleCodes, Draft<RestartRuleCodes>> = {
+  operator: codes('operator', (f) => f.string() as RestartRuleCodes['operator']),
+  values: codes('values', (f) => f.items().map((item) => item.integer())),
+};
+
+const rule = copier<ContainerRestartRule>();
+const RESTART_RULE: Table<ContainerRestartRule, Draft<ContainerRestartRule>> = {
+  action: rule('action', (f) => f.string() as ContainerRestartRule['action']),
+  exitCodes: rule('exitCodes', (f) => readObject(f, RESTART_RULE_CODES, ['operator'])),
+};
+
 const copy = copier<ContainerSpec>();
 
 const CONTAINER: Table<k8s.Container, ContainerDraft> = {
@@ -189,7 +212,8 @@ const CONTAINER: Table<k8s.Container, ContainerDraft> = {
     f.mirror(`${d.at}.envFrom`);
   },
   volumeDevices: UNSUPPORTED,
-  restartPolicy: unsupported('sidecar containers are not implemented yet'),
+  restartPolicy: copy('restartPolicy', (f) => f.string() as RestartPolicy),
+  restartPolicyRules: copy('restartPolicyRules', (f) => readList(f, RESTART_RULE, ['action']).map((r) => r.value)),
   resizePolicy: ONE_HOST,
   imagePullPolicy: ignored('an image is pulled (skopeo) only when it is not in the cache yet'),
   terminationMessagePath: ignored('there are no termination messages here'),

@@ -29,6 +29,7 @@ import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+import { sidecars } from '../spec/restart.js';
 import { containerSeccomp, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
@@ -100,6 +101,21 @@ export function assertPauseIsOurs(pod: PodRecord): PauseRecord {
   return pause;
 }
 
+/** Where a container's runtime id, dir, bundle, pid and exit records are: known before it is made (the prober is told them first). */
+export function containerFiles(
+  pod: Pick<PodRecord, 'name' | 'dir'>,
+  name: string,
+): { id: string; dir: string; bundle: string; pidFile: string; exitFile: string } {
+  const dir = path.join(pod.dir, 'containers', name);
+  return {
+    id: `${pod.name}.${name}`,
+    dir,
+    bundle: path.join(dir, 'bundle'),
+    pidFile: path.join(dir, 'pid'),
+    exitFile: path.join(dir, 'exit'),
+  };
+}
+
 /**
  * Dirs, overlay rootfs and a validated bundle: the record of a container not started yet. Its env is made now, from
  * the ConfigMaps and Secrets of `root` as they are (a restart sees their changes, as in Kubernetes).
@@ -117,19 +133,16 @@ export async function prepareContainer(
   const asRun = containerAsRun(pod.spec, c, image.defaults, facts, await new ConfigStore(root).lookupFor(pod.spec));
   for (const warning of asRun.warnings)
     await appendEvent(pod.dir, { type: 'Warning', reason: 'InvalidEnvironmentVariableNames', container: c.name, message: warning });
-  const dir = path.join(pod.dir, 'containers', c.name);
-  const bundle = path.join(dir, 'bundle');
+  const files = containerFiles(pod, c.name);
+  const { dir, bundle } = files;
   const record: ContainerRecord = {
+    ...files,
     name: c.name,
-    id: `${pod.name}.${c.name}`,
     init,
-    dir,
-    bundle,
+    ...(!init && sidecars(pod.spec).some((s) => s.name === c.name) ? { sidecar: true } : {}),
     rootfs: path.join(bundle, 'rootfs'),
     lowerdir,
     logPath: path.join(pod.dir, 'logs', `${c.name}.log`),
-    exitFile: path.join(dir, 'exit'),
-    pidFile: path.join(dir, 'pid'),
     restartCount,
     spec: c,
     image: image.defaults,
@@ -185,7 +198,7 @@ export async function startPrepared(
   await appendEvent(record.dir, { type: 'Normal', reason: 'Created', container: name, message: `created container ${name}` });
   // Once more right before the start: the pause may have died while the bundle was written.
   assertPauseIsOurs(record);
-  const wakes = wantsExitCommand(record, container.init);
+  const wakes = wantsExitCommand(record, container);
   try {
     container.pid = await runtime.runDetached(container.id, container.bundle, {
       logFile: container.logPath,

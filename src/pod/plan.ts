@@ -17,6 +17,7 @@ import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { StateRoot } from './store.js';
 import { podHostname, podMounts, readOnlyWarnings, volumeDir } from './files.js';
 import { wantsExitCommand } from './supervisor.js';
+import { isSidecar } from '../spec/restart.js';
 import { containerAsRun, podFacts } from './env.js';
 
 export const PAUSE_PID_PLACEHOLDER = '<pause-pid>';
@@ -141,14 +142,18 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     commands.push(
       `mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${cdir}/upper,workdir=${cdir}/work ${rootfs}`,
     );
-    const wakes = wantsExitCommand({ spec, supervised: true, removeWhenDone: options.removeWhenDone }, init);
+    const wakes = wantsExitCommand({ spec, supervised: true, removeWhenDone: options.removeWhenDone }, { name: c.name, init });
     const exitCommand = wakes ? ' -x <nspod internal container-exited>' : '';
     const run = `${rt} run -d --pid-file ${cdir}/pid --bundle ${bundle} ${spec.name}.${c.name}`;
     commands.push(`${assets.shimBinary} -l ${dir}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${exitCommand} -- ${run}`);
     if (init) commands.push(`# wait for ${c.name} to exit 0, then: ${rt} delete ${spec.name}.${c.name}; umount ${rootfs}`);
+    else if (isSidecar(c) && spec.initContainers?.includes(c))
+      commands.push(
+        `# sidecar ${c.name}: wait until it has started (${c.startupProbe ? 'its startup probe succeeded' : 'it runs'}), then go on`,
+      );
   };
   warnings.push(...[...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly)].map((w) => `pod ${spec.name}: ${w}`));
-  for (const c of spec.initContainers ?? []) container(c, true);
+  for (const c of spec.initContainers ?? []) container(c, !isSidecar(c));
   for (const c of spec.containers) container(c, false);
   return { pod: spec.name, bundles, env: envs, files, commands, warnings };
 }

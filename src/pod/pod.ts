@@ -32,11 +32,13 @@ import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { hasProbes } from '../probe/config.js';
-import { startProber, stopProber } from '../probe/prober.js';
+import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
+import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
+import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
 import { logTail } from './logs.js';
-import { waitReady, type WaitOptions } from './wait.js';
+import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
 import { readOnlyWarnings, refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { securityWarnings } from '../spec/risks.js';
@@ -46,7 +48,15 @@ import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
-import { assertPauseIsOurs, destroyContainer, moveSupervisorIntoPod, prepareContainer, startPause, startPrepared } from './container.js';
+import {
+  assertPauseIsOurs,
+  containerFiles,
+  destroyContainer,
+  moveSupervisorIntoPod,
+  prepareContainer,
+  startPause,
+  startPrepared,
+} from './container.js';
 import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
@@ -56,6 +66,11 @@ import { resolveSeccompRoot } from '../oci/seccomp.js';
 import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
+
+/** The containers the prober watches: the sidecars and the apps that have probes. */
+function probedContainers(spec: PodSpec): ContainerSpec[] {
+  return [...sidecars(spec), ...spec.containers].filter(hasProbes);
+}
 
 /** A pod: a pause container holding the namespaces, and app containers joined to them. */
 export class Pod implements AsyncDisposable {
@@ -163,12 +178,16 @@ export class Pod implements AsyncDisposable {
         await pod.attachNetwork(networkPlan, rollback);
         await store.save(pod.record);
       }
-      for (const c of spec.initContainers ?? []) await pod.runInitContainer(image(c), rollback);
+      // The prober first: a sidecar's startup probe gates the init containers after it.
+      if (probedContainers(spec).length > 0) await pod.startProber(rollback);
+      for (const c of spec.initContainers ?? []) {
+        if (isSidecar(c)) await pod.startSidecar(image(c), rollback);
+        else await pod.runInitContainer(image(c), rollback);
+      }
       // Apps start side by side; all of them settle before a failure rolls back, so no undo is missed.
       const started = await Promise.allSettled(spec.containers.map((c) => pod.startApp(image(c), rollback)));
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
-      if (spec.containers.some(hasProbes)) await pod.startProber(rollback);
       pod.record.phase = 'Running';
       await store.save(pod.record);
       catchUpExits(pod.record, store.root);
@@ -223,6 +242,45 @@ export class Pod implements AsyncDisposable {
     }
   }
 
+  /**
+   * A sidecar starts in its place in the init order; the next init container (or the apps) start once it has started:
+   * its postStart hook returned, then its startup probe succeeded (without one, it runs). One that exits before it has
+   * started fails the pod's creation.
+   */
+  private async startSidecar(image: RunnableContainer, rollback: Rollback): Promise<void> {
+    const record = await this.startContainer(image, false, rollback);
+    // Started once its postStart hook returned (a failing one kills it: the wait below then says so).
+    if (record.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, record)))
+      delete record.postStartPending;
+    const probe = image.container.startupProbe;
+    const t = { ...PROBE_DEFAULTS, ...probe };
+    // The prober kills a sidecar whose startup probe keeps failing, so this wait ends; the bound is only a backstop.
+    const bound = probe
+      ? 1000 * (t.initialDelaySeconds + (t.periodSeconds + t.timeoutSeconds) * (t.failureThreshold + 1)) + 30_000
+      : 30_000;
+    await until(
+      async () => {
+        const exit = await readExitRecord(record.exitFile);
+        if (exit) {
+          const tail = await logTail(record.logPath, 5);
+          const why = `sidecar ${record.name} exited with code ${exit.exitCode} before it had started${tail ? `: ${tail}` : ''}`;
+          throw new NspodError('RUNTIME_FAILED', why, { hint: `nspod events ${this.name} tells its probe results` });
+        }
+        if (!probe) return isAlive(record.pid!) ? true : undefined;
+        const probes = await readProbeStatus(this.dir, record.name);
+        return probes !== undefined && probes.pid === record.pid && probes.started ? true : undefined;
+      },
+      () => `sidecar ${record.name} has not started (its startup probe has not succeeded)`,
+      { timeout: bound, interval: 50 },
+    );
+    await appendEvent(this.dir, {
+      type: 'Normal',
+      reason: 'SidecarStarted',
+      container: record.name,
+      message: `sidecar ${record.name} has started`,
+    });
+  }
+
   private async startContainer(image: RunnableContainer, init: boolean, rollback: Rollback, restartCount = 0): Promise<ContainerRecord> {
     const prepared = await prepareContainer(this.record, this.store.root, image, init, restartCount, rollback);
     // Not started, for the status and the waits, until its postStart hook returns.
@@ -252,18 +310,20 @@ export class Pod implements AsyncDisposable {
     });
   }
 
-  /** The pod's nspod-prober: probes run with no Node process resident. */
+  /**
+   * The pod's nspod-prober: probes run with no Node process resident. It starts before the containers it probes (the
+   * sidecars' and the apps'), whose records it follows by their pid files: a run it has not seen yet is not probed.
+   */
   private async startProber(rollback: Rollback): Promise<void> {
     const r = this.record;
-    const specs = new Map(this.spec.containers.map((c) => [c.name, c]));
-    const probed = r.containers.filter((c) => !c.init && hasProbes(specs.get(c.name)!));
     this.record.prober = await startProber({
       podDir: r.dir,
       runtime: { binary: r.runtime.binary, root: r.runtime.root },
       netns: r.network?.pin ?? `/proc/${this.pausePid}/ns/net`,
       pausePid: this.pausePid,
-      containers: probed.map((c) => ({ spec: specs.get(c.name)!, id: c.id, pidFile: c.pidFile, exitFile: c.exitFile })),
+      containers: probedContainers(this.spec).map((spec) => ({ spec, ...containerFiles(r, spec.name) })),
     });
+    await this.store.save(this.record);
     rollback.add('prober', () => stopProber(this.record.prober));
     await moveSupervisorIntoPod(r, this.record.prober.pid);
   }
@@ -328,12 +388,15 @@ export class Pod implements AsyncDisposable {
     const log = new StepLog();
     // The prober goes first: it would kill containers whose probes fail while they stop.
     await log.attempt('prober', () => stopProber(this.record.prober));
-    await Promise.all(
-      this.record.containers.map(async (c) => {
-        await log.attempt(`container ${c.name}`, () => stopContainer({ record: this.record, runtime: this.runtime }, c, graceMs));
-        await log.attempt(`rootfs of ${c.name}`, () => unmountAll(c.rootfs));
-      }),
-    );
+    // The apps first, side by side; then the sidecars, the last started first, each once the one before it is gone,
+    // within what is left of the one grace period (Kubernetes' order).
+    const deadline = Date.now() + graceMs;
+    const stop = async (c: ContainerRecord, ms: number) => {
+      await log.attempt(`container ${c.name}`, () => stopContainer({ record: this.record, runtime: this.runtime }, c, ms));
+      await log.attempt(`rootfs of ${c.name}`, () => unmountAll(c.rootfs));
+    };
+    await Promise.all(this.record.containers.filter((c) => !c.sidecar).map((c) => stop(c, graceMs)));
+    for (const c of this.sidecarRecords().reverse()) await stop(c, graceMs === 0 ? 0 : Math.max(1, deadline - Date.now()));
     // CNI DEL while the pinned netns still holds the pod's interface, before the pause goes.
     // When it fails the attachment record stays, so gc (or the next stop) can try again.
     await log.attempt('network', async () => {
@@ -409,8 +472,8 @@ export class Pod implements AsyncDisposable {
 
   private async restartLocked(name: string): Promise<void> {
     const old = this.containerRecord(name);
-    const declared = this.spec.containers.find((c) => c.name === name);
-    if (!declared || old.init) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container ${name}`);
+    const declared = runningContainerSpec(this.spec, name);
+    if (!declared || old.init) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container or sidecar ${name}`);
     assertPauseIsOurs(this.record);
     // The exit this run ends is told before its record goes.
     await recordExits(this.dir, [old]);
@@ -439,10 +502,38 @@ export class Pod implements AsyncDisposable {
         }),
       save: (record) => this.store.save(record),
       restartLocked: (container) => this.restartLocked(container),
+      stopSidecars: () => this.stopSidecars(),
       afterRestart: (container) => this.afterRestart(container),
       remove: (options) => this.remove(options),
     };
     return await onContainerExit(pod, name);
+  }
+
+  /**
+   * The apps are done for good: the pod is marked so (no sidecar starts again), then its sidecars are stopped, the
+   * last started first, each with the pod's grace period. A second call finds the mark and does nothing.
+   */
+  private async stopSidecars(): Promise<void> {
+    const first = await this.store.withLock(this.name, async () => {
+      await this.reload();
+      if (this.record.appsDone !== undefined || this.record.phase !== 'Running') return false;
+      this.record.appsDone = new Date().toISOString();
+      await this.store.save(this.record);
+      return true;
+    });
+    if (!first) return;
+    const graceMs = 1000 * (this.spec.terminationGracePeriodSeconds ?? 30);
+    const message = 'the app containers have completed: stopping the sidecars, the last started first';
+    await appendEvent(this.dir, { type: 'Normal', reason: 'Completed', message });
+    for (const c of this.sidecarRecords().reverse()) {
+      await stopContainer({ record: this.record, runtime: this.runtime }, c, graceMs);
+      await recordExits(this.dir, [c]);
+    }
+  }
+
+  /** The sidecars' records, in start order (the order of spec.initContainers). */
+  private sidecarRecords(): ContainerRecord[] {
+    return sidecars(this.spec).flatMap((s) => this.record.containers.filter((c) => c.sidecar && c.name === s.name));
   }
 
   /** The container `name` means: that one, else the pod's first app container (as kubectl takes it: the spec's first). */

@@ -10,6 +10,7 @@ import { networkStatus, type PodNetworkStatus } from '../network/attachment.js';
 import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, type ContainerProbeStatus, type ProbeResult } from '../probe/prober.js';
 import type { ContainerSpec } from '../spec/spec.js';
+import { runningContainerSpec } from '../spec/restart.js';
 import { podQosClass, type QosClass } from '../spec/qos.js';
 import type { ContainerRecord, NamespaceName, PodPhase, PodRecord } from './store.js';
 
@@ -27,7 +28,10 @@ export type ContainerState = 'running' | 'exited' | 'unknown';
 export interface ContainerStatus {
   name: string;
   id: string;
+  /** An init container that runs to completion. */
   init: boolean;
+  /** A sidecar: an init container with restartPolicy Always, running beside the apps (Kubernetes lists it among the init containers). */
+  sidecar: boolean;
   state: ContainerState;
   pid?: number | undefined;
   exitCode?: number | undefined;
@@ -64,7 +68,7 @@ export interface PodStatus {
   containers: ContainerStatus[];
   /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
   network: PodNetworkStatus;
-  /** Kubernetes' pod Ready: running, and every app container ready. */
+  /** Kubernetes' pod Ready: running, and every app container and sidecar ready. */
   ready: boolean;
   /** Its QoS class as Kubernetes computes it from requests and limits: what its containers' oom_score_adj follows. */
   qosClass: QosClass;
@@ -80,7 +84,7 @@ export async function readExitRecord(file: string): Promise<ExitRecord | undefin
   }
 }
 
-/** Does the prober watch this container? (Init containers are never probed.) */
+/** Does the prober watch this container? (Init containers are never probed; sidecars are.) */
 export function isProbed(c: ContainerRecord, spec: ContainerSpec | undefined): spec is ContainerSpec {
   return !c.init && spec !== undefined && hasProbes(spec);
 }
@@ -104,6 +108,7 @@ export function containerStatus(
     name: c.name,
     id: c.id,
     init: c.init,
+    sidecar: c.sidecar === true,
     state: exit ? 'exited' : running ? 'running' : 'unknown',
     pid: running ? c.pid : undefined,
     exitCode: exit?.exitCode,
@@ -145,7 +150,7 @@ export async function readPodStatus(r: PodRecord): Promise<PodStatus> {
   for (const c of r.containers) {
     const exit = await readExitRecord(c.exitFile);
     const alive = !exit && c.pid !== undefined && isAlive(c.pid);
-    const spec = r.spec.containers.find((s) => s.name === c.name);
+    const spec = c.init ? undefined : runningContainerSpec(r.spec, c.name);
     const probes = isProbed(c, spec) ? await readProbeStatus(r.dir, c.name) : undefined;
     containers.push(containerStatus(c, spec, exit, probes, alive));
   }

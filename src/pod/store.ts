@@ -33,7 +33,10 @@ export interface ContainerRecord {
   name: string;
   /** The runtime's container id: `<pod>.<container>`. */
   id: string;
+  /** An init container that runs to completion (a sidecar is not one: it runs beside the apps). */
   init: boolean;
+  /** An init container with restartPolicy Always: started in the init order, kept running, restarted whenever it exits. */
+  sidecar?: boolean;
   dir: string;
   bundle: string;
   rootfs: string;
@@ -86,6 +89,8 @@ export interface PodRecord {
   seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
+  /** When the app containers were found done for good in a pod with sidecars: from then on no sidecar restarts, and they are stopped. */
+  appsDone?: string;
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
   networkMode?: NetworkMode;
   /** The cached CNI attachment (config, capability args, ADD result) that DEL needs; gone once released. */

@@ -9,18 +9,21 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { restartBackoffMs, restartPolicy, restartsAfter } from '../spec/restart.js';
+import { isApp, mayRestart, restartBackoffMs, restartPolicy, restartsAfter, sidecars } from '../spec/restart.js';
 import { appendEvent, recordExitEvent } from './events.js';
 import { readExitRecord } from './status.js';
 import type { PodRecord } from './store.js';
 
 /**
- * The one rule for an exit command: only an app container of a supervised pod gets one, and only
- * when its exit can lead somewhere (a restart, or the pod's removal once its apps are done).
+ * The one rule for an exit command: only an app container or a sidecar of a supervised pod gets one, and only
+ * when its exit can lead somewhere (a restart, stopping the sidecars once the apps are done, or the pod's removal then).
  */
-export function wantsExitCommand(pod: Pick<PodRecord, 'spec' | 'supervised' | 'removeWhenDone'>, init: boolean): boolean {
-  const retries = restartPolicy(pod.spec) !== 'Never' || (pod.spec.backoffLimit ?? 0) > 0;
-  return !init && pod.supervised === true && (retries || pod.removeWhenDone === true);
+export function wantsExitCommand(
+  pod: Pick<PodRecord, 'spec' | 'supervised' | 'removeWhenDone'>,
+  c: { name: string; init: boolean },
+): boolean {
+  const leads = mayRestart(pod.spec, c.name) || pod.removeWhenDone === true || sidecars(pod.spec).length > 0;
+  return !c.init && pod.supervised === true && leads;
 }
 
 /** What the shim execs when an app container exits: this package's CLI, which decides on a restart. */
@@ -38,19 +41,18 @@ export function stoppingMarker(podDir: string): string {
  * supervisor that saw no Running pod and did nothing: wake it again now.
  */
 export function catchUpExits(record: PodRecord, root: string): void {
-  if (!wantsExitCommand(record, false)) return;
   for (const c of record.containers) {
-    if (c.init || !existsSync(c.exitFile)) continue;
+    if (!wantsExitCommand(record, c) || !existsSync(c.exitFile)) continue;
     const [node, ...args] = exitCommand(root, record.name, c.name);
     spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
   }
 }
 
-/** Has every app container exited with no restart to come? */
+/** Has every app container exited with no restart to come? (Sidecars do not count.) */
 export async function appsDoneForGood(record: PodRecord): Promise<boolean> {
-  for (const c of record.containers.filter((r) => !r.init)) {
+  for (const c of record.containers.filter(isApp)) {
     const exit = await readExitRecord(c.exitFile);
-    if (!exit || restartsAfter(record.spec, exit.exitCode, c.restartCount)) return false;
+    if (!exit || restartsAfter(record.spec, c.name, exit.exitCode, c.restartCount)) return false;
   }
   return true;
 }
@@ -62,8 +64,10 @@ export interface SupervisedPod {
   /** Runs `fn` under the pod's lock on pod.json read again; throws POD_NOT_FOUND when the pod is gone or replaced. */
   locked<T>(fn: (record: PodRecord) => Promise<T>): Promise<T>;
   save(record: PodRecord): Promise<void>;
-  /** Starts an app container again; called under the lock. */
+  /** Starts an app container or a sidecar again; called under the lock. */
   restartLocked(container: string): Promise<void>;
+  /** Once the apps are done for good: marks the pod so (no sidecar restarts from then on) and stops the sidecars, last started first. */
+  stopSidecars(): Promise<void>;
   /** Runs the restarted container's postStart hook, after the lock is released. */
   afterRestart(container: string): Promise<void>;
   remove(options: { gracePeriodSeconds: number }): Promise<void>;
@@ -84,8 +88,10 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     const exit = await readExitRecord(c.exitFile);
     if (!exit || exit.pid !== c.pid) return undefined;
     await recordExitEvent(pod.dir, name, exit).catch(() => false);
-    const policy = restartPolicy(fresh.spec);
-    if (!restartsAfter(fresh.spec, exit.exitCode, c.restartCount)) {
+    // The apps are done and the sidecars are being stopped: none of them starts again.
+    if (fresh.appsDone) return 'left' as const;
+    const policy = c.sidecar ? 'Always (a sidecar)' : (c.spec?.restartPolicy ?? restartPolicy(fresh.spec));
+    if (!restartsAfter(fresh.spec, name, exit.exitCode, c.restartCount)) {
       if (fresh.spec.backoffLimit !== undefined && exit.exitCode !== 0) {
         const message = `the Job's pod has failed: container ${name} failed ${c.restartCount + 1} times (backoffLimit ${fresh.spec.backoffLimit})`;
         await appendEvent(pod.dir, { type: 'Warning', reason: 'BackoffLimitExceeded', container: name, message });
@@ -101,7 +107,9 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
   });
   if (plan === undefined) return 'ignored';
   if (plan === 'left') {
-    if (record?.removeWhenDone && (await appsDoneForGood(record))) {
+    if (!record || record.appsDone || !(await appsDoneForGood(record))) return 'left';
+    if (sidecars(record.spec).length > 0) await pod.stopSidecars();
+    if (record.removeWhenDone) {
       await pod.remove({ gracePeriodSeconds: 0 });
       return 'removed';
     }
@@ -110,8 +118,8 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
   await new Promise((r) => setTimeout(r, plan.delay));
   const done = await pod.locked(async (fresh) => {
     const c = fresh.containers.find((r) => r.name === name && !r.init);
-    // Stopped meanwhile, or restarted by someone else: nothing to do.
-    if (fresh.phase !== 'Running' || !c || c.pid !== plan.pid) return 'ignored' as const;
+    // Stopped meanwhile, the apps done (a sidecar stays down then), or restarted by someone else: nothing to do.
+    if (fresh.phase !== 'Running' || fresh.appsDone || !c || c.pid !== plan.pid) return 'ignored' as const;
     try {
       await pod.restartLocked(name);
     } catch (e) {

@@ -26,7 +26,10 @@ export interface PodSpec {
   /** Apps join the pause's pid namespace (Kubernetes `shareProcessNamespace: true`). */
   shareProcessNamespace?: boolean;
   containers: ContainerSpec[];
-  /** Run to completion, in order, before the app containers start. */
+  /**
+   * Run to completion, in order, before the app containers start; one with `restartPolicy: 'Always'` is a sidecar
+   * (Kubernetes' native sidecar): it starts in its place in that order and keeps running beside the apps.
+   */
   initContainers?: ContainerSpec[];
   restartPolicy?: RestartPolicy;
   /** Seconds between TERM and KILL when the pod stops. Default 30 (Kubernetes' default). */
@@ -108,8 +111,21 @@ export interface ContainerSpec {
   readinessProbe?: Probe;
   /** The container is killed after failureThreshold failures. */
   livenessProbe?: Probe;
+  /**
+   * Kubernetes' container restartPolicy. On an init container `Always` makes it a sidecar (and `Never` is what an init
+   * container does anyway); on an app container it replaces the pod's restartPolicy for that container (Kubernetes 1.34+).
+   */
+  restartPolicy?: RestartPolicy;
+  /** Checked in order on each exit of an app container: the first that matches restarts it; else its restartPolicy decides. */
+  restartPolicyRules?: ContainerRestartRule[];
   /** Hooks run after the start and before the stop, and the signal that stops it (Kubernetes `lifecycle`). */
   lifecycle?: Lifecycle;
+}
+
+/** Kubernetes' ContainerRestartRule: restart on these exit codes (In) or on every other one (NotIn). */
+export interface ContainerRestartRule {
+  action: 'Restart';
+  exitCodes: { operator: 'In' | 'NotIn'; values?: number[] };
 }
 
 /** Kubernetes' `lifecycle` of a container. */
@@ -604,10 +620,12 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
   }
   mountProblems(listOf(c.volumeMounts), at, pod.volumeNames, report);
   portProblems(listOf(c.ports), at, report);
+  restartProblems(c, at, pod.init, report);
   for (const kind of PROBE_KINDS) {
     const probe = c[kind];
     if (probe === undefined) continue;
-    if (pod.init) report(`${at}.${kind}`, 'init containers have no probes');
+    if (pod.init && c.restartPolicy !== 'Always')
+      report(`${at}.${kind}`, 'init containers have no probes (a sidecar, restartPolicy: Always, has)');
     else for (const p of probeProblems(c, kind, probe)) report(`${at}.${kind}${p.field}`, p.why);
   }
   if (c.lifecycle !== undefined) lifecycleProblems(c.lifecycle, `${at}.lifecycle`, c, pod, report);
@@ -622,6 +640,54 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
     if (refs.length !== 1) report(fromAt, 'needs exactly one of configMapRef and secretRef');
     for (const k of refs) objectNameProblems(from[k]!.name, `${fromAt}.${k}.name`, report);
     if (from?.prefix !== undefined && typeof from.prefix !== 'string') report(`${fromAt}.prefix`, 'must be a string');
+  }
+}
+
+/** A container's restartPolicy and restartPolicyRules (Kubernetes 1.34's container restart rules; sidecars). */
+function restartProblems(c: ContainerSpec, at: string, init: boolean, report: Report): void {
+  const policy = c.restartPolicy;
+  if (policy !== undefined && !RESTART_POLICIES.includes(policy))
+    report(`${at}.restartPolicy`, `${JSON.stringify(policy)} must be Always, OnFailure or Never`);
+  else if (init && policy === 'OnFailure')
+    report(
+      `${at}.restartPolicy`,
+      'OnFailure is not supported on an init container: nspod runs an init container once, and its failure fails the pod',
+      'use Never, or Always for a sidecar',
+    );
+  const rules = c.restartPolicyRules;
+  if (rules === undefined) return;
+  if (!Array.isArray(rules)) return report(`${at}.restartPolicyRules`, 'must be a list');
+  if (policy === undefined)
+    report(`${at}.restartPolicyRules`, "need the container's restartPolicy set too (Kubernetes requires it, even when it is the pod's)");
+  if (rules.length > 20) report(`${at}.restartPolicyRules`, `at most 20 rules are allowed (there are ${rules.length})`);
+  for (const [j, rule] of rules.entries()) {
+    const ruleAt = `${at}.restartPolicyRules[${j}]`;
+    if (typeof rule !== 'object' || rule === null) {
+      report(ruleAt, 'must be an object');
+      continue;
+    }
+    const action: string = rule.action;
+    if (action === 'RestartAllContainers')
+      report(`${ruleAt}.action`, 'RestartAllContainers is not supported: nspod restarts one container at a time', 'use action Restart');
+    else if (action !== 'Restart') report(`${ruleAt}.action`, `${JSON.stringify(action)} must be Restart`);
+    else if (init)
+      report(
+        `${ruleAt}.action`,
+        'Restart rules are not supported on init containers: nspod runs an init container once, and a sidecar always restarts',
+      );
+    const codes = rule.exitCodes;
+    if (typeof codes !== 'object' || codes === null) {
+      report(`${ruleAt}.exitCodes`, 'is required: a rule matches exit codes');
+      continue;
+    }
+    if (codes.operator !== 'In' && codes.operator !== 'NotIn')
+      report(`${ruleAt}.exitCodes.operator`, `${JSON.stringify(codes.operator)} must be In or NotIn`);
+    const values = codes.values;
+    if (values === undefined) continue;
+    if (!Array.isArray(values) || values.some((v) => !Number.isInteger(v) || v < 0 || v > MAX_ID))
+      report(`${ruleAt}.exitCodes.values`, 'must be a list of exit codes (integers >= 0)');
+    else if (values.length > 255) report(`${ruleAt}.exitCodes.values`, `at most 255 values are allowed (there are ${values.length})`);
+    else if (new Set(values).size !== values.length) report(`${ruleAt}.exitCodes.values`, 'must not repeat a value (it is a set)');
   }
 }
 
@@ -685,7 +751,8 @@ function portProblems(ports: PortSpec[], at: string, report: Report): void {
 
 function lifecycleProblems(l: Lifecycle, at: string, c: ContainerSpec, pod: PodContext, report: Report): void {
   if (typeof l !== 'object' || l === null) return report(at, 'must be an object');
-  if (pod.init && (l.postStart !== undefined || l.preStop !== undefined)) report(at, 'init containers have no lifecycle hooks');
+  if (pod.init && c.restartPolicy !== 'Always' && (l.postStart !== undefined || l.preStop !== undefined))
+    report(at, 'init containers have no lifecycle hooks (a sidecar, restartPolicy: Always, has)');
   if (l.stopSignal !== undefined && !STOP_SIGNALS.includes(l.stopSignal))
     report(
       `${at}.stopSignal`,

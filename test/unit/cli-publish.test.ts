@@ -71,6 +71,7 @@ test('ps status: Completed, Error, CrashLoopBackOff', (t) => {
     name: 'a',
     id: 'p.a',
     init: false,
+    sidecar: false,
     state: 'exited' as const,
     restartCount: 0,
     bundle: '/b',

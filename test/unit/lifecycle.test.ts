@@ -100,17 +100,20 @@ test('manifest: what a lifecycle may not say, with its line', (t) => {
   );
 });
 
-test('PodSpec: init containers have no hooks; a sleep hook within the pod grace period', (t) => {
+test('PodSpec: init containers have no hooks (sidecars have); a sleep hook within the pod grace period', (t) => {
   const spec: PodSpec = {
     name: 'p',
     terminationGracePeriodSeconds: 5,
-    initContainers: [{ name: 'init', image: 'busybox', command: ['true'], lifecycle: { postStart: { sleep: { seconds: 1 } } } }],
+    initContainers: [
+      { name: 'init', image: 'busybox', command: ['true'], lifecycle: { postStart: { sleep: { seconds: 1 } } } },
+      { name: 'proxy', image: 'busybox', command: ['true'], restartPolicy: 'Always', lifecycle: { preStop: { sleep: { seconds: 1 } } } },
+    ],
     containers: [{ name: 'web', image: 'busybox', command: ['true'], lifecycle: { preStop: { sleep: { seconds: 6 } } } }],
   };
   t.deepEqual(
     podSpecProblems(spec).map((p) => `${p.field}: ${p.why}`),
     [
-      'initContainers[0].lifecycle: init containers have no lifecycle hooks',
+      'initContainers[0].lifecycle: init containers have no lifecycle hooks (a sidecar, restartPolicy: Always, has)',
       'containers[0].lifecycle.preStop.sleep.seconds: must be between 0 and 5 (it is 6)',
     ],
   );

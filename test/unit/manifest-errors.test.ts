@@ -566,3 +566,59 @@ test('a missing manifest file is an INVALID_SPEC naming the file', async (t) => 
   t.true(isNspodError(error, 'INVALID_SPEC'));
   t.is(error?.message, `${file}: cannot read the manifest (ENOENT)`);
 });
+
+test(
+  "the docs' RestartAllContainers rule on a sidecar, with its field and line",
+  rejects,
+  [
+    ...HEAD,
+    '  restartPolicy: Never',
+    '  initContainers:',
+    '  - name: watcher-sidecar',
+    '    image: busybox',
+    '    command: [sh, -c, "sleep 60; exit 88"]',
+    '    restartPolicy: Always',
+    '    restartPolicyRules:',
+    '    - action: RestartAllContainers',
+    '      exitCodes: {operator: In, values: [88]}',
+    '  containers:',
+    ...WEB,
+  ],
+  'pod.yaml: spec.initContainers[0].restartPolicyRules[0].action (line 13): RestartAllContainers is not supported: nspod restarts one container at a time',
+);
+
+test(
+  'restartPolicyRules without the container restartPolicy Kubernetes requires with them',
+  rejects,
+  [...HEAD, '  containers:', ...WEB, '    restartPolicyRules:', '    - action: Restart', '      exitCodes: {operator: In, values: [42]}'],
+  /^pod\.yaml: spec\.containers\[0\]\.restartPolicyRules \(line 10\): need the container's restartPolicy set too/,
+);
+
+test(
+  'a restart rule operator Kubernetes does not have',
+  rejects,
+  [
+    ...HEAD,
+    '  containers:',
+    ...WEB,
+    '    restartPolicy: Never',
+    '    restartPolicyRules:',
+    '    - action: Restart',
+    '      exitCodes: {operator: Above, values: [42]}',
+  ],
+  'pod.yaml: spec.containers[0].restartPolicyRules[0].exitCodes.operator (line 13): "Above" must be In or NotIn',
+);
+
+test(
+  'an init container that is not a sidecar has no probes',
+  rejects,
+  [...HEAD, '  initContainers:', ...WEB, '    readinessProbe: {exec: {command: ["true"]}}', '  containers:', ...WEB],
+  /^pod\.yaml: spec\.initContainers\[0\]\.readinessProbe \(line 10\): init containers have no probes/,
+);
+
+test(
+  'an init container with restartPolicy OnFailure (nspod runs an init container once)',
+  rejects,
+  [...HEAD, '  initContainers:', ...WEB, '    restartPolicy: OnFailure', '  containers:', ...WEB],
+  /^pod\.yaml: spec\.initContainers\[0\]\.restartPolicy \(line 10\): OnFailure is not supported on an init container/,
+);

@@ -12,15 +12,50 @@ const spec = (restartPolicy?: PodSpec['restartPolicy']): PodSpec => ({
 
 test("an app container of a supervised pod wakes the supervisor when its exit can lead to a restart or to the pod's removal", (t) => {
   for (const policy of [undefined, 'Always', 'OnFailure'] as const) {
-    t.true(wantsExitCommand({ spec: spec(policy), supervised: true }, false), String(policy));
-    t.false(wantsExitCommand({ spec: spec(policy), supervised: true }, true), `${policy}: an init container never`);
-    t.false(wantsExitCommand({ spec: spec(policy), supervised: false }, false), `${policy}: not supervised`);
-    t.false(wantsExitCommand({ spec: spec(policy) }, false), `${policy}: a record without the flag`);
+    t.true(wantsExitCommand({ spec: spec(policy), supervised: true }, { name: 'app', init: false }), String(policy));
+    t.false(wantsExitCommand({ spec: spec(policy), supervised: true }, { name: 'app', init: true }), `${policy}: an init container never`);
+    t.false(wantsExitCommand({ spec: spec(policy), supervised: false }, { name: 'app', init: false }), `${policy}: not supervised`);
+    t.false(wantsExitCommand({ spec: spec(policy) }, { name: 'app', init: false }), `${policy}: a record without the flag`);
   }
-  t.false(wantsExitCommand({ spec: spec('Never'), supervised: true }, false), 'Never: no restart to come');
-  t.true(wantsExitCommand({ spec: spec('Never'), supervised: true, removeWhenDone: true }, false), 'Never, but the pod goes when done');
-  t.false(wantsExitCommand({ spec: spec('Never'), supervised: true, removeWhenDone: true }, true));
-  t.false(wantsExitCommand({ spec: spec('Never'), supervised: false, removeWhenDone: true }, false));
+  t.false(wantsExitCommand({ spec: spec('Never'), supervised: true }, { name: 'app', init: false }), 'Never: no restart to come');
+  t.true(
+    wantsExitCommand({ spec: spec('Never'), supervised: true, removeWhenDone: true }, { name: 'app', init: false }),
+    'Never, but the pod goes when done',
+  );
+  t.false(wantsExitCommand({ spec: spec('Never'), supervised: true, removeWhenDone: true }, { name: 'app', init: true }));
+  t.false(wantsExitCommand({ spec: spec('Never'), supervised: false, removeWhenDone: true }, { name: 'app', init: false }));
+});
+
+test('a sidecar always wakes the supervisor, and so do the apps of a pod with sidecars, whatever the restartPolicy', (t) => {
+  const withSidecar: PodSpec = {
+    ...spec('Never'),
+    initContainers: [
+      { name: 'setup', image: 'busybox', command: ['true'] },
+      { name: 'proxy', image: 'busybox', command: ['sleep', '9'], restartPolicy: 'Always' },
+    ],
+  };
+  t.true(wantsExitCommand({ spec: withSidecar, supervised: true }, { name: 'proxy', init: false }));
+  t.true(wantsExitCommand({ spec: withSidecar, supervised: true }, { name: 'app', init: false }), 'it stops the sidecars');
+  t.false(wantsExitCommand({ spec: withSidecar, supervised: true }, { name: 'setup', init: true }));
+  t.false(wantsExitCommand({ spec: withSidecar, supervised: false }, { name: 'proxy', init: false }));
+});
+
+test("a container's restartPolicyRules make its exit wake the supervisor under the pod's Never", (t) => {
+  const ruled: PodSpec = {
+    ...spec('Never'),
+    containers: [
+      {
+        name: 'app',
+        image: 'busybox',
+        command: ['true'],
+        restartPolicy: 'Never',
+        restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }],
+      },
+    ],
+  };
+  t.true(wantsExitCommand({ spec: ruled, supervised: true }, { name: 'app', init: false }));
+  const own: PodSpec = { ...spec('Never'), containers: [{ name: 'app', image: 'busybox', command: ['true'], restartPolicy: 'OnFailure' }] };
+  t.true(wantsExitCommand({ spec: own, supervised: true }, { name: 'app', init: false }), "the container's policy replaces the pod's");
 });
 
 test("the exit command is this package's CLI with the state root, the pod and the container", (t) => {

@@ -2,7 +2,7 @@
 import { resolveStateRoot } from '../../paths.js';
 import { Pod } from '../../pod/pod.js';
 import { until } from '../../pod/wait.js';
-import { podOutcome } from '../../spec/restart.js';
+import { isApp, podOutcome } from '../../spec/restart.js';
 import { parseDuration } from '../format.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 import { out } from '../output.js';
@@ -36,7 +36,7 @@ export async function wait(name: string, o: { for?: string; timeout?: string }, 
     () => `pod ${name} still running`,
     options,
   );
-  const apps = status.containers.filter((c) => !c.init);
+  const apps = status.containers.filter(isApp);
   out(`${name} exited: ${apps.map((c) => `${c.name}=${c.exitCode ?? '-'}`).join(',')}\n`);
   return outcome.exitCode;
 }
