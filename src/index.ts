@@ -5,6 +5,8 @@
 export { Pod } from './pod/pod.js';
 export type { PodOptions, StopOptions } from './pod/pod.js';
 export type { PodStatus, ContainerStatus, ContainerState, ExitRecord } from './pod/status.js';
+export type { EffectiveSecurity } from './pod/effective.js';
+export type { QosClass } from './spec/qos.js';
 export type { PodPhase } from './pod/store.js';
 export type { PodEvent, EventType, EventReason } from './pod/events.js';
 export type {

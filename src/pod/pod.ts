@@ -38,6 +38,7 @@ import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
+import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { logTail } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
@@ -400,6 +401,11 @@ export class Pod implements AsyncDisposable {
     const fresh = await this.store.load(this.name);
     if (fresh) this.record = fresh;
     return await readPodStatus(this.record);
+  }
+
+  /** What each container runs with (user, groups, capabilities, no_new_privs, seccomp, oom_score_adj, ...), read from its bundle. */
+  async security(): Promise<EffectiveSecurity[]> {
+    return await readEffectiveSecurity(this.spec, this.record.containers);
   }
 
   /** The pod's events, oldest first (the last 200), with the exits its shims recorded. */
