@@ -71,6 +71,7 @@ import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
+import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
@@ -530,6 +531,11 @@ export class Pod implements AsyncDisposable {
       });
     }
     return port;
+  }
+
+  /** The HEALTHCHECK of the container's image (the first app container when none is named), undefined when it has none. */
+  imageHealthcheck(container?: string): ImageHealthcheck | undefined {
+    return this.containerRecord(container).image?.healthcheck;
   }
 
   /** Runs a command in a container (the first app container when none is named). */
