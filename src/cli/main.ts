@@ -281,6 +281,15 @@ export function buildProgram(setCode: (code: number) => void): Command {
         (await import('./commands/internal.js')).containerExited(name, container, globals(cmd)),
       ),
     );
+  internal
+    .command('deadline')
+    .argument('<pod>')
+    .argument('<uid>')
+    .action(
+      run(async (name: string, uid: string, _o, cmd: Command) =>
+        (await import('./commands/internal.js')).deadline(name, uid, globals(cmd)),
+      ),
+    );
   program.addCommand(internal, { hidden: true });
   return program;
 }

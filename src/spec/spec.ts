@@ -51,6 +51,8 @@ export interface PodSpec {
    * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
    */
   backoffLimit?: number;
+  /** Seconds the pod may be active, counted from its creation; then it is stopped with reason DeadlineExceeded (Kubernetes' field). */
+  activeDeadlineSeconds?: number;
   /** The seccomp profile of every container that names none (Kubernetes `securityContext.seccompProfile`); default RuntimeDefault. */
   seccompProfile?: SeccompProfile;
 }
@@ -378,6 +380,11 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
       report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
   }
   seccompProblems(spec.seccompProfile, 'seccompProfile', report);
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined) {
+    const p = Number.isInteger(deadline) ? rangeProblem(deadline, 1) : 'must be an integer >= 1';
+    if (p) report('activeDeadlineSeconds', p);
+  }
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined) {
     const p = typeof grace === 'number' && Number.isFinite(grace) ? rangeProblem(grace, 0) : 'must be a number >= 0';
