@@ -66,14 +66,14 @@ import {
   startPause,
   startPrepared,
 } from './container.js';
-import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
+import { ownerIdentity, resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
-import { withImageDefaults } from '../image/config.js';
+import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
-import { checkSeccompProfiles, usesLocalhostSeccomp } from './security.js';
+import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -146,6 +146,8 @@ export class Pod implements AsyncDisposable {
     // And the seccomp profiles its containers run under.
     const seccompRoot = resolveSeccompRoot(options.seccompRoot);
     await checkSeccompProfiles(spec, seccompRoot);
+    // And runAsNonRoot holds once each image's User is applied.
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) checkRunAsNonRoot(c, image(c).defaults);
     const node = nodeFacts();
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
@@ -167,6 +169,7 @@ export class Pod implements AsyncDisposable {
         ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
+        ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
         ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
       },
       store,
@@ -185,7 +188,7 @@ export class Pod implements AsyncDisposable {
       await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       await testPoint('create-files');
-      pod.record.pause = await startPause(pod.record, runtime, rollback);
+      pod.record.pause = await startPause(pod.record, store.root, runtime, rollback);
       await store.save(pod.record);
       await testPoint('create-pause');
       if (networkPlan.mode === 'cni') {
@@ -531,11 +534,15 @@ export class Pod implements AsyncDisposable {
     return port;
   }
 
+  /** The HEALTHCHECK of the container's image (the first app container when none is named), undefined when it has none. */
+  imageHealthcheck(container?: string): ImageHealthcheck | undefined {
+    return this.containerRecord(container).image?.healthcheck;
+  }
+
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    // As the container's own user (as kubectl exec does): runc defaults to it, crun to root.
-    const user = options.user ?? (c.spec && withImageDefaults(c.spec, c.image ?? {}).user);
+    const user = options.user ?? execUser(c);
     return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 
