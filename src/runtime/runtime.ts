@@ -25,6 +25,15 @@ export interface DetachedRun {
   exitCommand?: string[] | undefined;
   /** ...unless this file exists then (the pod is being stopped). */
   exitCommandSkipFile?: string | undefined;
+  /** The log is rotated at maxBytes into logFile.1 ... logFile.<files-1>; never when not given. */
+  logRotation?: LogRotation | undefined;
+}
+
+/** Container log rotation, as the kubelet's containerLogMaxSize and containerLogMaxFiles. */
+export interface LogRotation {
+  maxBytes: number;
+  /** The current file and the rotated ones. */
+  files: number;
 }
 
 export interface ExecOptions {
@@ -113,6 +122,7 @@ export class Runtime {
    */
   async runDetached(id: string, bundle: string, run: DetachedRun): Promise<number> {
     const shimArgs = ['-l', run.logFile, '-e', run.exitFile, '-p', run.pidFile];
+    if (run.logRotation) shimArgs.push('-m', String(run.logRotation.maxBytes), '-n', String(run.logRotation.files));
     if (run.exitCommand && run.exitCommand.length > 0) {
       const [prog, ...rest] = run.exitCommand;
       shimArgs.push('-x', prog!);
