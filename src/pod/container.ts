@@ -30,7 +30,7 @@ import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 import { sidecars } from '../spec/restart.js';
-import { containerSeccomp } from './security.js';
+import { containerSeccomp, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
@@ -162,6 +162,8 @@ export async function prepareContainer(
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
+  const user = await processUser(pod.spec, asRun.container, lowerdir);
+  record.user = { uid: user.uid, gid: user.gid };
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -175,6 +177,7 @@ export async function prepareContainer(
     host,
     swapAccounting: swapAccounting(),
     seccomp,
+    user,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

@@ -38,6 +38,7 @@ import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
+import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { logTail } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
@@ -70,9 +71,9 @@ import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
-import { withImageDefaults } from '../image/config.js';
+import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
-import { checkSeccompProfiles, usesLocalhostSeccomp } from './security.js';
+import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -145,6 +146,8 @@ export class Pod implements AsyncDisposable {
     // And the seccomp profiles its containers run under.
     const seccompRoot = resolveSeccompRoot(options.seccompRoot);
     await checkSeccompProfiles(spec, seccompRoot);
+    // And runAsNonRoot holds once each image's User is applied.
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) checkRunAsNonRoot(c, image(c).defaults);
     const node = nodeFacts();
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
@@ -402,6 +405,11 @@ export class Pod implements AsyncDisposable {
     return await readPodStatus(this.record);
   }
 
+  /** What each container runs with (user, groups, capabilities, no_new_privs, seccomp, oom_score_adj, ...), read from its bundle. */
+  async security(): Promise<EffectiveSecurity[]> {
+    return await readEffectiveSecurity(this.spec, this.record.containers);
+  }
+
   /** The pod's events, oldest first (the last 200), with the exits its shims recorded. */
   async events(): Promise<PodEvent[]> {
     await recordExits(this.dir, this.record.containers);
@@ -526,11 +534,15 @@ export class Pod implements AsyncDisposable {
     return port;
   }
 
+  /** The HEALTHCHECK of the container's image (the first app container when none is named), undefined when it has none. */
+  imageHealthcheck(container?: string): ImageHealthcheck | undefined {
+    return this.containerRecord(container).image?.healthcheck;
+  }
+
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    // As the container's own user (as kubectl exec does): runc defaults to it, crun to root.
-    const user = options.user ?? (c.spec && withImageDefaults(c.spec, c.image ?? {}).user);
+    const user = options.user ?? execUser(c);
     return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 

@@ -56,6 +56,8 @@ export interface ContainerRecord {
   spec?: ContainerSpec;
   /** What its image gives it: entrypoint, cmd, env, workingDir, user. */
   image?: ImageDefaults;
+  /** The uid and gid it runs as (runAsUser/runAsGroup, the image's User and passwd): what exec runs as too. */
+  user?: { uid: number; gid: number };
   /** Its postStart hook has not returned yet: it does not count as started (nor ready). */
   postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
