@@ -66,7 +66,7 @@ import {
   startPause,
   startPrepared,
 } from './container.js';
-import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
+import { ownerIdentity, resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
@@ -170,6 +170,7 @@ export class Pod implements AsyncDisposable {
         ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
+        ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
         ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
       },
       store,
@@ -188,7 +189,7 @@ export class Pod implements AsyncDisposable {
       await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       await testPoint('create-files');
-      pod.record.pause = await startPause(pod.record, runtime, rollback);
+      pod.record.pause = await startPause(pod.record, store.root, runtime, rollback);
       await store.save(pod.record);
       await testPoint('create-pause');
       if (networkPlan.mode === 'cni') {

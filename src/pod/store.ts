@@ -89,6 +89,8 @@ export interface PodRecord {
   pidsLimit?: number;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Stopped and removed when this process exits (`removeWhen: 'owner-exits'`): the pause's shim watches it. */
+  owner?: ProcessIdentity;
   /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
   seccompRoot?: string;
   pause?: PauseRecord;
