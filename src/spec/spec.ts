@@ -61,6 +61,8 @@ export interface PodSpec {
    * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
    */
   backoffLimit?: number;
+  /** Seconds the pod may be active, counted from its creation; then it is stopped with reason DeadlineExceeded (Kubernetes' field). */
+  activeDeadlineSeconds?: number;
   /**
    * A group every container is in, and that owns the pod's emptyDir volumes (setgid, so new files are its too): Kubernetes
    * `securityContext.fsGroup`.
@@ -419,6 +421,11 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
   }
   seccompProblems(spec.seccompProfile, 'seccompProfile', report);
   appArmorProblems(spec.appArmorProfile, 'appArmorProfile', report);
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined) {
+    const p = Number.isInteger(deadline) ? rangeProblem(deadline, 1) : 'must be an integer >= 1';
+    if (p) report('activeDeadlineSeconds', p);
+  }
   groupProblems(spec, report);
   sysctlProblems(spec, report);
   const grace = spec.terminationGracePeriodSeconds;

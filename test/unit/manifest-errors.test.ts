@@ -644,3 +644,10 @@ test(
   [...HEAD, '  initContainers:', ...WEB, '    restartPolicy: OnFailure', '  containers:', ...WEB],
   /^pod\.yaml: spec\.initContainers\[0\]\.restartPolicy \(line 10\): OnFailure is not supported on an init container/,
 );
+
+test(
+  'an activeDeadlineSeconds of 0',
+  rejects,
+  [...HEAD, '  activeDeadlineSeconds: 0', '  containers:', ...WEB],
+  'pod.yaml: spec.activeDeadlineSeconds (line 6): must be >= 1 (it is 0)',
+);
