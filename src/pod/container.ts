@@ -44,6 +44,7 @@ export async function startPause(pod: PodRecord, root: string, runtime: Runtime,
     nofileHardLimit: nofileHardLimit(),
     pauseBinary: assets.pauseBinary,
     hostNetwork: pod.spec.hostNetwork === true,
+    sysctls: pod.spec.sysctls,
     annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': 'POD' },
     host: hostSpecFacts(pod.runtime.binary),
   });

@@ -4,11 +4,11 @@
  * create: options and runtime → every image resolved → network plan (config, hostPorts held) →
  * claim the name (its undo runs last, and releases it only when every other undo succeeded) →
  * record saved as Creating (gc's contract) → pod files (files.ts) → pause under its shim → CNI
- * attachment → init containers, one by one, to completion → app containers side by side → prober
- * → Running. Each step registers its undo the moment it succeeds (steps.ts), so a failure at step
+ * attachment → prober (when a sidecar or app has probes) → init containers in order (each to completion; a sidecar until
+ * it has started) → app containers side by side → Running → deadline timer (activeDeadlineSeconds). Each step registers its undo the moment it succeeds (steps.ts), so a failure at step
  * N undoes N-1..1; an undo that fails leaves the dir and record for nspod gc (gc.ts).
- * stop: stopping marker (no restarts) → prober → apps TERM, KILL after the grace period, delete,
- * unmount → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
+ * stop: stopping marker (no restarts) → prober, deadline timer → apps (preStop, stop signal, KILL after the grace period,
+ * delete, unmount) → sidecars, the last started first → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
  * step is tried. Status (status.ts) and the exit-command supervisor (supervisor.ts) live apart.
  */
 import { rm, writeFile } from 'node:fs/promises';
@@ -27,7 +27,7 @@ import {
   type NetworkPlan,
 } from '../network/attachment.js';
 import { hostPortOf } from '../network/ports.js';
-import { currentProcessIdentity, isAlive } from '../host/proc.js';
+import { currentProcessIdentity, isAlive, type ProcessIdentity } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
@@ -49,7 +49,9 @@ import { hostSpecFacts } from '../runtime/features.js';
 import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
+import { DEADLINE_MESSAGE, DEADLINE_REASON, startDeadlineTimer, stopDeadlineTimer } from './deadline.js';
 import {
+  appsDoneForGood,
   catchUpExits,
   onContainerExit,
   readStoppingMarker,
@@ -215,6 +217,7 @@ export class Pod implements AsyncDisposable {
       if (failed) throw failed.reason;
       await testPoint('create-containers');
       pod.record.phase = 'Running';
+      pod.record.deadlineTimer = await pod.startDeadline(rollback);
       await store.save(pod.record);
       catchUpExits(pod.record, store.root);
       if (options.onLog) await pod.consumeLogs(options.onLog);
@@ -333,6 +336,43 @@ export class Pod implements AsyncDisposable {
       delete fresh.postStartPending;
       await this.store.save(this.record);
     });
+  }
+
+  /** The activeDeadlineSeconds timer (deadline.ts), in the pod's supervisors cgroup as the shims are. */
+  private async startDeadline(rollback: Rollback): Promise<ProcessIdentity | undefined> {
+    const timer = startDeadlineTimer(this.record, this.store.root);
+    if (!timer) return undefined;
+    rollback.add('deadline timer', async () => stopDeadlineTimer(timer));
+    await moveSupervisorIntoPod(this.record, timer.pid).catch(() => undefined);
+    return timer;
+  }
+
+  /**
+   * The deadline timer's step (`nspod internal deadline`): a pod of this uid, still Running and with apps not done for
+   * good, is stopped with reason DeadlineExceeded (event and status), as the kubelet does; `run -d --rm` pods go.
+   */
+  async onDeadline(uid: string): Promise<'stopped' | 'removed' | 'ignored'> {
+    const due = await this.store.withLock(this.name, async () => {
+      const fresh = await this.store.load(this.name);
+      if (!fresh || fresh.uid !== uid || fresh.phase !== 'Running' || (await appsDoneForGood(fresh))) return false;
+      this.record = fresh;
+      this.record.reason = DEADLINE_REASON;
+      await this.store.save(this.record);
+      return true;
+    });
+    if (!due) return 'ignored';
+    const seconds = this.spec.activeDeadlineSeconds;
+    await appendEvent(this.dir, {
+      type: 'Warning',
+      reason: DEADLINE_REASON,
+      message: `${DEADLINE_MESSAGE} (activeDeadlineSeconds ${seconds})`,
+    });
+    if (this.record.removeWhenDone) {
+      await this.remove({});
+      return 'removed';
+    }
+    await this.stop();
+    return 'stopped';
   }
 
   /**
@@ -480,6 +520,7 @@ export class Pod implements AsyncDisposable {
     const log = new StepLog();
     // The prober goes first: it would kill containers whose probes fail while they stop.
     await log.attempt('prober', () => stopProber(this.record.prober));
+    await log.attempt('deadline timer', async () => stopDeadlineTimer(this.record.deadlineTimer));
     // The apps first, side by side; then the sidecars, the last started first, each once the one before it is gone,
     // within what is left of the one grace period (Kubernetes' order).
     const deadline = Date.now() + graceMs;

@@ -94,6 +94,10 @@ export interface PodRecord {
   seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
+  /** The timer that stops the pod at its activeDeadlineSeconds (deadline.ts). */
+  deadlineTimer?: ProcessIdentity;
+  /** Why the pod was stopped by nspod itself: DeadlineExceeded (as Kubernetes' pod status.reason). */
+  reason?: string;
   /** When the app containers were found done for good in a pod with sidecars: from then on no sidecar restarts, and they are stopped. */
   appsDone?: string;
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
