@@ -21,9 +21,8 @@ import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, pr
 import { killCgroupProcesses, moveIntoCgroup, removeCgroupDirs, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
-import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
+import { previousLogPath, type ContainerRecord, type NamespaceName, type PauseRecord, type PodRecord } from './store.js';
 import { appendEvent } from './events.js';
-import { previousLogPath } from './logs.js';
 import { podHostname, podMounts, prepareSubPaths } from './files.js';
 import { ConfigStore } from './configs.js';
 import { containerAsRun, podFacts } from './env.js';
@@ -31,7 +30,7 @@ import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, ownerCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 import { sidecars } from '../spec/restart.js';
-import { containerSeccomp, processUser } from './security.js';
+import { containerLsm, containerSeccomp, hostLsm, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
@@ -198,6 +197,7 @@ export async function prepareContainer(
     swapAccounting: swapAccounting(),
     seccomp,
     user,
+    lsm: containerLsm(pod.spec, c, hostLsm()),
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

@@ -12,8 +12,7 @@ import { readProbeStatus, type ContainerProbeStatus, type ProbeResult } from '..
 import type { ContainerSpec } from '../spec/spec.js';
 import { runningContainerSpec } from '../spec/restart.js';
 import { podQosClass, type QosClass } from '../spec/qos.js';
-import type { ContainerRecord, NamespaceName, PodPhase, PodRecord } from './store.js';
-import { previousLogPath } from './logs.js';
+import { previousLogPath, type ContainerRecord, type NamespaceName, type PodPhase, type PodRecord } from './store.js';
 
 export interface ExitRecord {
   pid: number;

@@ -113,6 +113,19 @@ export interface PodRecord {
   prober?: { pid: number; startTime: number; config: string };
 }
 
+/** Where the log of a container's previous run is kept (`<name>.log` → `<name>.previous.log`) once it starts again. */
+export function previousLogPath(logPath: string): string {
+  return logPath.replace(/\.log$/, '.previous.log');
+}
+
+/** The previous run's log of a container that has been restarted; CONTAINER_NOT_FOUND (kubectl's words) when it has not. */
+export function previousLogOf(pod: string, c: Pick<ContainerRecord, 'name' | 'logPath' | 'restartCount'>): string {
+  if (c.restartCount > 0) return previousLogPath(c.logPath);
+  throw new NspodError('CONTAINER_NOT_FOUND', `previous terminated container ${JSON.stringify(c.name)} in pod ${pod} not found`, {
+    hint: 'a container has a previous run once it has been restarted',
+  });
+}
+
 /** Paths of one state root. */
 export class StateRoot {
   constructor(readonly root: string) {}

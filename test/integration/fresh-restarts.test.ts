@@ -62,14 +62,13 @@ spec:
   t.is((await nspod(root, ['logs', '--previous', name])).stdout, 'run 3 sees: \n');
   t.is((await nspod(root, ['logs', '-p', '--tail', '1', name, 'app'])).stdout, 'run 3 sees: \n');
   const pod = await Pod.load(name, { root, runtime: RUNTIME });
-  t.deepEqual(
-    (await pod.logs('app', { previous: true })).map((l) => l.text),
-    ['run 3 sees: '],
-  );
-  t.deepEqual(
-    (await pod.logs()).map((l) => l.text),
-    ['run 4 sees: '],
-  );
+  const lines = async (options: { previous?: boolean }) => {
+    const out: string[] = [];
+    for await (const e of pod.logs('app', options)) out.push(e.line);
+    return out;
+  };
+  t.deepEqual(await lines({ previous: true }), ['run 3 sees: ']);
+  t.deepEqual(await lines({}), ['run 4 sees: ']);
   t.is((await pod.container('app')).restartCount, 3);
   t.is((await nspod(root, ['rm', '-f', name])).exitCode, 0);
   await assertNoLeftovers(t, root, { pod: name });

@@ -2,7 +2,8 @@ import test from 'ava';
 import { appendFile, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LogFollower, previousLogPath } from '../../src/pod/logs.js';
+import { LogFollower } from '../../src/pod/logs.js';
+import { previousLogPath } from '../../src/pod/store.js';
 
 const line = (text: string) => `2026-01-01T00:00:00.000000000Z stdout F ${text}\n`;
 

@@ -2,6 +2,7 @@
 import { readLogUpTo, LogFollower, type LogLine } from '../../pod/logs.js';
 import { exitedForGood } from '../../spec/restart.js';
 import { Pod } from '../../pod/pod.js';
+import { previousLogOf } from '../../pod/store.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 import { err, printLine } from '../output.js';
 import { pollUntilStopped } from '../signals.js';
@@ -25,8 +26,8 @@ export async function logs(name: string, container: string | undefined, o: LogsO
   const prefix = (l: LogLine) => (o.timestamps ? `${l.time} ` : '');
   if (o.previous) {
     if (o.follow) usageError('--previous and --follow do not go together: the previous run is over');
-    for (const line of await pod.logs(c.name, tail === undefined ? { previous: true } : { previous: true, tail }))
-      printLine(prefix(line), line);
+    const previous = await readLogUpTo(previousLogOf(name, c), tail === undefined ? {} : { tail });
+    for (const line of previous.lines) printLine(prefix(line), line);
     return 0;
   }
   const read = await readLogUpTo(c.logPath, tail === undefined ? {} : { tail });
