@@ -168,13 +168,34 @@ export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): Container
   }
   if (d.env) out.env = { ...d.env, ...(c.env ?? {}) };
   if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
-  if (!c.user && d.user) {
+  // The image's User fills what runAsUser/runAsGroup leave out; a runAsUser of its own takes its gid from the image's
+  // passwd later (imageUserGid), not from the image's User.
+  if (c.user?.uid === undefined && d.user) {
     const m = /^(\d+)(?::(\d+))?$/.exec(d.user);
     if (!m)
       throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, {
         hint: 'resolveImage looks user and group names up in the image',
       });
-    out.user = m[2] === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid: Number(m[2]) };
+    const gid = c.user?.gid ?? (m[2] === undefined ? undefined : Number(m[2]));
+    out.user = gid === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid };
+  }
+  return out;
+}
+
+/** The name and primary gid the image's /etc/passwd gives `uid`, if it lists it. */
+export function passwdEntry(passwd: string, uid: number): { name: string; gid: number } | undefined {
+  for (const [name, e] of parseIdFile(passwd)) if (e.id === uid) return { name, gid: e.gid };
+  return undefined;
+}
+
+/** The gids of the groups /etc/group lists `user` as a member of (its supplementary groups, as containerd reads them). */
+export function memberGroups(group: string, user: string): number[] {
+  const out: number[] = [];
+  for (const line of group.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || line.startsWith('#') || f[0] === user) continue;
+    const gid = Number(f[2]);
+    if (Number.isInteger(gid) && f[3]!.split(',').includes(user)) out.push(gid);
   }
   return out;
 }

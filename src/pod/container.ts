@@ -18,7 +18,7 @@ import type { PodSpec } from '../spec/spec.js';
 import type { HostSpecFacts } from '../oci/common.js';
 import { podPidsLimit } from '../spec/pids.js';
 import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
-import { moveIntoCgroup, swapAccounting } from '../host/cgroups.js';
+import { killCgroupProcesses, moveIntoCgroup, removeCgroupDirs, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
@@ -28,15 +28,15 @@ import { ConfigStore } from './configs.js';
 import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
-import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+import { exitCommand, ownerCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 import { sidecars } from '../spec/restart.js';
-import { containerSeccomp } from './security.js';
+import { containerSeccomp, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
 
 /** Writes the pause's scratch bundle and starts it under its shim; returns its identity and namespaces. */
-export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rollback): Promise<PauseRecord> {
+export async function startPause(pod: PodRecord, root: string, runtime: Runtime, rollback: Rollback): Promise<PauseRecord> {
   const bundle = path.join(pod.dir, 'pause');
   await writePauseBundle(bundle, {
     hostname: podHostname(pod.spec),
@@ -44,13 +44,16 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
     nofileHardLimit: nofileHardLimit(),
     pauseBinary: assets.pauseBinary,
     hostNetwork: pod.spec.hostNetwork === true,
+    sysctls: pod.spec.sysctls,
     annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': 'POD' },
     host: hostSpecFacts(pod.runtime.binary),
   });
   const id = pod.name;
   const exitFile = path.join(bundle, 'exit');
   const logPath = path.join(bundle, 'pause.log');
-  const pid = await runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid') });
+  // A pod that dies with its owner: the pause's shim, which lives as long as the pod, watches the owner.
+  const owner = pod.owner && { ...pod.owner, command: ownerCommand(root, pod.name, pod.uid) };
+  const pid = await runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid'), owner });
   rollback.add('pause container', () => destroyContainer(runtime, id, exitFile, pid, 0));
   await moveShimIntoPod(pod, pid);
   const startTime = processStartTime(pid);
@@ -83,6 +86,16 @@ async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPi
 /** Moves a supervisor of the pod (its prober) into the pod's supervisors cgroup. */
 export async function moveSupervisorIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, pid: number): Promise<void> {
   await moveIntoCgroup(pid, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+}
+
+/**
+ * Removes the pod's cgroups once its containers are gone. What is left in its supervisors cgroup (a shim
+ * exiting, an exit command waiting out a back-off) has nothing more to do for a pod being removed: it is ended.
+ */
+export async function removePodCgroups(pod: Pick<PodRecord, 'name' | 'uid'>): Promise<void> {
+  const cgroup = podCgroupName(pod.name, pod.uid);
+  await killCgroupProcesses(supervisorsCgroupPath(cgroup));
+  await removeCgroupDirs(`nspod/${cgroup}`);
 }
 
 /** PID-reuse guard: the pid must still be the pod's pause, with the namespaces recorded. */
@@ -162,6 +175,8 @@ export async function prepareContainer(
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
+  const user = await processUser(pod.spec, asRun.container, lowerdir);
+  record.user = { uid: user.uid, gid: user.gid };
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -175,6 +190,7 @@ export async function prepareContainer(
     host,
     swapAccounting: swapAccounting(),
     seccomp,
+    user,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

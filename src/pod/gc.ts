@@ -47,7 +47,8 @@ export interface PodGcOptions {
  * stopper-gone: a stop or removal whose stopper died (nspod gc finishes it);
  * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place.
  */
-export type PodGcReason = 'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone';
+export type PodGcReason =
+  'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone' | 'owner-gone';
 
 export interface PodGcEntry {
   kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'stop';
@@ -239,6 +240,7 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
  * Finds and releases what belongs to no live pod under a state root:
  * - CNI attachments of pods that are gone, stopped or half-made (gcNetworks);
  * - half-made pods (Creating, creator dead): everything, state dir included;
+ * - pods that die with their owner (removeWhen: 'owner-exits') whose owner is gone: stopped and removed;
  * - runtime containers whose pod dir is gone or whose pod is Stopped;
  * - mounts under pods/<name> of pods that are gone or Stopped;
  * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs.
@@ -296,6 +298,14 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
       c.removed.push({ ...stopEntry, what: finished.value });
       if (finished.value === 'removal') continue;
       record = (await store.load(name).catch(() => undefined)) ?? record;
+    }
+    // A pod that dies with its owner, whose owner is gone (its shim's watch was cut short: the pause died, a reboot...).
+    if (record.phase !== 'Creating' && record.owner && !isProcessAlive(record.owner)) {
+      const removed = await c.step({ kind: 'state-dir', what: record.dir, pod: name, reason: 'owner-gone' }, async () => {
+        await (await Pod.load(name, { root, runtime: options.runtime })).remove({ gracePeriodSeconds: 0 });
+        return true;
+      });
+      if (removed) continue;
     }
     records.set(name, record);
     const pause = record.pause;

@@ -55,6 +55,8 @@ export interface ContainerRecord {
   spec?: ContainerSpec;
   /** What its image gives it: entrypoint, cmd, env, workingDir, user. */
   image?: ImageDefaults;
+  /** The uid and gid it runs as (runAsUser/runAsGroup, the image's User and passwd): what exec runs as too. */
+  user?: { uid: number; gid: number };
   /** Its postStart hook has not returned yet: it does not count as started (nor ready). */
   postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
@@ -86,10 +88,16 @@ export interface PodRecord {
   pidsLimit?: number;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Stopped and removed when this process exits (`removeWhen: 'owner-exits'`): the pause's shim watches it. */
+  owner?: ProcessIdentity;
   /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
   seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
+  /** The timer that stops the pod at its activeDeadlineSeconds (deadline.ts). */
+  deadlineTimer?: ProcessIdentity;
+  /** Why the pod was stopped by nspod itself: DeadlineExceeded (as Kubernetes' pod status.reason). */
+  reason?: string;
   /** When the app containers were found done for good in a pod with sidecars: from then on no sidecar restarts, and they are stopped. */
   appsDone?: string;
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */

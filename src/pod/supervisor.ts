@@ -33,6 +33,11 @@ export function exitCommand(root: string, pod: string, container: string): strin
   return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', root, 'internal', 'container-exited', pod, container];
 }
 
+/** What the pause's shim runs when the pod's owner exits (`removeWhen: 'owner-exits'`): the pod's removal. */
+export function ownerCommand(root: string, pod: string, uid: string): string[] {
+  return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', root, 'internal', 'owner-exited', pod, uid];
+}
+
 /** While this file exists the shims wake nobody: the pod is being stopped. */
 export function stoppingMarker(podDir: string): string {
   return path.join(podDir, 'stopping');

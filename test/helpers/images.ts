@@ -94,13 +94,13 @@ export async function buildLayout(dir: string, config: string[]): Promise<string
 }
 
 /**
- * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint`, `Cmd`, `StopSignal`: a stand-in, made
+ * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint`, `Cmd`, `StopSignal`, `User`: a stand-in, made
  * here, for an image a docs example names (redis, hello-app), so that its manifest runs unedited without a registry.
  */
 export async function toolboxImageArchive(
   dir: string,
   name: string,
-  config: { entrypoint?: string[]; cmd?: string[]; stopSignal?: string; healthcheck?: Record<string, unknown> },
+  config: { entrypoint?: string[]; cmd?: string[]; stopSignal?: string; user?: string; healthcheck?: Record<string, unknown> },
   files: { path: string; content: string; mode?: number }[] = [],
 ): Promise<string> {
   const layout = path.join(dir, `${name}-layout`);
@@ -119,6 +119,7 @@ export async function toolboxImageArchive(
   const args = (config.entrypoint ?? []).flatMap((e) => ['--config.entrypoint', e]);
   for (const c of config.cmd ?? []) args.push('--config.cmd', c);
   if (config.stopSignal) args.push('--config.stopsignal', config.stopSignal);
+  if (config.user !== undefined) args.push('--config.user', config.user);
   await umoci('config', '--image', `${layout}:latest`, '--tag', 'latest', ...args);
   if (config.healthcheck)
     await patchImageConfig(layout, (c) => ({ ...c, config: { ...(c.config as object), Healthcheck: config.healthcheck } }));
