@@ -217,6 +217,7 @@ export async function startPrepared(
       logFile: container.logPath,
       exitFile: container.exitFile,
       pidFile: container.pidFile,
+      logRotation: record.logRotation,
       ...(wakes ? { exitCommand: exitCommand(pod.root, record.name, name), exitCommandSkipFile: stoppingMarker(record.dir) } : {}),
     });
   } catch (e) {

@@ -175,6 +175,7 @@ export class Pod implements AsyncDisposable {
         networkMode: networkPlan.mode,
         supervised: options.supervise !== false,
         ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
+        ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
         ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
