@@ -133,3 +133,21 @@ spec:
   t.is(rm.stderr, `nspod: no pod named "${missing}" in ${root} (nspod ps lists the pods)\n`);
   await assertNoLeftovers(t, root);
 });
+
+test('version asks the pause and the runtime once, then answers from the state root until a binary changes', async (t) => {
+  const root = await stateRoot(t, 'cli-version');
+  const { runtime, calls } = await recordedRuntime(root);
+  const asked = async () => (await calls()).filter((c) => c.args === '--version').length;
+  const first = await nspod(root, ['--runtime', runtime, 'version']);
+  t.is(first.exitCode, 0, first.stderr);
+  t.regex(first.stdout, /^nspod \d+\.\d+\.\d+\npause \(nspod\) \S+\n(runc|crun) version \S+/);
+  t.is(await asked(), 1);
+  const again = await nspod(root, ['--runtime', runtime, 'version']);
+  t.is(again.stdout, first.stdout);
+  t.is(await asked(), 1, 'the second version spawned no runtime');
+  // A runtime replaced (here: its file rewritten, as an upgrade does) is asked again.
+  await writeFile(runtime, await readFile(runtime));
+  const upgraded = await nspod(root, ['--runtime', runtime, 'version']);
+  t.is(upgraded.stdout, first.stdout);
+  t.is(await asked(), 2);
+});
