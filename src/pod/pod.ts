@@ -119,7 +119,7 @@ export class Pod implements AsyncDisposable {
       { what: 'the image cache', path: imageRootOf(options) },
     ]);
     // What takes isolation away is said once per pod, before anything runs.
-    const host = hostSpecFacts(found.binary);
+    const host = hostSpecFacts(found.binary, runtimeRoot);
     const warnings = [...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly), ...oomScoreAdjWarnings(spec, host)];
     const warn = options.onWarning ?? ((w: string) => process.stderr.write(`nspod: warning: pod ${spec.name}: ${w}\n`));
     for (const w of warnings) warn(w);

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable } from '../../src/host/executables.js';
@@ -134,20 +135,35 @@ spec:
   await assertNoLeftovers(t, root);
 });
 
-test('version asks the pause and the runtime once, then answers from the state root until a binary changes', async (t) => {
+test("the runtime's version is asked once per binary: run -d remembers it, version reads it, a changed binary is asked again", async (t) => {
   const root = await stateRoot(t, 'cli-version');
   const { runtime, calls } = await recordedRuntime(root);
   const asked = async () => (await calls()).filter((c) => c.args === '--version').length;
-  const first = await nspod(root, ['--runtime', runtime, 'version']);
-  t.is(first.exitCode, 0, first.stderr);
-  t.regex(first.stdout, /^nspod \d+\.\d+\.\d+\npause \(nspod\) \S+\n(runc|crun) version \S+/);
+  const fresh = await nspod(root, ['--runtime', runtime, 'version']);
+  t.is(fresh.exitCode, 0, fresh.stderr);
+  t.regex(fresh.stdout, /^nspod \d+\.\d+\.\d+\npause \(nspod\) \S+\n(runc|crun) version \S+\n$/);
   t.is(await asked(), 1);
-  const again = await nspod(root, ['--runtime', runtime, 'version']);
-  t.is(again.stdout, first.stdout);
-  t.is(await asked(), 1, 'the second version spawned no runtime');
+  t.false(existsSync(path.join(root, 'runtime')), 'version makes nothing in a state root that has no pod yet');
+
+  const name = `ver-${process.pid}`;
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: app\n      image: busybox\n      command: ["sleep", "3600"]\n`,
+  );
+  const run = await nspod(root, ['--runtime', runtime, 'run', '-d', file]);
+  t.is(run.exitCode, 0, run.stderr);
+  t.is(await asked(), 2, 'the create asked once (what the runtime supports)');
+  t.is((await nspod(root, ['--runtime', runtime, 'version'])).stdout, fresh.stdout);
+  t.is((await nspod(root, ['--runtime', runtime, 'version'])).stdout, fresh.stdout);
+  t.is(await asked(), 2, 'version answered from what the create remembered');
+  t.is((await nspod(root, ['--runtime', runtime, 'rm', '-f', name])).exitCode, 0);
+  t.is((await nspod(root, ['--runtime', runtime, 'run', '-d', file])).exitCode, 0);
+  t.is(await asked(), 2, 'so did the next create');
+
   // A runtime replaced (here: its file rewritten, as an upgrade does) is asked again.
   await writeFile(runtime, await readFile(runtime));
-  const upgraded = await nspod(root, ['--runtime', runtime, 'version']);
-  t.is(upgraded.stdout, first.stdout);
-  t.is(await asked(), 2);
+  t.is((await nspod(root, ['--runtime', runtime, 'version'])).stdout, fresh.stdout);
+  t.is(await asked(), 3);
+  t.is((await nspod(root, ['--runtime', runtime, 'rm', '-f', name])).exitCode, 0);
+  await assertNoLeftovers(t, root);
 });

@@ -1,6 +1,6 @@
 /**
  * `nspod version`: nspod's, its pause's and the runtime's versions. The two programs are asked side by side, and
- * their answers are remembered in the state root (versions.json) until their binaries change, so that the usual
+ * their answers are remembered in the state root (`<root>/runtime/versions.json`, where Pod.create keeps the runtime's) until their binaries change, so that the usual
  * `nspod version` spawns nothing.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,19 +8,23 @@ import path from 'node:path';
 import { errorMessage } from '../../errors.js';
 import { assets, packageRoot, resolveStateRoot } from '../../paths.js';
 import { programVersions } from '../../host/versions.js';
+import { versionsFile } from '../../runtime/features.js';
 import { Runtime } from '../../runtime/runtime.js';
+import { StateRoot } from '../../pod/store.js';
 import type { GlobalOptions } from '../options.js';
 import { out } from '../output.js';
 
 export async function version(g: GlobalOptions): Promise<number> {
   const nspod = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
-  // Only a state root that is there already: asking for a version makes none.
-  const root = resolveStateRoot(g.root);
-  const cache = existsSync(root) ? path.join(root, 'versions.json') : undefined;
   let runtime: string | undefined;
+  let cache: string | undefined;
   let missing: string | undefined;
   try {
-    runtime = Runtime.find(g.runtime).binary;
+    const found = Runtime.find(g.runtime);
+    runtime = found.binary;
+    // Where Pod.create remembers it too; only in a state root that is there already: asking for a version makes none.
+    const file = versionsFile(new StateRoot(resolveStateRoot(g.root)).runtimeRoot(found.name));
+    if (existsSync(path.dirname(file))) cache = file;
   } catch (e) {
     missing = `runtime: ${errorMessage(e)}`;
   }
