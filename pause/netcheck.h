@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,22 +20,58 @@
 
 static char http_buf[8192]; /* the request, then the response */
 
-/* Connects to 127.0.0.1:port inside netns; for http (path given), GETs path with the headers (name/value pairs) and
- * prints the response's first RESPONSE_MAX bytes. Exit code: 0 success (http: status 200-399), 1 failure, 2 cannot try. */
-static int network_check(const char *netns, int port, const char *http_path, char **headers, int n_headers) {
+/* Enters netns and connects to 127.0.0.1:port: the socket, or -1 when it said on fd `say` why not (*code: 2 could not
+ * enter, 1 could not connect). */
+static int connect_in_netns(const char *netns, int port, int say, int *code) {
   int ns = open(netns, O_RDONLY | O_CLOEXEC);
   if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
-    dprintf(STDOUT_FILENO, "cannot enter the pod's network namespace %s: %s\n", netns, strerror(errno));
-    return 2;
+    dprintf(say, "cannot enter the pod's network namespace %s: %s\n", netns, strerror(errno));
+    *code = 2;
+    return -1;
   }
   close(ns);
   int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (s < 0 || connect(s, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    dprintf(STDOUT_FILENO, "dial tcp 127.0.0.1:%d: %s\n", port, strerror(errno));
-    return 1;
+    dprintf(say, "dial tcp 127.0.0.1:%d: %s\n", port, strerror(errno));
+    *code = 1;
+    return -1;
   }
+  return s;
+}
+
+/* Relays stdin to the socket and the socket to stdout until the socket's peer closes (stdin's end shuts the socket's
+ * write side): a TCP connection from inside the pod's netns for a caller outside it (TLS, any request). */
+static int relay(int s) {
+  static char buf[16384];
+  struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = s, .events = POLLIN}};
+  for (;;) {
+    if (poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return 1;
+    }
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+      if (n <= 0) {
+        shutdown(s, SHUT_WR);
+        fds[0].fd = -1;
+      } else if (write_all(s, buf, (size_t)n) < 0) return 1;
+    }
+    if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t n = read(s, buf, sizeof buf);
+      if (n <= 0) return n < 0 ? 1 : 0;
+      if (write_all(STDOUT_FILENO, buf, (size_t)n) < 0) return 1;
+    }
+  }
+}
+
+/* Connects to 127.0.0.1:port inside netns; for http (path given), GETs path with the headers (name/value pairs) and
+ * prints the response's first RESPONSE_MAX bytes. Exit code: 0 success (http: status 200-399), 1 failure, 2 cannot try. */
+static int network_check(const char *netns, int port, const char *http_path, char **headers, int n_headers) {
+  int code = 0;
+  int s = connect_in_netns(netns, port, STDOUT_FILENO, &code);
+  if (s < 0) return code;
   if (!http_path) {
     dprintf(STDOUT_FILENO, "connected to 127.0.0.1:%d\n", port);
     return 0;

@@ -4,6 +4,7 @@
  *   nspod-prober CONFIG                         daemonize, print the daemon's pid
  *   nspod-prober --check tcp NETNS PORT [SECS]  one connect from inside NETNS
  *   nspod-prober --check http NETNS PORT PATH [SECS]
+ *   nspod-prober --connect NETNS PORT           relay stdin/stdout to a connection to 127.0.0.1:PORT in NETNS
  *
  * CONFIG has one record a line, fields separated by one space, each field
  * %XX-escaped (space, %, control bytes):
@@ -27,7 +28,9 @@
  * started), 2 (usage or a bad config, said on stderr); the daemon 0 when the
  * pause is gone, the pod dir removed or it was told to stop (SIGTERM,
  * SIGINT), 1 when a system call failed; --check 0 success, 1 failure, 2
- * when it could not try, killed by SIGALRM when it hung for SECS (default 1).
+ * when it could not try, killed by SIGALRM when it hung for SECS (default 1);
+ * --connect 0 when the peer closed, 1 when it could not connect (said on
+ * stderr) or the relay failed, 2 when it could not enter NETNS.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -307,7 +310,8 @@ static void usage(void) {
   dprintf(STDERR_FILENO,
           "usage: nspod-prober CONFIG\n"
           "       nspod-prober --check tcp NETNS PORT [SECONDS]\n"
-          "       nspod-prober --check http NETNS PORT PATH [SECONDS]\n");
+          "       nspod-prober --check http NETNS PORT PATH [SECONDS]\n"
+          "       nspod-prober --connect NETNS PORT\n");
   _exit(2);
 }
 
@@ -326,8 +330,21 @@ static int check_once(int argc, char **argv) {
   return network_check(argv[3], (int)port, http ? argv[5] : NULL, NULL, 0);
 }
 
+/* --connect NETNS PORT */
+static int connect_once(int argc, char **argv) {
+  if (argc != 4) usage();
+  int ok = 1;
+  long port = number(argv[3], 1, &ok);
+  if (!ok || port > 65535) usage();
+  signal(SIGPIPE, SIG_IGN);
+  int code = 0;
+  int s = connect_in_netns(argv[2], (int)port, STDERR_FILENO, &code);
+  return s < 0 ? code : relay(s);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--check") == 0) return check_once(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "--connect") == 0) return connect_once(argc, argv);
   if (argc != 2 || argv[1][0] == '-') usage();
   if (parse_config(argv[1]) < 0) return 2;
   pid_t daemon_pid = fork();

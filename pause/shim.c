@@ -1,7 +1,7 @@
 /*
  * nspod-shim: the parent that stays with one detached container.
  *
- *   nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] -- RUNTIME ARGS...
+ *   nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] [-w PID:START -W ARG...] -- RUNTIME ARGS...
  *
  * RUNTIME ARGS is a detached start (`runc ... run -d --pid-file PIDFILE ID`).
  * The shim daemonizes, becomes a child subreaper and runs it, so that the
@@ -15,7 +15,10 @@
  *     "oomKilled":true when the kernel's OOM killer struck in the container's
  *     memory cgroup, and execs PROG, the exit command, if one was given and
  *     SKIPFILE does not exist (the pod is being stopped: nobody needs to wake
- *     up for this exit).
+ *     up for this exit);
+ *   - with -w, watches the pod's owner (a pidfd; see owner.h): when that
+ *     process exits, or is gone already, runs the owner command (-W words)
+ *     once, detached, and goes on supervising.
  * The foreground process exits once the runtime has: with 0 and the
  * container's pid on stdout, or with the runtime's exit code and its output
  * on stderr (2: usage; 125: the shim itself failed, said on stderr as
@@ -38,6 +41,7 @@
 #include "crilog.h"
 #include "exitfile.h"
 #include "oom.h"
+#include "owner.h"
 
 #define MAX_EXIT_ARGS 64
 #define MAX_EARLY 64
@@ -64,7 +68,8 @@ static void die(const char *what) {
 
 static void usage(void) {
   dprintf(STDERR_FILENO,
-          "usage: nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] -- RUNTIME ARGS...\n");
+          "usage: nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] [-w PID:START -W ARG...] -- "
+          "RUNTIME ARGS...\n");
   _exit(2);
 }
 
@@ -82,6 +87,10 @@ static char **parse_args(int argc, char **argv) {
     else if (strcmp(argv[i], "-a") == 0) {
       if (n_exit_args >= MAX_EXIT_ARGS) usage();
       exit_args[1 + n_exit_args++] = argv[++i];
+    } else if (strcmp(argv[i], "-w") == 0) {
+      if (owner_parse(argv[++i]) < 0) usage();
+    } else if (strcmp(argv[i], "-W") == 0) {
+      if (owner_arg(argv[++i]) < 0) usage();
     } else usage();
   }
   if (i >= argc - 1 || !log_path || !exit_path || !pid_path) usage();
@@ -195,12 +204,15 @@ static int sigchld_fd(void) {
 /* Until the container has exited: log its output, reap every child, report the runtime's outcome once. */
 static void supervise(int sig_fd, int sync_fd) {
   while (!container_done) {
-    struct pollfd fds[3] = {
+    /* The owner's end is acted on once the container runs (the runtime has reported): then there is a pod to remove. */
+    if (owner_armed && owner_gone && container > 0) owner_fire();
+    struct pollfd fds[4] = {
         {.fd = sig_fd, .events = POLLIN},
         {.fd = out.fd, .events = POLLIN},
         {.fd = err.fd, .events = POLLIN},
+        {.fd = owner_fd, .events = POLLIN},
     };
-    if (poll(fds, 3, -1) < 0) {
+    if (poll(fds, 4, owner_poll_timeout()) < 0) {
       if (errno == EINTR) continue;
       die("poll");
     }
@@ -208,6 +220,7 @@ static void supervise(int sig_fd, int sync_fd) {
     struct capture *tee = runtime_pid > 0 ? &runtime_said : NULL;
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) pump(&out, tee);
     if (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) pump(&err, tee);
+    owner_check(fds[3].revents);
     if (!(fds[0].revents & POLLIN)) continue;
     struct signalfd_siginfo info;
     while (read(sig_fd, &info, sizeof info) > 0) {
@@ -246,6 +259,7 @@ int main(int argc, char **argv) {
   if (daemonize_as_subreaper(&what) < 0) die(what);
   /* A subreaper before the runtime runs: the container's first process is handed to us when the runtime exits. */
   int sig_fd = sigchld_fd();
+  owner_watch();
   start_runtime(runtime_argv);
   supervise(sig_fd, sync_pipe[1]);
   finish();

@@ -5,6 +5,8 @@
 export { Pod } from './pod/pod.js';
 export type { PodOptions, StopOptions } from './pod/pod.js';
 export type { PodStatus, ContainerStatus, ContainerState, ExitRecord } from './pod/status.js';
+export type { EffectiveSecurity } from './pod/effective.js';
+export type { QosClass } from './spec/qos.js';
 export type { PodPhase } from './pod/store.js';
 export type { PodEvent, EventType, EventReason } from './pod/events.js';
 export type {
@@ -28,8 +30,18 @@ export { podOutcome } from './spec/restart.js';
 export type { PodOutcome } from './spec/restart.js';
 export { DEFAULT_STATE_ROOT } from './paths.js';
 export { DEFAULT_SECCOMP_ROOT } from './oci/seccomp.js';
-export { waitForLogLine, waitForPort, waitForHttp, waitAll, until } from './pod/wait.js';
-export type { WaitOptions, LogLineOptions, HttpWaitOptions, Wait, Waitable } from './pod/wait.js';
+export { waitForLogLine, waitForPort, waitForHttp, waitForCommand, waitForHealthy, waitAll, until } from './pod/wait.js';
+export type {
+  WaitOptions,
+  LogLineOptions,
+  HttpWaitOptions,
+  CommandWaitOptions,
+  Wait,
+  Waitable,
+  Execable,
+  HealthCheckable,
+} from './pod/wait.js';
+export type { ImageHealthcheck } from './image/config.js';
 export { gcPods, gcNetworks } from './pod/gc.js';
 export type { PodGcOptions, PodGcEntry, PodGcReason, PodGcReport } from './pod/gc.js';
 export type { ReleasedAttachment, OrphanReason, PodNetworkStatus, NetworkMode } from './network/attachment.js';

@@ -54,6 +54,8 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'remove the pods when their apps exit for good (with -d: by the supervisor, after the fact; with --wait: also when they do not become ready)',
     )
     .option('--replace', 'remove a pod of the same name first, if there is one')
+    .option('--rm-with-parent', 'stop and remove the pods when the process that ran nspod exits (kill -9 too), as a test run needs')
+    .option('--owner <pid>', 'stop and remove the pods when process PID exits')
     .option(
       '-p, --publish <host:container[/udp]>',
       'publish a container port on the host, like docker run -p (repeatable; host port 0 or CONTAINER alone: any free port)',
@@ -279,6 +281,15 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .action(
       run(async (name: string, container: string, _o, cmd: Command) =>
         (await import('./commands/internal.js')).containerExited(name, container, globals(cmd)),
+      ),
+    );
+  internal
+    .command('owner-exited')
+    .argument('<pod>')
+    .argument('<uid>')
+    .action(
+      run(async (name: string, uid: string, _o, cmd: Command) =>
+        (await import('./commands/internal.js')).ownerExited(name, uid, globals(cmd)),
       ),
     );
   program.addCommand(internal, { hidden: true });

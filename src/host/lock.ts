@@ -89,15 +89,17 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
   try {
     return await fn();
   } finally {
-    await releaseLockDir(lockDir);
+    await releaseLockDir(lockDir, holder);
   }
 }
 
 /**
  * Moved aside in one step, then removed: emptied in place, the lock dir
  * would be an empty directory that another taker's rename replaces, and our rmdir would then fail or remove its lock.
+ * When the holder moved or removed the directory the lock guarded, the path may hold another directory's lock by
+ * now (a pod of the same name made since): a lock aside that is not ours is handed back.
  */
-async function releaseLockDir(lockDir: string): Promise<void> {
+async function releaseLockDir(lockDir: string, holder: ProcessIdentity): Promise<void> {
   const aside = `${lockDir}.released.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     await rename(lockDir, aside);
@@ -105,6 +107,11 @@ async function releaseLockDir(lockDir: string): Promise<void> {
     // Gone with its parent (the holder removed the directory it guarded): nothing to release.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw e;
+  }
+  const moved = await readLockHolder(aside);
+  if (moved && (moved.pid !== holder.pid || moved.startTime !== holder.startTime)) {
+    await rename(aside, lockDir).catch(() => rm(aside, { recursive: true, force: true }));
+    return;
   }
   await rm(aside, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
  * command loads no process library at start (a CLI run pays for every module it loads).
  */
 import { spawn, type StdioOptions } from 'node:child_process';
+import { Duplex } from 'node:stream';
 
 export interface ProgramOptions {
   /** Text fed to stdin (else stdin is /dev/null, unless `stdio` says otherwise). */
@@ -88,4 +89,24 @@ export function runProgram(file: string, args: readonly string[], options: Progr
       });
     });
   });
+}
+
+/**
+ * `file args` as a duplex stream: what is written goes to its stdin, what it prints on stdout is read (a relay, like
+ * nspod-prober --connect). Destroying the stream kills the program; `stderr()` is what it said there so far, all of it
+ * once `closed` (the program exited and its pipes are closed) resolves.
+ */
+export function programStream(file: string, args: readonly string[]): { stream: Duplex; stderr: () => string; closed: Promise<void> } {
+  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  child.on('error', (e) => (stderr += `${file}: ${e.message}`));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  child.stdin.on('error', () => undefined); // it exited (could not connect): the read side ends, and says so
+  const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  stream.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return { stream, stderr: () => stderr.trim(), closed };
 }

@@ -1,6 +1,6 @@
 /**
  * The image config's rules: what an OCI image config supplies to a container (Entrypoint, Cmd, Env,
- * WorkingDir, User, StopSignal), how a `User` becomes numbers from the image's own passwd and group files, and how
+ * WorkingDir, User, StopSignal, Docker's Healthcheck), how a `User` becomes numbers from the image's own passwd and group files, and how
  * Kubernetes applies those defaults to a container spec.
  */
 import { NspodError } from '../errors.js';
@@ -16,7 +16,29 @@ export interface ImageConfig {
     WorkingDir?: string;
     User?: string;
     StopSignal?: string;
+    /** Docker's HEALTHCHECK (not in the OCI spec; Docker and buildah write it): durations in nanoseconds, 0 = default. */
+    Healthcheck?: {
+      Test?: string[] | null;
+      Interval?: number;
+      Timeout?: number;
+      StartPeriod?: number;
+      StartInterval?: number;
+      Retries?: number;
+    } | null;
   } | null;
+}
+
+/**
+ * An image's HEALTHCHECK with Docker's defaults applied (interval and timeout 30 s, start period 0, start interval
+ * 5 s, retries 3): `argv` is the command to run in the container (CMD as given, CMD-SHELL under `/bin/sh -c`).
+ */
+export interface ImageHealthcheck {
+  argv: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  startIntervalMs: number;
+  retries: number;
 }
 
 /** Defaults an image supplies to a container (from an OCI image config, when there is one). */
@@ -29,6 +51,29 @@ export interface ImageDefaults {
   user?: string;
   /** The config's StopSignal in Kubernetes' spelling (`SIGQUIT`): what stops the container when its lifecycle names none. */
   stopSignal?: string;
+  /** The image's HEALTHCHECK, when it has one (Kubernetes ignores it; waitForHealthy runs it). */
+  healthcheck?: ImageHealthcheck;
+}
+
+/** Docker's HEALTHCHECK → an ImageHealthcheck; undefined for none, `NONE`, or a Test of no command. */
+export function imageHealthcheck(
+  h: NonNullable<NonNullable<ImageConfig['config']>['Healthcheck']> | undefined | null,
+): ImageHealthcheck | undefined {
+  const test = h?.Test ?? [];
+  const [kind, ...rest] = test;
+  let argv: string[];
+  if (kind === 'CMD' && rest.length > 0) argv = rest;
+  else if (kind === 'CMD-SHELL' && rest.length > 0) argv = ['/bin/sh', '-c', rest.join(' ')];
+  else return undefined;
+  const ms = (ns: number | undefined, fallback: number) => (ns && ns > 0 ? Math.max(1, Math.round(ns / 1e6)) : fallback);
+  return {
+    argv,
+    intervalMs: ms(h?.Interval, 30_000),
+    timeoutMs: ms(h?.Timeout, 30_000),
+    startPeriodMs: ms(h?.StartPeriod, 0),
+    startIntervalMs: ms(h?.StartInterval, 5_000),
+    retries: h?.Retries && h.Retries > 0 ? h.Retries : 3,
+  };
 }
 
 /** The image config's fields Kubernetes applies to a container. */
@@ -43,6 +88,8 @@ export function imageDefaults(config: ImageConfig): ImageDefaults {
   if (c.User) out.user = c.User;
   const stopSignal = imageStopSignal(c.StopSignal);
   if (stopSignal) out.stopSignal = stopSignal;
+  const healthcheck = imageHealthcheck(c.Healthcheck);
+  if (healthcheck) out.healthcheck = healthcheck;
   return out;
 }
 
@@ -121,13 +168,34 @@ export function withImageDefaults(c: ContainerSpec, d: ImageDefaults): Container
   }
   if (d.env) out.env = { ...d.env, ...(c.env ?? {}) };
   if (!c.workingDir && d.workingDir) out.workingDir = d.workingDir;
-  if (!c.user && d.user) {
+  // The image's User fills what runAsUser/runAsGroup leave out; a runAsUser of its own takes its gid from the image's
+  // passwd later (imageUserGid), not from the image's User.
+  if (c.user?.uid === undefined && d.user) {
     const m = /^(\d+)(?::(\d+))?$/.exec(d.user);
     if (!m)
       throw new NspodError('IMAGE_INVALID', `container ${c.name}: image user ${JSON.stringify(d.user)} is not numeric uid[:gid]`, {
         hint: 'resolveImage looks user and group names up in the image',
       });
-    out.user = m[2] === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid: Number(m[2]) };
+    const gid = c.user?.gid ?? (m[2] === undefined ? undefined : Number(m[2]));
+    out.user = gid === undefined ? { uid: Number(m[1]) } : { uid: Number(m[1]), gid };
+  }
+  return out;
+}
+
+/** The name and primary gid the image's /etc/passwd gives `uid`, if it lists it. */
+export function passwdEntry(passwd: string, uid: number): { name: string; gid: number } | undefined {
+  for (const [name, e] of parseIdFile(passwd)) if (e.id === uid) return { name, gid: e.gid };
+  return undefined;
+}
+
+/** The gids of the groups /etc/group lists `user` as a member of (its supplementary groups, as containerd reads them). */
+export function memberGroups(group: string, user: string): number[] {
+  const out: number[] = [];
+  for (const line of group.split('\n')) {
+    const f = line.split(':');
+    if (f.length < 4 || line.startsWith('#') || f[0] === user) continue;
+    const gid = Number(f[2]);
+    if (Number.isInteger(gid) && f[3]!.split(',').includes(user)) out.push(gid);
   }
   return out;
 }

@@ -241,7 +241,7 @@ async function cachedImage(ctx: Resolution, digest: string, rootfs: string, defa
  * A file of the image, only if it and every directory on the way to it are
  * what they claim (no symlink anywhere: `etc -> /etc` would read the host's).
  */
-async function readImageFile(rootfs: string, rel: string): Promise<string> {
+export async function readImageFile(rootfs: string, rel: string): Promise<string> {
   let cur = rootfs;
   const parts = rel.split('/');
   try {

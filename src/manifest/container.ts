@@ -244,8 +244,7 @@ export function readContainers(field: Field, list: 'containers' | 'initContainer
 /** The container's PodSpec, once the pod's security context (its defaults) is read too. */
 export function finishContainer(c: ContainerDraft, podSecurity: SecurityDraft): ContainerSpec {
   const spec = { ...c.spec } as ContainerSpec;
-  const user = containerUser(c.security, podSecurity, c.at);
-  if (user) spec.user = user;
+  Object.assign(spec, containerUser(c.security, podSecurity, c.at));
   const resources = containerResources(c.resources, c.at);
   if (resources) spec.resources = resources;
   if (c.ports.length > 0) spec.ports = c.ports.map((p) => p.value);

@@ -35,18 +35,26 @@ const SECCOMP_PROFILE: Table<k8s.SeccompProfile, Draft<SeccompProfile>> = {
 
 const readSeccomp = (f: Field): SeccompProfile => readObject(f, SECCOMP_PROFILE, ['type']);
 
+/** A pod-level field of the PodSpec's own: its manifest field is the origin of its namesake. */
+function pod<K extends keyof PodSpec>(key: K, reader: (f: Field) => PodSpec[K]) {
+  return (f: Field, d: Draft<PodSpec>) => {
+    d.spec[key] = reader(f);
+    f.origin(key).mirror(key);
+  };
+}
+
 export const POD_SECURITY: Table<k8s.PodSecurityContext, HasSecurity & Draft<PodSpec>> = {
   ...RUN_AS,
   appArmorProfile: UNSUPPORTED,
-  fsGroup: UNSUPPORTED,
-  fsGroupChangePolicy: UNSUPPORTED,
+  fsGroup: pod('fsGroup', read.integer),
+  fsGroupChangePolicy: pod('fsGroupChangePolicy', (f) => f.string() as PodSpec['fsGroupChangePolicy']),
   seLinuxOptions: UNSUPPORTED,
   seccompProfile: (f, d) => {
     d.spec.seccompProfile = readSeccomp(f);
     f.origin('seccompProfile').mirror('seccompProfile');
   },
-  supplementalGroups: UNSUPPORTED,
-  supplementalGroupsPolicy: UNSUPPORTED,
+  supplementalGroups: pod('supplementalGroups', (f) => f.items().map((i) => i.integer())),
+  supplementalGroupsPolicy: pod('supplementalGroupsPolicy', (f) => f.string() as PodSpec['supplementalGroupsPolicy']),
   seLinuxChangePolicy: UNSUPPORTED,
   sysctls: UNSUPPORTED,
   windowsOptions: ignored('Windows only'),
@@ -78,18 +86,20 @@ export const CONTAINER_SECURITY: Table<k8s.SecurityContext, Draft<ContainerSpec>
   windowsOptions: ignored('Windows only'),
 };
 
-/** The user a container runs as, from its own runAs* or the pod's; `at` is the container's PodSpec path. */
-export function containerUser(own: SecurityDraft, pod: SecurityDraft, at: string): ContainerSpec['user'] {
+/**
+ * The user a container runs as, from its own runAs* or the pod's (what neither gives comes from the image when the pod
+ * is made), and its runAsNonRoot; `at` is the container's PodSpec path.
+ */
+export function containerUser(own: SecurityDraft, pod: SecurityDraft, at: string): Pick<ContainerSpec, 'user' | 'runAsNonRoot'> {
   const uid = own.runAsUser ?? pod.runAsUser;
   const gid = own.runAsGroup ?? pod.runAsGroup;
   const nonRoot = own.runAsNonRoot ?? pod.runAsNonRoot;
-  if (gid && !uid) gid.field.fail("needs runAsUser too: nspod does not read an image's user");
-  if (nonRoot?.value && (uid === undefined || uid.value === 0)) {
-    if (uid) nonRoot.field.fail(`contradicts runAsUser: 0 (line ${uid.field.line})`);
-    nonRoot.field.fail("needs runAsUser: nspod does not read an image's user, so it would run as root");
-  }
-  if (!uid) return undefined;
-  uid.field.origin(`${at}.user.uid`);
+  if (nonRoot?.value && uid?.value === 0) nonRoot.field.fail(`contradicts runAsUser: 0 (line ${uid.field.line})`);
+  uid?.field.origin(`${at}.user.uid`);
   gid?.field.origin(`${at}.user.gid`);
-  return gid ? { uid: uid.value, gid: gid.value } : { uid: uid.value };
+  nonRoot?.field.origin(`${at}.runAsNonRoot`);
+  const out: Pick<ContainerSpec, 'user' | 'runAsNonRoot'> = {};
+  if (uid || gid) out.user = { ...(uid ? { uid: uid.value } : {}), ...(gid ? { gid: gid.value } : {}) };
+  if (nonRoot) out.runAsNonRoot = nonRoot.value;
+  return out;
 }

@@ -11,6 +11,7 @@ import { NspodError, errorMessage } from '../errors.js';
 import { currentProcessIdentity, type ProcessIdentity } from '../host/proc.js';
 import { bindMountFile, mountPoints } from '../host/mounts.js';
 import { readJson, writeJsonAtomic } from '../host/files.js';
+import { crashPoint } from '../host/testpoint.js';
 import { runProgram } from '../host/program.js';
 import type { PodSpec } from '../spec/spec.js';
 import {
@@ -191,11 +192,6 @@ export async function unpinNetns(pin: string): Promise<void> {
     await runProgram('umount', [pin]);
   }
   await rm(pin, { force: true });
-}
-
-/** Test hook: a crash at a named step of create (NSPOD_TEST_CRASH_AT), so tests can prove gc cleans up after one. */
-function crashPoint(step: string): void {
-  if (process.env.NSPOD_TEST_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
 }
 
 export interface AttachInput {

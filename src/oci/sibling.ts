@@ -45,6 +45,8 @@ export interface SiblingSpecInput {
    * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
    */
   seccomp?: { profile: ProfileFile; host: Omit<SeccompTarget, 'capabilities'> } | undefined;
+  /** The process user with every group it is in, as resolved from the image (default: the container's user, gid 0 when it has none). */
+  user?: { uid: number; gid: number; additionalGids?: number[] } | undefined;
 }
 
 /** The capability set of a container: the defaults, plus `add`, minus `drop` (`ALL` drops every one). */
@@ -120,7 +122,7 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
     ociVersion: OCI_VERSION,
     process: {
       terminal: false,
-      user: { uid: c.user?.uid ?? 0, gid: c.user?.gid ?? c.user?.uid ?? 0 },
+      user: input.user ?? { uid: c.user?.uid ?? 0, gid: c.user?.gid ?? 0 },
       args,
       env: containerEnv(input.env, pod.hostname),
       cwd: c.workingDir ?? '/',

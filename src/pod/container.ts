@@ -28,15 +28,15 @@ import { ConfigStore } from './configs.js';
 import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
-import { exitCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
+import { exitCommand, ownerCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 import { sidecars } from '../spec/restart.js';
-import { containerSeccomp } from './security.js';
+import { containerSeccomp, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
 
 /** Writes the pause's scratch bundle and starts it under its shim; returns its identity and namespaces. */
-export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rollback): Promise<PauseRecord> {
+export async function startPause(pod: PodRecord, root: string, runtime: Runtime, rollback: Rollback): Promise<PauseRecord> {
   const bundle = path.join(pod.dir, 'pause');
   await writePauseBundle(bundle, {
     hostname: podHostname(pod.spec),
@@ -50,7 +50,9 @@ export async function startPause(pod: PodRecord, runtime: Runtime, rollback: Rol
   const id = pod.name;
   const exitFile = path.join(bundle, 'exit');
   const logPath = path.join(bundle, 'pause.log');
-  const pid = await runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid') });
+  // A pod that dies with its owner: the pause's shim, which lives as long as the pod, watches the owner.
+  const owner = pod.owner && { ...pod.owner, command: ownerCommand(root, pod.name, pod.uid) };
+  const pid = await runtime.runDetached(id, bundle, { logFile: logPath, exitFile, pidFile: path.join(bundle, 'pid'), owner });
   rollback.add('pause container', () => destroyContainer(runtime, id, exitFile, pid, 0));
   await moveShimIntoPod(pod, pid);
   const startTime = processStartTime(pid);
@@ -162,6 +164,8 @@ export async function prepareContainer(
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
+  const user = await processUser(pod.spec, asRun.container, lowerdir);
+  record.user = { uid: user.uid, gid: user.gid };
   await writeSiblingBundle(bundle, {
     pod: { name: pod.name, hostname: podHostname(pod.spec), cgroup: podCgroupName(pod.name, pod.uid), shareProcessNamespace, hostNetwork },
     container: asRun.container,
@@ -175,6 +179,7 @@ export async function prepareContainer(
     host,
     swapAccounting: swapAccounting(),
     seccomp,
+    user,
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

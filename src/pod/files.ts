@@ -5,7 +5,7 @@
  * volumes checked (or made), subPaths made and checked, and the bind mounts that put them into each
  * container (`podMounts`, used by create and by the dry run).
  */
-import { chmod, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readdir, readFile, readlink, realpath, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -60,6 +60,11 @@ export async function writePodFiles(podDir: string, spec: PodSpec, sources: Volu
     // Writable by the container whatever its user (Kubernetes' emptyDir is 0777 too); mkdir's mode would be cut by the umask.
     if (v.emptyDir) await chmod(dir, 0o777);
     if (onTmpfs(v)) await mountTmpfs(dir, { sizeBytes: tmpfsSize(v, spec, sources.facts), mode: v.emptyDir ? 0o777 : 0o755 });
+    // fsGroup owns an emptyDir, setgid so that what its containers make there is the group's too (as the kubelet does).
+    if (v.emptyDir && spec.fsGroup !== undefined) {
+      await chown(dir, 0, spec.fsGroup);
+      await chmod(dir, 0o2777);
+    }
     if (isProjection(v)) await writeProjection(dir, volumeFiles(v, spec, sources.facts, sources.lookup));
     if (v.hostPath) await prepareHostPath(v.name, v.hostPath.path, v.hostPath.type);
   }

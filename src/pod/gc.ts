@@ -25,6 +25,8 @@ import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { cgroupMounts, removeCgroupTree } from '../host/cgroups.js';
 import { resolveStateRoot } from '../paths.js';
 import { StateRoot, type PodRecord } from './store.js';
+import { Pod } from './pod.js';
+import { readJson } from '../host/files.js';
 import { keepsStateDir, settle } from './steps.js';
 
 export interface PodGcOptions {
@@ -41,13 +43,19 @@ export interface PodGcOptions {
 
 /**
  * half-made: its creator died while it was Creating, or its create failed and could not undo it all;
- * unrecorded: a pod dir without pod.json, left by a crash right after the claim.
+ * unrecorded: a pod dir without pod.json (an older nspod's crash right after its claim, or made by hand): no pod;
+ * stopper-gone: a stop or removal whose stopper died (nspod gc finishes it);
+ * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place.
  */
-export type PodGcReason = 'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded';
+export type PodGcReason =
+  'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone' | 'owner-gone';
 
 export interface PodGcEntry {
-  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir';
-  /** What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`), a directory. */
+  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'stop';
+  /**
+   * What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`),
+   * a directory; for `stop`, what was finished: `stop` or `removal`.
+   */
   what: string;
   pod: string;
   reason: PodGcReason;
@@ -199,6 +207,16 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
   await c.step({ kind: 'state-dir', what: record.dir, pod, reason }, () => store.release(pod));
 }
 
+/** A dir that is no pod's (trash, an unrecorded pod dir): what is mounted below it is unmounted, then it goes. */
+async function removeDir(c: Collector, dir: string, pod: string, reason: PodGcReason, remove?: () => Promise<void>): Promise<void> {
+  for (const m of mountsUnder(dir)) c.removed.push({ kind: 'mount', what: m, pod, reason });
+  await c.step({ kind: 'state-dir', what: dir, pod, reason }, async () => {
+    await unmountAll(dir);
+    if (mountsUnder(dir).length > 0) throw new Error(`still mounted below ${dir}: ${mountsUnder(dir).join(', ')}`);
+    await (remove ? remove() : rm(dir, { recursive: true, force: true }));
+  });
+}
+
 /** Why an attachment is an orphan, or undefined while its pod holds it. */
 export function orphanReason(a: NetworkAttachment, record: PodRecord | undefined, creatorAlive: boolean): OrphanReason | undefined {
   if (!record || record.uid !== a.podUid) return 'pod-gone';
@@ -222,6 +240,7 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
  * Finds and releases what belongs to no live pod under a state root:
  * - CNI attachments of pods that are gone, stopped or half-made (gcNetworks);
  * - half-made pods (Creating, creator dead): everything, state dir included;
+ * - pods that die with their owner (removeWhen: 'owner-exits') whose owner is gone: stopped and removed;
  * - runtime containers whose pod dir is gone or whose pod is Stopped;
  * - mounts under pods/<name> of pods that are gone or Stopped;
  * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs.
@@ -239,16 +258,24 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
     c.removed.push({ kind: 'network', what: n.containerId, pod: n.pod, reason: n.reason, ...(n.error ? { error: n.error } : {}) });
   }
 
+  // Claims their creators did not place, and removed pod dirs their removers did not delete: no name is theirs.
+  const unfinished = await store.unfinished();
+  for (const dir of unfinished.claims) {
+    const record = await readJson<PodRecord>(path.join(dir, 'pod.json')).catch(() => undefined);
+    const age = Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now());
+    if (record?.creator ? isProcessAlive(record.creator) : age < minAgeMs) continue;
+    const pod = record?.name ?? path.basename(dir);
+    await c.step({ kind: 'state-dir', what: dir, pod, reason: 'creator-gone' }, () => rm(dir, { recursive: true, force: true }));
+  }
+  for (const dir of unfinished.trash) await removeDir(c, dir, path.basename(dir).split('.')[2] ?? '', 'trash');
+
   const records = new Map<string, PodRecord>();
   const halfMade = new Set<string>();
   for (const name of await store.names()) {
-    const record = await store.load(name).catch(() => undefined);
+    let record = await store.load(name).catch(() => undefined);
     if (!record) {
-      const dir = store.podDir(name);
-      const age = Date.now() - ((await stat(dir).catch(() => undefined))?.mtimeMs ?? Date.now());
-      if (age >= minAgeMs && mountsUnder(dir).length === 0) {
-        await c.step({ kind: 'state-dir', what: dir, pod: name, reason: 'unrecorded' }, () => rm(dir, { recursive: true, force: true }));
-      }
+      // No pod: every claim comes with its record. The dir goes at once, so that the name is free for run.
+      if (!existsSync(store.recordPath(name))) await removeDir(c, store.podDir(name), name, 'unrecorded', () => store.release(name));
       continue;
     }
     if (isHalfMade(record)) {
@@ -262,6 +289,23 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
           c.removed.push({ kind: 'state-dir', what: store.podDir(name), pod: name, reason: 'half-made', error: errorMessage(e) }),
         );
       continue;
+    }
+    // A stop whose stopper died is finished first; what it could not release is then a Stopped pod's leftovers.
+    const finished = await settle(() => Pod.finishInterruptedStop(name, { root, runtime: options.runtime }));
+    const stopEntry = { kind: 'stop', pod: name, reason: 'stopper-gone' } as const;
+    if (!finished.ok) c.removed.push({ ...stopEntry, what: 'stop', error: finished.error });
+    else if (finished.value) {
+      c.removed.push({ ...stopEntry, what: finished.value });
+      if (finished.value === 'removal') continue;
+      record = (await store.load(name).catch(() => undefined)) ?? record;
+    }
+    // A pod that dies with its owner, whose owner is gone (its shim's watch was cut short: the pause died, a reboot...).
+    if (record.phase !== 'Creating' && record.owner && !isProcessAlive(record.owner)) {
+      const removed = await c.step({ kind: 'state-dir', what: record.dir, pod: name, reason: 'owner-gone' }, async () => {
+        await (await Pod.load(name, { root, runtime: options.runtime })).remove({ gracePeriodSeconds: 0 });
+        return true;
+      });
+      if (removed) continue;
     }
     records.set(name, record);
     const pause = record.pause;

@@ -5,7 +5,7 @@
  */
 import { NspodError, errorMessage } from '../errors.js';
 import { isAlive } from '../host/proc.js';
-import { withImageDefaults } from '../image/config.js';
+import { execUser } from './security.js';
 import { checkFromNetns } from '../probe/prober.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { resolveProbePort, type LifecycleHandler } from '../spec/spec.js';
@@ -53,8 +53,8 @@ export async function runHandler(ctx: HookContext, c: ContainerRecord, h: Lifecy
       return { ok: true, output: '' };
     }
     if (h.exec) {
-      // As the container's own user, as pod.exec runs (runc defaults to it, crun to root).
-      const user = spec && withImageDefaults(spec, c.image ?? {}).user;
+      // As the container's own user, as pod.exec runs.
+      const user = execUser(c);
       const r = await ctx.runtime.exec(c.id, h.exec.command, { timeoutMs: Math.max(1, timeoutMs), ...(user ? { user } : {}) });
       const output = clip(`${r.stdout}${r.stderr}`);
       return r.exitCode === 0

@@ -1,6 +1,7 @@
 /** The options of a pod's lifecycle, and their env fallbacks and defaults. */
-import { resolveStateRoot } from '../paths.js';
 import { NspodError } from '../errors.js';
+import { resolveStateRoot } from '../paths.js';
+import { currentProcessIdentity, isAlive, processStartTime, type ProcessIdentity } from '../host/proc.js';
 import { pidsLimitProblem } from '../spec/pids.js';
 import type { UnpackEvent } from '../image/resolve.js';
 import type { NetworkOptions } from '../network/config.js';
@@ -25,6 +26,13 @@ export interface PodOptions extends NetworkOptions {
   pidsLimit?: number | undefined;
   /** Remove the pod once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean | undefined;
+  /**
+   * `'owner-exits'`: the pod is stopped and removed when its owner exits, however it ends (kill -9 too), by the
+   * pause's shim, which watches the owner; nspod gc removes such pods whose owner is gone too.
+   */
+  removeWhen?: 'owner-exits' | undefined;
+  /** The owner's pid for `removeWhen: 'owner-exits'`; default: this process. */
+  owner?: number | undefined;
   /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
   imageRoot?: string | undefined;
   /** Show image unpack progress on stderr. Default false: the API is quiet. */
@@ -43,6 +51,16 @@ export interface PodOptions extends NetworkOptions {
 export interface StopOptions {
   /** Seconds between TERM and KILL; default: the spec's terminationGracePeriodSeconds, else 30. */
   gracePeriodSeconds?: number;
+}
+
+/** The owner of a pod that dies with it: `pid` (default: this process) with its start time; INVALID_SPEC when it is not running. */
+export function ownerIdentity(pid: number | undefined): ProcessIdentity {
+  if (pid === undefined) return currentProcessIdentity();
+  const startTime = Number.isInteger(pid) && pid > 0 ? processStartTime(pid) : undefined;
+  if (startTime === undefined || !isAlive(pid)) {
+    throw new NspodError('INVALID_SPEC', `owner: no running process ${pid}`, { hint: 'name a running process, or none (this process)' });
+  }
+  return { pid, startTime };
 }
 
 export function resolvePodOptions(options: PodOptions = {}): {

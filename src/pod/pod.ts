@@ -14,7 +14,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NspodError } from '../errors.js';
+import { NspodError, isNspodError } from '../errors.js';
 import { podCgroupName } from '../oci/common.js';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
 import { validatePodSpec, type PodSpec } from '../spec/spec.js';
@@ -31,12 +31,14 @@ import { currentProcessIdentity, isAlive } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { removeCgroupDirs } from '../host/cgroups.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
+import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
 import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
+import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { logTail } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
@@ -47,7 +49,14 @@ import { hostSpecFacts } from '../runtime/features.js';
 import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
-import { catchUpExits, onContainerExit, stoppingMarker, type SupervisedPod } from './supervisor.js';
+import {
+  catchUpExits,
+  onContainerExit,
+  readStoppingMarker,
+  stoppingMarker,
+  type StoppingMarker,
+  type SupervisedPod,
+} from './supervisor.js';
 import {
   assertPauseIsOurs,
   containerFiles,
@@ -57,16 +66,19 @@ import {
   startPause,
   startPrepared,
 } from './container.js';
-import { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
+import { ownerIdentity, resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
-import { withImageDefaults } from '../image/config.js';
+import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
-import { checkSeccompProfiles, usesLocalhostSeccomp } from './security.js';
+import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
+
+/** How long a stop waits for another one of the same pod (which holds the pod's lock for the whole stop) to end. */
+const STOP_WAIT_MS = 10 * 60_000;
 
 /** The containers the prober watches: the sidecars and the apps that have probes. */
 function probedContainers(spec: PodSpec): ContainerSpec[] {
@@ -134,6 +146,8 @@ export class Pod implements AsyncDisposable {
     // And the seccomp profiles its containers run under.
     const seccompRoot = resolveSeccompRoot(options.seccompRoot);
     await checkSeccompProfiles(spec, seccompRoot);
+    // And runAsNonRoot holds once each image's User is applied.
+    for (const c of [...(spec.initContainers ?? []), ...spec.containers]) checkRunAsNonRoot(c, image(c).defaults);
     const node = nodeFacts();
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
@@ -155,30 +169,39 @@ export class Pod implements AsyncDisposable {
         ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
+        ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
         ...(usesLocalhostSeccomp(spec) ? { seccompRoot } : {}),
       },
       store,
       runtime,
     );
     const rollback = new Rollback();
-    await store.claim(spec.name);
+    // The name comes into existence with its record (Creating, with its creator): from here on gc can
+    // tell a pod being made from one whose creator died.
+    await store.claim(pod.record);
     rollback.add('state dir', (failed) => pod.releaseClaim(failed));
     rollback.add('cgroups', () => removeCgroupDirs(`nspod/${pod.cgroup}`));
     try {
-      // Saved first: from here on gc can tell a pod being made from one whose creator died.
-      await store.save(pod.record);
+      await testPoint('create-claimed');
       for (const message of warnings) await appendEvent(pod.dir, { type: 'Warning', reason: 'SecurityRisk', message });
       await ensurePrivateDir(path.dirname(runtimeRoot));
       await ensurePrivateDir(runtimeRoot);
       await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
-      pod.record.pause = await startPause(pod.record, runtime, rollback);
+      await testPoint('create-files');
+      pod.record.pause = await startPause(pod.record, store.root, runtime, rollback);
       await store.save(pod.record);
+      await testPoint('create-pause');
       if (networkPlan.mode === 'cni') {
         await pod.attachNetwork(networkPlan, rollback);
         await store.save(pod.record);
       }
       // The prober first: a sidecar's startup probe gates the init containers after it.
-      if (probedContainers(spec).length > 0) await pod.startProber(rollback);
+      if (probedContainers(spec).length > 0) {
+        await pod.startProber(rollback);
+        // Recorded at once: a crash from here on leaves a prober that gc finds by the record.
+        await store.save(pod.record);
+      }
+      await testPoint('create-prober');
       for (const c of spec.initContainers ?? []) {
         if (isSidecar(c)) await pod.startSidecar(image(c), rollback);
         else await pod.runInitContainer(image(c), rollback);
@@ -187,6 +210,7 @@ export class Pod implements AsyncDisposable {
       const started = await Promise.allSettled(spec.containers.map((c) => pod.startApp(image(c), rollback)));
       const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
+      await testPoint('create-containers');
       pod.record.phase = 'Running';
       await store.save(pod.record);
       catchUpExits(pod.record, store.root);
@@ -338,6 +362,37 @@ export class Pod implements AsyncDisposable {
     return new Pod(record, store, new Runtime({ runtime: record.runtime.binary, root: record.runtime.root }));
   }
 
+  /**
+   * nspod gc's part of a stop: when the pod's lock is free and its stopping marker (or its phase Stopping) is
+   * left, its stopper died mid-stop. The stop is finished, without grace, and the removal too when one was asked.
+   * Returns what was finished, or undefined when no stop was interrupted (or a live stopper is at it).
+   */
+  static async finishInterruptedStop(name: string, options: PodOptions = {}): Promise<'stop' | 'removal' | undefined> {
+    const pod = await Pod.load(name, options).catch(() => undefined);
+    const interrupted = async (p: Pod) => (await readStoppingMarker(p.dir)) ?? (p.record.phase === 'Stopping' ? {} : undefined);
+    if (!pod || !(await interrupted(pod))) return undefined;
+    try {
+      return await pod.store.withLock(
+        name,
+        async () => {
+          if (!(await pod.stillExists())) return undefined;
+          await pod.reload();
+          // Under the lock, a marker is a dead stopper's: a live one holds the lock for its whole stop.
+          const marker = await interrupted(pod);
+          if (!marker) return undefined;
+          await pod.stopLocked({ gracePeriodSeconds: 0 }, marker.remove === true);
+          if (marker.remove !== true) return 'stop';
+          await pod.store.release(name);
+          return 'removal';
+        },
+        0,
+      );
+    } catch (e) {
+      if (isNspodError(e, 'TIMEOUT') || isNspodError(e, 'POD_NOT_FOUND')) return undefined;
+      throw e;
+    }
+  }
+
   /** Names of the pods under a state root. */
   static async list(options: PodOptions = {}): Promise<string[]> {
     return await new StateRoot(resolvePodOptions(options).root).names();
@@ -348,6 +403,11 @@ export class Pod implements AsyncDisposable {
     const fresh = await this.store.load(this.name);
     if (fresh) this.record = fresh;
     return await readPodStatus(this.record);
+  }
+
+  /** What each container runs with (user, groups, capabilities, no_new_privs, seccomp, oom_score_adj, ...), read from its bundle. */
+  async security(): Promise<EffectiveSecurity[]> {
+    return await readEffectiveSecurity(this.spec, this.record.containers);
   }
 
   /** The pod's events, oldest first (the last 200), with the exits its shims recorded. */
@@ -371,18 +431,49 @@ export class Pod implements AsyncDisposable {
   /**
    * Stops the pod: apps get TERM, then KILL after the grace period, and are
    * deleted; the pause goes last. The state dir stays (logs) until remove().
+   * The whole stop holds the pod's lock, its holder (pid and start time) the stopper: a second stop waits
+   * for the first and then has nothing left to do; a stop whose stopper died is finished by nspod gc.
    */
   async stop(options: StopOptions = {}): Promise<void> {
+    await this.finish(options, false);
+  }
+
+  /** Stops the pod if needed and removes its state dir. */
+  async remove(options: StopOptions = {}): Promise<void> {
+    await this.finish(options, true);
+  }
+
+  /** stop or remove under the pod's lock; a pod gone (or replaced) before or meanwhile was stopped by someone else. */
+  private async finish(options: StopOptions, remove: boolean): Promise<void> {
     // Already removed (or replaced by a newer pod of the same name): nothing of ours is left to stop.
     if (!(await this.stillExists())) return;
+    try {
+      await this.store.withLock(
+        this.name,
+        async () => {
+          if (!(await this.stillExists())) return;
+          await this.reload();
+          await testPoint('stop-locked');
+          await this.stopLocked(options, remove);
+          if (remove) await this.store.release(this.name);
+        },
+        STOP_WAIT_MS,
+      );
+    } catch (e) {
+      if (isNspodError(e, 'POD_NOT_FOUND') && !(await this.stillExists())) return;
+      throw e;
+    }
+  }
+
+  private async stopLocked(options: StopOptions, remove: boolean): Promise<void> {
     const graceMs = 1000 * (options.gracePeriodSeconds ?? this.spec.terminationGracePeriodSeconds ?? 30);
-    // From here on no exit restarts anything: the shims see the marker, the supervisor the phase.
-    await writeFile(stoppingMarker(this.dir), '');
-    await this.store.withLock(this.name, async () => {
-      await this.reload();
-      if (this.record.phase !== 'Stopped') this.record.phase = 'Stopping';
-      await this.store.save(this.record);
-    });
+    // From here on no exit restarts anything: the shims see the marker, the supervisor the phase. The marker
+    // names the stopper and what it was asked, so that nspod gc can finish the stop once the stopper is gone.
+    const marker: StoppingMarker = { ...currentProcessIdentity(), remove };
+    await writeFile(stoppingMarker(this.dir), JSON.stringify(marker));
+    if (this.record.phase !== 'Stopped') this.record.phase = 'Stopping';
+    await this.store.save(this.record);
+    await testPoint('stop-marked');
     // Every step is tried even when one fails, so one stuck piece never keeps the rest alive; the failures are thrown at the end.
     const log = new StepLog();
     // The prober goes first: it would kill containers whose probes fail while they stop.
@@ -396,6 +487,7 @@ export class Pod implements AsyncDisposable {
     };
     await Promise.all(this.record.containers.filter((c) => !c.sidecar).map((c) => stop(c, graceMs)));
     for (const c of this.sidecarRecords().reverse()) await stop(c, graceMs === 0 ? 0 : Math.max(1, deadline - Date.now()));
+    await testPoint('stop-containers');
     // CNI DEL while the pinned netns still holds the pod's interface, before the pause goes.
     // When it fails the attachment record stays, so gc (or the next stop) can try again.
     await log.attempt('network', async () => {
@@ -404,24 +496,22 @@ export class Pod implements AsyncDisposable {
         await this.store.save(this.record);
       }
     });
+    await testPoint('stop-network');
     const pause = this.record.pause;
     if (pause) await log.attempt('pause container', () => destroyContainer(this.runtime, pause.id, pause.exitFile, pause.pid, 1000));
+    await testPoint('stop-pause');
     await log.attempt('mounts', () => unmountAll(this.dir));
     await log.attempt('cgroups', () => removeCgroupDirs(`nspod/${this.cgroup}`));
+    // Stopped even when a step failed: what is left is a Stopped pod's leftovers, which gc releases.
     this.record.phase = 'Stopped';
     await this.store.save(this.record);
+    await testPoint('stop-stopped');
     await rm(stoppingMarker(this.dir), { force: true });
     if (log.failures.length > 0) {
       throw new NspodError('RUNTIME_FAILED', `stopping pod ${this.name}: ${log.failures.join('; ')}`, {
         hint: `what is left is released by nspod gc or another nspod rm -f ${this.name}`,
       });
     }
-  }
-
-  /** Stops the pod if needed and removes its state dir. */
-  async remove(options: StopOptions = {}): Promise<void> {
-    await this.stop(options);
-    if (await this.stillExists()) await this.store.release(this.name);
   }
 
   /** `await using pod = await Pod.create(...)`: the pod is removed at the end of the scope, with no grace. */
@@ -444,11 +534,15 @@ export class Pod implements AsyncDisposable {
     return port;
   }
 
+  /** The HEALTHCHECK of the container's image (the first app container when none is named), undefined when it has none. */
+  imageHealthcheck(container?: string): ImageHealthcheck | undefined {
+    return this.containerRecord(container).image?.healthcheck;
+  }
+
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    // As the container's own user (as kubectl exec does): runc defaults to it, crun to root.
-    const user = options.user ?? (c.spec && withImageDefaults(c.spec, c.image ?? {}).user);
+    const user = options.user ?? execUser(c);
     return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
   }
 

@@ -1,12 +1,16 @@
 /**
  * A pod's security settings as its containers are made: each container's seccomp profile chosen (its own, the pod's,
- * RuntimeDefault) and read, once before anything of the pod is made (a missing profile leaves no trace) and again at
- * each start.
+ * RuntimeDefault) and read, and its user and groups as the kubelet and containerd make them (runAsNonRoot checked once
+ * the image's User is applied), once before anything of the pod is made (a bad one leaves no trace) and again at each start.
  */
+import { NspodError } from '../errors.js';
+import { memberGroups, passwdEntry, withImageDefaults, type ImageDefaults } from '../image/config.js';
+import { readImageFile } from '../image/resolve.js';
 import { loadSeccompProfile, seccompHost, type ProfileFile } from '../oci/seccomp.js';
 import type { SiblingSpecInput } from '../oci/sibling.js';
 import { effectiveSeccomp } from '../spec/security.js';
 import type { ContainerSpec, PodSpec } from '../spec/spec.js';
+import type { ContainerRecord } from './store.js';
 
 /** Whether a container of the pod reads a Localhost profile (the pod's record then keeps the profile root). */
 export function usesLocalhostSeccomp(spec: PodSpec): boolean {
@@ -22,4 +26,51 @@ export async function containerSeccomp(spec: PodSpec, c: ContainerSpec, root: st
 /** Every container's profile can be read: called before anything of the pod is made. */
 export async function checkSeccompProfiles(spec: PodSpec, root: string): Promise<void> {
   for (const c of [...(spec.initContainers ?? []), ...spec.containers]) await containerSeccomp(spec, c, root);
+}
+
+/** The process user of a container's bundle: uid, primary gid, and every group it is in. */
+export interface ProcessUser {
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+}
+
+/**
+ * A container's user as containerd makes it: runAsUser, else the image's User, else root; runAsGroup, else the image's
+ * gid (for the image's User) or the image's /etc/passwd gid of runAsUser, else 0. Its groups: the primary gid, the
+ * groups the image's /etc/group lists the user in (policy Merge, the default), fsGroup and supplementalGroups.
+ * `c` has the image's defaults applied (withImageDefaults); `rootfs` is the image's.
+ */
+export async function processUser(spec: PodSpec, c: ContainerSpec, rootfs: string): Promise<ProcessUser> {
+  const uid = c.user?.uid ?? 0;
+  const [passwd, group] = await Promise.all([readImageFile(rootfs, 'etc/passwd'), readImageFile(rootfs, 'etc/group')]);
+  const entry = passwdEntry(passwd, uid);
+  const gid = c.user?.gid ?? entry?.gid ?? 0;
+  const merged = spec.supplementalGroupsPolicy !== 'Strict' && entry ? memberGroups(group, entry.name) : [];
+  const groups = [gid, ...merged, ...(spec.fsGroup === undefined ? [] : [spec.fsGroup]), ...(spec.supplementalGroups ?? [])];
+  return { uid, gid, additionalGids: [...new Set(groups)] };
+}
+
+/**
+ * runAsNonRoot, checked as the kubelet checks it: after the image's User is applied, a container that would run as
+ * uid 0 is refused, naming it. Called before anything of the pod is made.
+ */
+export function checkRunAsNonRoot(c: ContainerSpec, defaults: ImageDefaults): void {
+  if (!c.runAsNonRoot) return;
+  const uid = withImageDefaults(c, defaults).user?.uid ?? 0;
+  if (uid !== 0) return;
+  const why = c.user?.uid === 0 ? 'its runAsUser is 0' : defaults.user ? `its image's User is ${defaults.user}` : 'its image names no User';
+  throw new NspodError('INVALID_SPEC', `container ${c.name} has runAsNonRoot and would run as root (${why})`, {
+    hint: 'give it a runAsUser other than 0, or use an image whose User is not root',
+  });
+}
+
+/**
+ * The user a process exec'd into a container runs as, as kubectl exec does: the container's own (runc defaults to it,
+ * crun to root, so it is always given). Records older than the resolved user fall back to the spec with the image's User.
+ */
+export function execUser(c: Pick<ContainerRecord, 'user' | 'spec' | 'image'>): { uid: number; gid: number } | undefined {
+  if (c.user) return c.user;
+  const own = c.spec && withImageDefaults(c.spec, c.image ?? {}).user;
+  return own?.uid === undefined ? undefined : { uid: own.uid, gid: own.gid ?? 0 };
 }

@@ -1,5 +1,6 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError, isNspodError } from '../errors.js';
 import { withDirLock, readLockHolder } from '../host/lock.js';
@@ -10,6 +11,8 @@ import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attac
 import { publishedPorts } from '../network/ports.js';
 import { type ProcessIdentity } from '../host/proc.js';
 import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
+import { testPoint } from '../host/testpoint.js';
+import { mountsUnder } from '../host/mounts.js';
 
 export type NamespaceName = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
@@ -52,6 +55,8 @@ export interface ContainerRecord {
   spec?: ContainerSpec;
   /** What its image gives it: entrypoint, cmd, env, workingDir, user. */
   image?: ImageDefaults;
+  /** The uid and gid it runs as (runAsUser/runAsGroup, the image's User and passwd): what exec runs as too. */
+  user?: { uid: number; gid: number };
   /** Its postStart hook has not returned yet: it does not count as started (nor ready). */
   postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
@@ -83,6 +88,8 @@ export interface PodRecord {
   pidsLimit?: number;
   /** Removed once every app container has exited for good (`nspod run -d --rm`). */
   removeWhenDone?: boolean;
+  /** Stopped and removed when this process exits (`removeWhen: 'owner-exits'`): the pause's shim watches it. */
+  owner?: ProcessIdentity;
   /** Where its containers' Localhost seccomp profiles are read from at each start (only when one has such a profile). */
   seccompRoot?: string;
   pause?: PauseRecord;
@@ -120,24 +127,41 @@ export class StateRoot {
   }
 
   /**
-   * Claims the pod's name: the mkdir is atomic, so two creators cannot both win. The state root, its pods dir and
-   * the pod's dir are 0700 (chmodded when they were there already): no other user may walk into a container's rootfs.
+   * Claims the pod's name with its record: the dir is made under a staging name (`.claim.<name>.<uid>`), the
+   * record written in it, and renamed into place, so that a pod dir never exists without its record. The rename
+   * fails onto a dir that holds anything, so two creators cannot both win. A dir of that name without a record
+   * (left by an older nspod, or made by hand) is no pod: it goes to the trash and the claim is tried again.
+   * The state root, its pods dir and the pod's dir are 0700 (chmodded when they were there already): no other
+   * user may walk into a container's rootfs.
    */
-  async claim(name: string): Promise<string> {
+  async claim(record: PodRecord): Promise<void> {
     await ensurePrivateDir(this.root);
     await ensurePrivateDir(this.podsDir);
-    const dir = this.podDir(name);
+    const staging = path.join(this.podsDir, `${CLAIM_PREFIX}${record.name}.${record.uid}`);
+    await mkdir(staging, { mode: 0o700 });
     try {
-      await mkdir(dir, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} already exists in ${this.root}`, {
-          hint: `remove it first (nspod rm -f ${name}) or choose another name`,
-        });
+      await writeJsonAtomic(path.join(staging, 'pod.json'), record, { mode: 0o600 });
+      await testPoint('create-claim-staged');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await rename(staging, this.podDir(record.name));
+          return;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+          // (Unless something is mounted below it: that is gc's to unmount first.)
+          if (attempt < 3 && !existsSync(this.recordPath(record.name)) && mountsUnder(this.podDir(record.name)).length === 0) {
+            await this.release(record.name);
+            continue;
+          }
+          throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(record.name)} already exists in ${this.root}`, {
+            hint: `remove it first (nspod rm -f ${record.name}) or choose another name`,
+          });
+        }
       }
-      throw e;
+    } finally {
+      await rm(staging, { recursive: true, force: true });
     }
-    return dir;
   }
 
   async save(record: PodRecord): Promise<void> {
@@ -149,9 +173,21 @@ export class StateRoot {
     return await readJson<PodRecord>(this.recordPath(name));
   }
 
+  /** The pods' names: every dir of pods/ but the claims being staged and the trash (their names start with a dot). */
   async names(): Promise<string[]> {
+    return (await this.entries()).filter((n) => !n.startsWith('.')).sort();
+  }
+
+  /** Claims staged by creators and removed pod dirs not deleted yet: gc finishes what their makers did not. */
+  async unfinished(): Promise<{ claims: string[]; trash: string[] }> {
+    const entries = await this.entries();
+    const under = (prefix: string) => entries.filter((n) => n.startsWith(prefix)).map((n) => path.join(this.podsDir, n));
+    return { claims: under(CLAIM_PREFIX), trash: under(TRASH_PREFIX) };
+  }
+
+  private async entries(): Promise<string[]> {
     try {
-      return (await readdir(this.podsDir)).sort();
+      return await readdir(this.podsDir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -200,7 +236,29 @@ export class StateRoot {
     };
   }
 
+  /**
+   * Removes the pod's dir: first renamed out of the namespace into the trash (one step: the name is there
+   * with its record, or gone), then deleted; what a crash leaves in the trash, gc deletes.
+   */
   async release(name: string): Promise<void> {
-    await rm(this.podDir(name), { recursive: true, force: true });
+    const trashed = await this.trash(name);
+    if (trashed) await rm(trashed, { recursive: true, force: true });
+  }
+
+  /** Renames the pod's dir into the trash; the trash dir, or undefined when there was no dir. */
+  private async trash(name: string): Promise<string | undefined> {
+    const trashed = path.join(this.podsDir, `${TRASH_PREFIX}${name}.${randomBytes(4).toString('hex')}`);
+    try {
+      await rename(this.podDir(name), trashed);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    await testPoint('rm-trashed');
+    return trashed;
   }
 }
+
+/** Entries of pods/ that are no pod (a pod's name is a DNS label: it never starts with a dot). */
+const CLAIM_PREFIX = '.claim.';
+const TRASH_PREFIX = '.trash.';

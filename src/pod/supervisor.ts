@@ -5,6 +5,7 @@
  * good (`nspod run -d --rm`). While the pod's `stopping` marker exists the shims wake nobody.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -13,6 +14,7 @@ import { isApp, mayRestart, restartBackoffMs, restartPolicy, restartsAfter, side
 import { appendEvent, recordExitEvent } from './events.js';
 import { readExitRecord } from './status.js';
 import type { PodRecord } from './store.js';
+import type { ProcessIdentity } from '../host/proc.js';
 
 /**
  * The one rule for an exit command: only an app container or a sidecar of a supervised pod gets one, and only
@@ -31,9 +33,35 @@ export function exitCommand(root: string, pod: string, container: string): strin
   return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', root, 'internal', 'container-exited', pod, container];
 }
 
+/** What the pause's shim runs when the pod's owner exits (`removeWhen: 'owner-exits'`): the pod's removal. */
+export function ownerCommand(root: string, pod: string, uid: string): string[] {
+  return [process.execPath, path.join(packageRoot, 'bin', 'nspod.js'), '--root', root, 'internal', 'owner-exited', pod, uid];
+}
+
 /** While this file exists the shims wake nobody: the pod is being stopped. */
 export function stoppingMarker(podDir: string): string {
   return path.join(podDir, 'stopping');
+}
+
+/** What the stopping marker holds: who stops the pod (it holds the pod's lock meanwhile), and whether it removes it too. */
+export interface StoppingMarker extends ProcessIdentity {
+  remove: boolean;
+}
+
+/** The pod's stopping marker: undefined when there is none; an empty one (gc's own, older nspods') names no stopper. */
+export async function readStoppingMarker(podDir: string): Promise<Partial<StoppingMarker> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(stoppingMarker(podDir), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const m = JSON.parse(text) as Partial<StoppingMarker>;
+    return typeof m === 'object' && m !== null ? m : {};
+  } catch {
+    return {};
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
 /** The Node side of nspod-prober: start it for a pod, stop it (pid-reuse guarded), read what it wrote. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
 import { isProcessAlive, processStartTime } from '../host/proc.js';
-import { runProgram } from '../host/program.js';
+import { programStream, runProgram } from '../host/program.js';
 import { proberConfig, type ProberConfigInput } from './config.js';
 
 /** The running prober of a pod, as pod.json records it. */
@@ -111,4 +112,24 @@ export async function checkFromNetns(
     output: r.exitCode === undefined && r.signal === 'SIGALRM' ? `timed out after ${timeoutSeconds}s` : output.trim(),
     status: status === undefined ? undefined : Number(status),
   };
+}
+
+/**
+ * A TCP connection to 127.0.0.1:port from inside the network namespace `netns`, as a duplex stream (nspod-prober
+ * --connect relays it over its stdin and stdout): speak HTTP or TLS over it from outside the pod. `error()` resolves
+ * with what the relay said when it could not connect, once it exited ('' when it said nothing within a second).
+ */
+export function connectInNetns(
+  netns: string,
+  port: number,
+  binary = assets.proberBinary,
+): { socket: Duplex; error: () => Promise<string> } {
+  const relay = programStream(binary, ['--connect', netns, String(port)]);
+  const error = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([relay.closed, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
+    return relay.stderr();
+  };
+  return { socket: relay.stream, error };
 }

@@ -25,6 +25,8 @@ export interface DetachedRun {
   exitCommand?: string[] | undefined;
   /** ...unless this file exists then (the pod is being stopped). */
   exitCommandSkipFile?: string | undefined;
+  /** A process the shim watches (pidfd, start time against pid reuse): when it exits, the shim runs `command`, detached. */
+  owner?: { pid: number; startTime: number; command: string[] } | undefined;
 }
 
 export interface ExecOptions {
@@ -118,6 +120,10 @@ export class Runtime {
       shimArgs.push('-x', prog!);
       for (const a of rest) shimArgs.push('-a', a);
       if (run.exitCommandSkipFile) shimArgs.push('-s', run.exitCommandSkipFile);
+    }
+    if (run.owner) {
+      shimArgs.push('-w', `${run.owner.pid}:${run.owner.startTime}`);
+      for (const a of run.owner.command) shimArgs.push('-W', a);
     }
     const runtimeArgs = this.args(['run', '-d', '--pid-file', run.pidFile, '--bundle', bundle, id]);
     const result = await runProgram(assets.shimBinary, [...shimArgs, '--', this.binary, ...runtimeArgs]);

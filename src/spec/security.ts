@@ -50,6 +50,39 @@ export function seccompProblems(p: SeccompProfile | undefined, at: string, repor
     );
 }
 
+/** uids and gids are int32 in Kubernetes. */
+const MAX_ID = 2 ** 31 - 1;
+
+function idProblem(id: unknown): string | undefined {
+  if (typeof id !== 'number' || !Number.isInteger(id)) return 'must be an integer >= 0';
+  return id < 0 || id > MAX_ID ? `must be between 0 and ${MAX_ID} (it is ${id})` : undefined;
+}
+
+/** fsGroup, supplementalGroups and their policies. */
+export function groupProblems(
+  spec: { fsGroup?: unknown; supplementalGroups?: unknown; supplementalGroupsPolicy?: unknown; fsGroupChangePolicy?: unknown },
+  report: Report,
+): void {
+  if (spec.fsGroup !== undefined) {
+    const p = idProblem(spec.fsGroup);
+    if (p) report('fsGroup', p);
+  }
+  if (spec.supplementalGroups !== undefined) {
+    if (!Array.isArray(spec.supplementalGroups)) report('supplementalGroups', 'must be a list of group ids');
+    else
+      for (const [i, id] of spec.supplementalGroups.entries()) {
+        const p = idProblem(id);
+        if (p) report(`supplementalGroups[${i}]`, p);
+      }
+  }
+  const policy = spec.supplementalGroupsPolicy;
+  if (policy !== undefined && policy !== 'Merge' && policy !== 'Strict')
+    report('supplementalGroupsPolicy', `${JSON.stringify(policy)} must be Merge or Strict`);
+  const change = spec.fsGroupChangePolicy;
+  if (change !== undefined && change !== 'Always' && change !== 'OnRootMismatch')
+    report('fsGroupChangePolicy', `${JSON.stringify(change)} must be Always or OnRootMismatch`);
+}
+
 /**
  * allowPrivilegeEscalation: false is no_new_privs; Kubernetes refuses it with what always escalates: privileged, or
  * capabilities.add SYS_ADMIN.

@@ -15,7 +15,7 @@ import {
   portNameProblem,
 } from './names.js';
 import { pidsLimitProblem, PIDS_LIMIT_ANNOTATION } from './pids.js';
-import { privilegeEscalationProblems, seccompProblems, type SeccompProfile } from './security.js';
+import { groupProblems, privilegeEscalationProblems, seccompProblems, type SeccompProfile } from './security.js';
 
 /** What a pod is made of: the typed input of `Pod.create`, and what a manifest parses into. */
 export interface PodSpec {
@@ -51,6 +51,17 @@ export interface PodSpec {
    * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
    */
   backoffLimit?: number;
+  /**
+   * A group every container is in, and that owns the pod's emptyDir volumes (setgid, so new files are its too): Kubernetes
+   * `securityContext.fsGroup`.
+   */
+  fsGroup?: number;
+  /** Accepted: the volumes whose ownership fsGroup changes here (emptyDirs) are new each time, so either policy changes the same. */
+  fsGroupChangePolicy?: 'Always' | 'OnRootMismatch';
+  /** Groups every container's first process is in, besides its primary group and fsGroup. */
+  supplementalGroups?: number[];
+  /** Merge (default): add the groups the image's /etc/group lists its user in; Strict: only the groups the pod names. */
+  supplementalGroupsPolicy?: 'Merge' | 'Strict';
   /** The seccomp profile of every container that names none (Kubernetes `securityContext.seccompProfile`); default RuntimeDefault. */
   seccompProfile?: SeccompProfile;
 }
@@ -77,7 +88,13 @@ export interface ContainerSpec {
   /** Every key of a ConfigMap or Secret as a variable, before `env` (which wins); keys that are no variable names are skipped. */
   envFrom?: EnvFromSource[];
   workingDir?: string;
-  user?: { uid: number; gid?: number };
+  /**
+   * The user it runs as (Kubernetes `runAsUser`/`runAsGroup`); what is not given comes from the image's User, as the
+   * kubelet and containerd do: a uid without a gid takes the image's /etc/passwd gid of that uid, else 0.
+   */
+  user?: { uid?: number; gid?: number };
+  /** Refuse to start it when it would run as uid 0, once the image's User is applied (Kubernetes `runAsNonRoot`). */
+  runAsNonRoot?: boolean;
   readOnlyRootFilesystem?: boolean;
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
@@ -378,6 +395,7 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
       report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
   }
   seccompProblems(spec.seccompProfile, 'seccompProfile', report);
+  groupProblems(spec, report);
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined) {
     const p = typeof grace === 'number' && Number.isFinite(grace) ? rangeProblem(grace, 0) : 'must be a number >= 0';
@@ -578,7 +596,7 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
   if (c.user) {
     for (const key of ['uid', 'gid'] as const) {
       const id = c.user[key];
-      if (id === undefined && key === 'gid') continue;
+      if (id === undefined) continue;
       const p = typeof id === 'number' && Number.isInteger(id) ? rangeProblem(id, 0, MAX_ID) : 'must be an integer >= 0';
       if (p) report(`${at}.user.${key}`, p);
     }

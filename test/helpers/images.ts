@@ -1,6 +1,7 @@
 /** Builders for image tests: tarballs written entry by entry with tar-stream, OCI layouts made by umoci. */
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import os from 'node:os';
@@ -93,13 +94,13 @@ export async function buildLayout(dir: string, config: string[]): Promise<string
 }
 
 /**
- * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint`, `Cmd`, `StopSignal`: a stand-in, made
+ * An oci-archive of the toolbox with `files` added and an image config's `Entrypoint`, `Cmd`, `StopSignal`, `User`: a stand-in, made
  * here, for an image a docs example names (redis, hello-app), so that its manifest runs unedited without a registry.
  */
 export async function toolboxImageArchive(
   dir: string,
   name: string,
-  config: { entrypoint?: string[]; cmd?: string[]; stopSignal?: string },
+  config: { entrypoint?: string[]; cmd?: string[]; stopSignal?: string; user?: string; healthcheck?: Record<string, unknown> },
   files: { path: string; content: string; mode?: number }[] = [],
 ): Promise<string> {
   const layout = path.join(dir, `${name}-layout`);
@@ -118,9 +119,34 @@ export async function toolboxImageArchive(
   const args = (config.entrypoint ?? []).flatMap((e) => ['--config.entrypoint', e]);
   for (const c of config.cmd ?? []) args.push('--config.cmd', c);
   if (config.stopSignal) args.push('--config.stopsignal', config.stopSignal);
+  if (config.user !== undefined) args.push('--config.user', config.user);
   await umoci('config', '--image', `${layout}:latest`, '--tag', 'latest', ...args);
+  if (config.healthcheck)
+    await patchImageConfig(layout, (c) => ({ ...c, config: { ...(c.config as object), Healthcheck: config.healthcheck } }));
   const archive = path.join(dir, `${name}.oci.tar`);
   await execa('tar', ['-C', layout, '-cf', archive, '.']);
   await rm(bundle, { recursive: true, force: true });
   return archive;
+}
+
+/**
+ * Rewrites the config of the (only) image of an OCI layout with `patch`: a new config blob, the manifest pointing at it,
+ * the index at the new manifest. For what umoci config cannot set (Docker's Healthcheck).
+ */
+async function patchImageConfig(layout: string, patch: (config: Record<string, unknown>) => Record<string, unknown>): Promise<void> {
+  const blob = (digest: string) => path.join(layout, 'blobs', ...digest.split(':'));
+  const put = async (json: unknown) => {
+    const bytes = Buffer.from(JSON.stringify(json));
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    await writeFile(blob(digest), bytes);
+    return { digest, size: bytes.length };
+  };
+  const indexFile = path.join(layout, 'index.json');
+  const index = JSON.parse(await readFile(indexFile, 'utf8')) as { manifests: { digest: string; size: number }[] };
+  const entry = index.manifests[0]!;
+  const manifest = JSON.parse(await readFile(blob(entry.digest), 'utf8')) as { config: { digest: string; size: number } };
+  const config = JSON.parse(await readFile(blob(manifest.config.digest), 'utf8')) as Record<string, unknown>;
+  manifest.config = { ...manifest.config, ...(await put(patch(config))) };
+  Object.assign(entry, await put(manifest));
+  await writeFile(indexFile, JSON.stringify(index));
 }

@@ -9,7 +9,7 @@
  * | slots | subnet            | bridge | user                                                   |
  * |-------|-------------------|--------|--------------------------------------------------------|
  * | 0     | 198.18.0.0/28     | nspt0  | network-pod: pod-to-pod                                |
- * | 1     | 198.18.0.16/28    | nspt1  | random-ports: two pods at once with hostPort 0         |
+ * | 1     | 198.18.0.16/28    | nspt1  | testing: random hostPorts, owner-exits (serial tests)  |
  * | -     | (none)            | nsptx  | network-pod: hostNetwork / none (makes no bridge, leases nothing) |
  * | 2     | 198.18.0.32/28    | nspt2  | network-pod: named network from the config dir         |
  * | 3     | 198.18.0.48/28    | nspt3  | network-ports: hostPorts answer                        |
@@ -27,7 +27,7 @@
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
-  randomPorts: { first: 1, count: 1 },
+  testing: { first: 1, count: 1 },
   namedNetwork: { first: 2, count: 1 },
   portsAnswer: { first: 3, count: 1 },
   portsConflict: { first: 4, count: 1 },

@@ -85,7 +85,7 @@ test('a foreground run streams [container] output and SIGTERM tears everything d
   );
   child.kill('SIGTERM');
   const r = await child;
-  t.is(r.exitCode, 143);
+  t.is(r.exitCode, 143, `${r.signal} ${r.stderr}`);
   t.regex(String(r.stdout), /^\[web\] web says hello$/m);
   t.regex(String(r.stderr), /^\[web\] web warns$/m);
   await assertNoLeftovers(t, root);

@@ -5,9 +5,11 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { hostSpecFacts } from '../../src/runtime/features.js';
 import { findExecutable } from '../../src/host/executables.js';
-import { RUNTIME } from '../helpers/host.js';
+import { RUNTIME, eventually, stateRoot } from '../helpers/host.js';
+import { nspod, writeManifest } from '../helpers/cli.js';
+import type { EffectiveSecurity } from '../../src/pod/effective.js';
 import { sleeper, testPod } from '../helpers/pods.js';
-import { tempDir } from '../helpers/images.js';
+import { tempDir, toolboxImageArchive } from '../helpers/images.js';
 
 /** The first of `files` a container can read, with what it says. */
 const firstOf = (...files: string[]) => files.map((f) => `cat ${f} 2>/dev/null`).join(' || ');
@@ -99,4 +101,123 @@ test('a readOnly hostPath with a submount: writing into the submount fails too (
       warnings.join('\n'),
     );
   }
+});
+
+/** The docs' "Configure Quality of Service for Pods" first example, as published. */
+const QOS_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: qos-demo
+  namespace: qos-example
+spec:
+  containers:
+  - name: qos-demo-ctr
+    image: nginx
+    resources:
+      limits:
+        memory: "200Mi"
+        cpu: "700m"
+      requests:
+        memory: "200Mi"
+        cpu: "700m"
+`;
+
+test("the docs' qos-pod, unedited, is Guaranteed: ps -o json and inspect say so, and inspect shows what each container runs with", async (t) => {
+  const root = await stateRoot(t);
+  const work = await tempDir(t, 'qos');
+  const imageRoot = path.join(work, 'images');
+  const cli = (args: string[]) => nspod(root, ['--image-root', imageRoot, ...args]);
+  // A stand-in for nginx, made here: the manifest runs without a registry.
+  const nginx = await toolboxImageArchive(work, 'nginx', { entrypoint: ['sleep', '3600'] });
+  t.is((await cli(['image', 'import', 'nginx', nginx])).exitCode, 0);
+  const file = await writeManifest(work, QOS_POD);
+  const run = await cli(['run', '-d', file]);
+  t.is(run.exitCode, 0, run.stderr);
+  t.teardown(async () => void (await cli(['rm', '-f', 'qos-demo'])));
+  const ps = JSON.parse((await cli(['ps', '-o', 'json'])).stdout) as { name: string; qosClass: string }[];
+  t.is(ps.find((p) => p.name === 'qos-demo')?.qosClass, 'Guaranteed');
+  const inspect = JSON.parse((await cli(['inspect', 'qos-demo'])).stdout) as {
+    status: { qosClass: string; containers: { name: string; pid: number }[] };
+    security: EffectiveSecurity[];
+  };
+  t.is(inspect.status.qosClass, 'Guaranteed');
+  const floor = hostSpecFacts(findExecutable(RUNTIME)!).oomScoreAdjMin;
+  const [sec] = inspect.security;
+  t.like(sec, {
+    container: 'qos-demo-ctr',
+    seccomp: 'RuntimeDefault',
+    noNewPrivileges: false,
+    privileged: false,
+    user: { uid: 0, gid: 0, groups: [] },
+    oomScoreAdj: Math.max(-997, floor),
+    pidsLimit: 2048,
+    readOnlyRootFilesystem: false,
+    cgroupNamespace: true,
+  });
+  t.is(sec!.capabilities.length, 14);
+  t.true(sec!.maskedPaths.includes('/proc/interrupts'));
+  const pid = inspect.status.containers[0]!.pid;
+  t.is(
+    (await readFile(`/proc/${pid}/oom_score_adj`, 'utf8')).trim(),
+    String(Math.max(-997, floor)),
+    'what inspect says is what it runs with',
+  );
+  // Where nspod may not go below its own oom_score_adj, the pod said so.
+  if (floor > -997) t.regex(run.stderr, /warning: pod qos-demo: qosClass Guaranteed: its containers get oom_score_adj/);
+  else t.notRegex(run.stderr, /oom_score_adj/);
+});
+
+test('what takes isolation away is said on stderr, one line each, once per pod, and recorded as events', async (t) => {
+  const root = await stateRoot(t);
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: risky-${process.pid}
+spec:
+  restartPolicy: Never
+  hostNetwork: true
+  volumes:
+  - name: proc
+    hostPath: {path: /proc}
+  containers:
+  - name: admin
+    image: busybox
+    command: ["sh", "-c", "exit 1"]
+    volumeMounts:
+    - {name: proc, mountPath: /host/proc, readOnly: true}
+  - name: mounter
+    image: busybox
+    command: ["sleep", "3600"]
+    securityContext:
+      capabilities:
+        add: ["SYS_ADMIN"]
+`,
+  );
+  const run = await nspod(root, ['run', '-d', file]);
+  t.is(run.exitCode, 0, run.stderr);
+  t.teardown(async () => void (await nspod(root, ['rm', '-f', `risky-${process.pid}`])));
+  const warnings = run.stderr.split('\n').filter((l) => l.startsWith(`nspod: warning: pod risky-${process.pid}: `));
+  t.is(warnings.length, 3, run.stderr);
+  t.regex(warnings[0]!, /hostNetwork: true: the pod shares the host's network namespace/);
+  t.regex(warnings[1]!, /volumes\[0\]\.hostPath\.path: \/proc gives the containers that mount it the host's \/proc/);
+  t.regex(warnings[2]!, /containers\[1\] \(mounter\): capabilities\.add SYS_ADMIN: /);
+  // One container exits and is not started again; nothing warns a second time.
+  const events = await eventually(
+    async () => {
+      const all = JSON.parse((await nspod(root, ['events', `risky-${process.pid}`, '-o', 'json'])).stdout) as { reason: string }[];
+      return all.some((e) => e.reason === 'Exited') ? all : undefined;
+    },
+    10_000,
+    'the exit of admin',
+  );
+  t.is(events.filter((e) => e.reason === 'SecurityRisk').length, 3);
+  const sec = JSON.parse((await nspod(root, ['inspect', `risky-${process.pid}`])).stdout).security as EffectiveSecurity[];
+  t.like(
+    sec.find((s) => s.container === 'mounter'),
+    { privileged: false, seccomp: 'RuntimeDefault' },
+  );
+  t.true(sec.find((s) => s.container === 'mounter')!.capabilities.includes('CAP_SYS_ADMIN'));
+  t.false(sec.find((s) => s.container === 'admin')!.capabilities.includes('CAP_SYS_ADMIN'));
 });

@@ -6,7 +6,9 @@ import { isNspodError } from '../../src/errors.js';
 import { parseManifest } from '../../src/manifest/index.js';
 import { Pod } from '../../src/pod/pod.js';
 import type { PodSpec } from '../../src/spec/spec.js';
+import { importImage } from '../../src/image/manage.js';
 import { RUNTIME, stateRoot } from '../helpers/host.js';
+import { tempDir, toolboxImageArchive } from '../helpers/images.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
 import { podName, sleeper, testPod } from '../helpers/pods.js';
 
@@ -14,6 +16,23 @@ import { podName, sleeper, testPod } from '../helpers/pods.js';
 async function procStatus(pod: Pod, container: string): Promise<Record<string, string>> {
   const r = await pod.exec(container, ['cat', '/proc/1/status']);
   return Object.fromEntries(r.stdout.split('\n').flatMap((l) => (/^(\w+):\s*(.*)$/.exec(l) ? [[RegExp.$1, RegExp.$2]] : [])));
+}
+
+/**
+ * `uid=U gid=G groups=A,B` of a container's PID 1, as `id -n`-less `id` prints it: from /proc/1/status, since crun's exec
+ * (unlike runc's) gives the exec'd process the container's uid and gid but not its supplementary groups.
+ */
+async function idOf(pod: Pod, container: string): Promise<string> {
+  const s = await procStatus(pod, container);
+  const first = (v: string | undefined) => (v ?? '').split(/\s+/)[0];
+  const groups = (s.Groups ?? '').trim().split(/\s+/).filter(Boolean).join(',');
+  const line = `uid=${first(s.Uid)} gid=${first(s.Gid)} groups=${groups}`;
+  if (RUNTIME === 'runc') {
+    // runc's exec runs as the container's user with all its groups: `id` there says the same (names aside).
+    const id = (await pod.exec(container, ['id'])).stdout.trim().replace(/\([^)]*\)/g, '');
+    if (id !== line) throw new Error(`id in ${container} says ${id}, /proc/1/status ${line}`);
+  }
+  return line;
 }
 
 /** A manifest's one pod, named uniquely for this run. */
@@ -99,7 +118,7 @@ spec:
   t.regex(status.Uid ?? '', /^1000\s+1000\s+1000\s+1000$/);
 });
 
-test('a Localhost profile that denies mkdir: mkdir fails with EPERM; read again from the profile root at each start', async (t) => {
+test('a Localhost profile that denies mkdir: mkdir fails with EPERM, what it allows works', async (t) => {
   const seccompRoot = await profileRoot(t, {
     'profiles/no-mkdir.json': {
       defaultAction: 'SCMP_ACT_ALLOW',
@@ -150,4 +169,125 @@ test('a Localhost profile that leads out of the profile root, or is missing, is 
     t.regex(error?.message ?? '', /container app/);
     await assertNoLeftovers(t, root, { pod: name });
   }
+});
+
+// The Kubernetes docs' security-context example (tasks/configure-pod-container/security-context), as written there.
+const SECURITY_CONTEXT = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: security-context-demo
+spec:
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 3000
+    fsGroup: 2000
+    supplementalGroups: [4000]
+  volumes:
+  - name: sec-ctx-vol
+    emptyDir: {}
+  containers:
+  - name: sec-ctx-demo
+    image: busybox
+    command: [ "sh", "-c", "sleep 1h" ]
+    volumeMounts:
+    - name: sec-ctx-vol
+      mountPath: /data/demo
+    securityContext:
+      allowPrivilegeEscalation: false
+`;
+
+test("the docs' security-context pod: id prints uid=1000 gid=3000 groups=2000,3000,4000; a file made in the emptyDir is fsGroup's", async (t) => {
+  const { pod } = await testPod(t, manifestPod(SECURITY_CONTEXT));
+  t.is(await idOf(pod, 'sec-ctx-demo'), 'uid=1000 gid=3000 groups=2000,3000,4000');
+  const made = await pod.exec('sec-ctx-demo', [
+    'sh',
+    '-c',
+    'echo hello > /data/demo/testfile && stat -c "%u %g" /data/demo/testfile && stat -c %A /data/demo',
+  ]);
+  t.is(made.exitCode, 0, made.stderr);
+  const [owner, mode] = made.stdout.trim().split('\n');
+  t.is(owner, '1000 2000');
+  t.is(mode, 'drwxrwsrwx', 'group-owned by fsGroup with the setgid bit');
+  t.is((await procStatus(pod, 'sec-ctx-demo')).NoNewPrivs, '1');
+});
+
+test("runAsUser without runAsGroup takes the gid the image's /etc/passwd gives that uid, else 0", async (t) => {
+  const { pod } = await testPod(t, {
+    containers: [
+      { ...sleeper('nobody'), user: { uid: 65534 } },
+      { ...sleeper('unnamed'), user: { uid: 1234 } },
+    ],
+  });
+  t.is(
+    (await pod.exec('nobody', ['id', '-u'])).stdout.trim() + ':' + (await pod.exec('nobody', ['id', '-g'])).stdout.trim(),
+    '65534:65534',
+  );
+  t.is((await pod.exec('unnamed', ['id', '-u'])).stdout.trim() + ':' + (await pod.exec('unnamed', ['id', '-g'])).stdout.trim(), '1234:0');
+});
+
+test("an image whose User is 1000 runs the restricted pod without runAsUser; Merge adds the image's groups, Strict does not", async (t) => {
+  const dir = await tempDir(t, 'sec-image');
+  const archive = await toolboxImageArchive(dir, 'app', { entrypoint: ['sleep', '3600'], user: 'app' }, [
+    { path: 'etc/passwd', content: 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home:/bin/sh\n' },
+    { path: 'etc/group', content: 'root:x:0:\napp:x:1000:\nextra:x:50000:app\n' },
+  ]);
+  const imageRoot = path.join(dir, 'images');
+  await importImage('example.com/app:1', archive, { imageRoot });
+  const root = await stateRoot(t);
+  const restricted = (policy: 'Merge' | 'Strict') =>
+    manifestPod(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: restricted-image-user
+spec:
+  securityContext:
+    runAsNonRoot: true
+    supplementalGroups: [4000]
+    supplementalGroupsPolicy: ${policy}
+    seccompProfile:
+      type: RuntimeDefault
+  containers:
+  - name: app
+    image: example.com/app:1
+    securityContext:
+      allowPrivilegeEscalation: false
+      capabilities:
+        drop: ["ALL"]
+`);
+  const { pod: merge } = await testPod(t, restricted('Merge'), { root, imageRoot });
+  t.is(await idOf(merge, 'app'), 'uid=1000 gid=1000 groups=1000,4000,50000');
+  const status = await procStatus(merge, 'app');
+  t.is(status.NoNewPrivs, '1');
+  t.is(status.Seccomp, '2');
+  t.is(status.CapEff, '0000000000000000');
+  const { pod: strict } = await testPod(t, restricted('Strict'), { root, imageRoot });
+  t.is(await idOf(strict, 'app'), 'uid=1000 gid=1000 groups=1000,4000');
+});
+
+test('runAsNonRoot on an image that runs as root: create fails naming the container, and nothing is left', async (t) => {
+  const root = await stateRoot(t);
+  const spec = manifestPod(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: non-root
+spec:
+  securityContext:
+    runAsNonRoot: true
+  containers:
+  - name: fine
+    image: busybox
+    command: ["sleep", "3600"]
+    securityContext:
+      runAsUser: 1000
+  - name: rooted
+    image: busybox
+    command: ["sleep", "3600"]
+`);
+  const error = await t.throwsAsync(Pod.create(spec, { runtime: RUNTIME, root }));
+  t.true(isNspodError(error, 'INVALID_SPEC'), String(error));
+  t.regex(error?.message ?? '', /^container rooted has runAsNonRoot and would run as root/);
+  await assertNoLeftovers(t, root, { pod: spec.name });
 });

@@ -317,10 +317,17 @@ test(
 );
 
 test(
-  'runAsGroup without runAsUser',
+  'a supplementalGroupsPolicy Kubernetes does not have',
   rejects,
-  [...HEAD, '  securityContext:', '    runAsGroup: 100', '  containers:', ...WEB],
-  "pod.yaml: spec.securityContext.runAsGroup (line 7): needs runAsUser too: nspod does not read an image's user",
+  [...HEAD, '  securityContext:', '    supplementalGroupsPolicy: Replace', '  containers:', ...WEB],
+  'pod.yaml: spec.securityContext.supplementalGroupsPolicy (line 7): "Replace" must be Merge or Strict',
+);
+
+test(
+  'a negative supplemental group',
+  rejects,
+  [...HEAD, '  securityContext:', '    supplementalGroups: [4000, -1]', '  containers:', ...WEB],
+  'pod.yaml: spec.securityContext.supplementalGroups[1] (line 7): must be between 0 and 2147483647 (it is -1)',
 );
 
 test(

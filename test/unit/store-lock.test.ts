@@ -2,13 +2,13 @@ import test from 'ava';
 import { mkdtemp, mkdir, writeFile, rm, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { StateRoot } from '../../src/pod/store.js';
+import { StateRoot, type PodRecord } from '../../src/pod/store.js';
 
 async function withRoot(t: import('ava').ExecutionContext): Promise<StateRoot> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nspod-lock-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const store = new StateRoot(dir);
-  await store.claim('p');
+  await store.claim({ name: 'p', uid: '0000000a' } as PodRecord);
   return store;
 }
 

@@ -13,6 +13,7 @@ function gcLine(e: PodGcEntry): string {
     prober: 'stopped prober pid',
     cgroup: 'removed cgroup',
     'state-dir': 'removed state dir',
+    stop: 'finished the interrupted',
   }[e.kind];
   return `${e.error ? `failed: ${verb}` : verb} ${e.what} of pod ${e.pod} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
 }
@@ -29,6 +30,6 @@ export async function gc(o: { output?: string }, g: GlobalOptions): Promise<numb
   if (report.removed.length === 0) out('nothing to collect\n');
   for (const e of report.removed) out(gcLine(e));
   for (const f of report.failed)
-    out(`kept failed pod ${f.pod} (its pause, pid ${f.pausePid}, is gone): read its logs, then nspod rm ${f.pod}\n`);
+    out(`kept failed pod ${f.pod} (its pause, pid ${f.pausePid}, is gone): read its logs, then nspod rm -f ${f.pod}\n`);
   return failures > 0 ? 1 : 0;
 }

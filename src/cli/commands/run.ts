@@ -24,6 +24,8 @@ export interface RunOptions {
   rm?: boolean;
   publish?: string[];
   publishAll?: boolean;
+  rmWithParent?: boolean;
+  owner?: string;
   dryRun?: boolean;
   network?: string;
   wait?: string | boolean;
@@ -43,10 +45,15 @@ export async function run(files: string[], o: RunOptions, g: GlobalOptions): Pro
     const withPorts = o.publishAll ? publishAll(published) : published;
     return { spec: o.network ? { ...withPorts, network: o.network } : withPorts, baseDir: p.baseDir };
   });
+  if (o.rmWithParent && o.owner !== undefined) usageError('--rm-with-parent and --owner both name the owner: give one');
+  const owner = o.rmWithParent ? process.ppid : o.owner === undefined ? undefined : Number(o.owner);
+  if (owner !== undefined && !(Number.isInteger(owner) && owner > 0)) usageError(`--owner takes a pid, not ${JSON.stringify(o.owner)}`);
   const opts: PodOptions = {
     ...podOptions(g),
     progress: process.stderr.isTTY,
     removeWhenDone: o.detach === true && o.rm === true,
+    // The pods die with their owner: the process that ran nspod (--rm-with-parent), or the one named.
+    ...(owner !== undefined ? { removeWhen: 'owner-exits' as const, owner } : {}),
   };
   if (o.dryRun) return await dryRun(specs, opts, manifests);
   // The objects first: the pods of these files, and of later runs, read them by name.

@@ -1,0 +1,80 @@
+import test from 'ava';
+import { memberGroups, passwdEntry, withImageDefaults } from '../../src/image/config.js';
+import { parseManifest } from '../../src/manifest/index.js';
+import { isNspodError } from '../../src/errors.js';
+import { checkRunAsNonRoot } from '../../src/pod/security.js';
+
+// The Kubernetes docs' security-context example (tasks/configure-pod-container/security-context), as written there.
+const SECURITY_CONTEXT = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: security-context-demo
+spec:
+  securityContext:
+    runAsUser: 1000
+    runAsGroup: 3000
+    fsGroup: 2000
+    supplementalGroups: [4000]
+  volumes:
+  - name: sec-ctx-vol
+    emptyDir: {}
+  containers:
+  - name: sec-ctx-demo
+    image: busybox:1.28
+    command: [ "sh", "-c", "sleep 1h" ]
+    volumeMounts:
+    - name: sec-ctx-vol
+      mountPath: /data/demo
+    securityContext:
+      allowPrivilegeEscalation: false
+`;
+
+test("the docs' security-context pod parses: pod-level groups on the PodSpec, runAs* on the container", (t) => {
+  const { pods, warnings } = parseManifest(SECURITY_CONTEXT);
+  t.deepEqual(warnings, []);
+  const [pod] = pods;
+  t.is(pod?.fsGroup, 2000);
+  t.deepEqual(pod?.supplementalGroups, [4000]);
+  t.deepEqual(pod?.containers[0]?.user, { uid: 1000, gid: 3000 });
+  t.false(pod?.containers[0]?.allowPrivilegeEscalation);
+});
+
+test('runAsGroup without runAsUser keeps the gid; the uid comes from the image', (t) => {
+  const { pods } = parseManifest(
+    [
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: p}',
+      'spec:',
+      '  securityContext: {runAsGroup: 3000}',
+      '  containers:',
+      '  - {name: a, image: x}',
+    ].join('\n'),
+  );
+  const c = pods[0]!.containers[0]!;
+  t.deepEqual(c.user, { gid: 3000 });
+  t.deepEqual(withImageDefaults(c, { user: '1000:1000' }).user, { uid: 1000, gid: 3000 });
+  t.deepEqual(withImageDefaults(c, {}).user, { gid: 3000 });
+  t.deepEqual(withImageDefaults({ name: 'a', image: 'x', user: { uid: 7 } }, { user: '1000:1000' }).user, { uid: 7 });
+});
+
+test("the image's passwd and group: a uid's name and primary gid, the groups that list a user", (t) => {
+  const passwd = 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1500::/home/app:/bin/sh\n';
+  const group = 'root:x:0:\nwheel:x:10:root,app\napp:x:1500:app\nextra:x:50000:app\n#x:x:9:app\n';
+  t.deepEqual(passwdEntry(passwd, 1000), { name: 'app', gid: 1500 });
+  t.is(passwdEntry(passwd, 1234), undefined);
+  t.deepEqual(memberGroups(group, 'app'), [10, 50000]);
+  t.deepEqual(memberGroups(group, 'root'), [10]);
+});
+
+test('runAsNonRoot is checked once the image User is applied, and names the container', (t) => {
+  const c = { name: 'app', image: 'x', runAsNonRoot: true };
+  t.notThrows(() => checkRunAsNonRoot(c, { user: '1000:1000' }));
+  const root = t.throws(() => checkRunAsNonRoot(c, {}));
+  t.true(isNspodError(root, 'INVALID_SPEC'));
+  t.regex(root?.message ?? '', /^container app has runAsNonRoot and would run as root \(its image names no User\)/);
+  t.regex(t.throws(() => checkRunAsNonRoot(c, { user: '0:0' }))?.message ?? '', /its image's User is 0:0/);
+  t.notThrows(() => checkRunAsNonRoot({ ...c, user: { uid: 5 } }, {}));
+  t.notThrows(() => checkRunAsNonRoot({ ...c, runAsNonRoot: false }, {}));
+});
