@@ -47,7 +47,7 @@ spec:
       command: ["sh", "-c", "exit 0"]
     - name: crash
       image: busybox
-      command: ["sh", "-c", "exit 3"]
+      command: ["sh", "-c", "sleep 2; exit 3"]
     - name: serve
       image: busybox
       command: ["sleep", "3600"]
@@ -60,7 +60,8 @@ spec:
     'the pods were started through the recorded runtime',
   );
 
-  // done exits 0 (OnFailure: never again), crash fails and is restarted after back-offs that double, serve runs.
+  // done exits 0 (OnFailure: never again), crash fails after 2 s and is restarted after back-offs that double
+  // (100 ms, 200 ms, ...), serve runs.
   const seen = await eventually(
     async () => {
       const ps = nspod(root, ['ps', '-o', 'json']);
@@ -75,7 +76,7 @@ spec:
         c.serve.restartCount === 0;
       return settled ? { pod: pod!, c, pid: ps.pid! } : undefined;
     },
-    20_000,
+    30_000,
     'done exited, crash restarted twice and exited again, serve running',
   );
   t.like(seen.c.done, { exitCode: 0, restartCount: 0 });
@@ -94,7 +95,7 @@ spec:
       const kubectlLike = new RegExp(`^${name}\\s+1/3\\s+CrashLoopBackOff\\s+[2-9]\\d*\\s.*\\sdone=0,crash=3$`);
       return kubectlLike.test(row) ? { row, pid: ps.pid! } : undefined;
     },
-    20_000,
+    30_000,
     'a ps row with CrashLoopBackOff and both exit codes',
   );
   t.regex(table.row, /\s-\s+\d+\s+done=0,crash=3$/, 'no IP (network none), the pause pid');
@@ -104,6 +105,15 @@ spec:
     'ps (table) made no runtime call',
   );
 
+  // Removed while crash runs again (2 s): a supervisor woken by its exit meanwhile would keep the pod's cgroup until gc.
+  await eventually(
+    async () => {
+      const [pod] = JSON.parse((await nspod(root, ['ps', '-o', 'json'])).stdout) as PodStatus[];
+      return pod?.containers.find((x) => x.name === 'crash')?.state === 'running' ? true : undefined;
+    },
+    30_000,
+    'crash to run again',
+  );
   const rm = await nspod(root, ['rm', '-f', name]);
   t.is(rm.exitCode, 0, rm.stderr);
   await assertNoLeftovers(t, root, { pod: name });
