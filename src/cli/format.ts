@@ -39,7 +39,8 @@ export function summarize(spec: PodSpec, s: PodStatus, now = Date.now()): PodSum
   const running = s.containers.filter((c) => !c.init);
   const apps = running.filter(isApp);
   const ready = running.filter((c) => c.ready).length;
-  let status: string = s.phase;
+  // A pod nspod stopped itself says why, as kubectl shows a pod's status.reason (DeadlineExceeded).
+  let status: string = s.reason ?? s.phase;
   if (s.phase === 'Running') {
     const outcome = podOutcome(spec, s);
     if (apps.length > 0 && outcome) status = outcome.exitCode === 0 ? 'Completed' : 'Error';

@@ -284,6 +284,15 @@ export function buildProgram(setCode: (code: number) => void): Command {
       ),
     );
   internal
+    .command('deadline')
+    .argument('<pod>')
+    .argument('<uid>')
+    .action(
+      run(async (name: string, uid: string, _o, cmd: Command) =>
+        (await import('./commands/internal.js')).deadline(name, uid, globals(cmd)),
+      ),
+    );
+  internal
     .command('owner-exited')
     .argument('<pod>')
     .argument('<uid>')

@@ -115,7 +115,7 @@ const SPEC: Table<k8s.PodSpec, PodDraft> = {
   hostPID: onlyDefault(false),
   hostUsers: onlyDefault(true),
   setHostnameAsFQDN: onlyDefault(false),
-  activeDeadlineSeconds: UNSUPPORTED,
+  activeDeadlineSeconds: copy('activeDeadlineSeconds', read.integer),
   dnsConfig: UNSUPPORTED,
   hostAliases: UNSUPPORTED,
   ephemeralContainers: UNSUPPORTED,

@@ -1,8 +1,8 @@
 /** Security contexts (pod and container) → a container's user, capabilities, privileged, read-only root. */
 import type * as k8s from 'kubernetes-types/core/v1.js';
-import type { ContainerSpec, PodSpec, SeccompProfile } from '../spec/spec.js';
+import type { ContainerSpec, PodSpec, SeccompProfile, Sysctl } from '../spec/spec.js';
 import type { Field } from './field.js';
-import { copier, ignored, onlyDefault, read, readObject, UNSUPPORTED, type Draft, type Table, type Valued } from './table.js';
+import { copier, ignored, onlyDefault, read, readList, readObject, UNSUPPORTED, type Draft, type Table, type Valued } from './table.js';
 
 /** runAs* as written at one level; a container's own win over the pod's. */
 export interface SecurityDraft {
@@ -35,6 +35,12 @@ const SECCOMP_PROFILE: Table<k8s.SeccompProfile, Draft<SeccompProfile>> = {
 
 const readSeccomp = (f: Field): SeccompProfile => readObject(f, SECCOMP_PROFILE, ['type']);
 
+const sysctl = copier<Sysctl>();
+const SYSCTL: Table<k8s.Sysctl, Draft<Sysctl>> = {
+  name: sysctl('name', read.string),
+  value: sysctl('value', read.string),
+};
+
 /** A pod-level field of the PodSpec's own: its manifest field is the origin of its namesake. */
 function pod<K extends keyof PodSpec>(key: K, reader: (f: Field) => PodSpec[K]) {
   return (f: Field, d: Draft<PodSpec>) => {
@@ -56,7 +62,10 @@ export const POD_SECURITY: Table<k8s.PodSecurityContext, HasSecurity & Draft<Pod
   supplementalGroups: pod('supplementalGroups', (f) => f.items().map((i) => i.integer())),
   supplementalGroupsPolicy: pod('supplementalGroupsPolicy', (f) => f.string() as PodSpec['supplementalGroupsPolicy']),
   seLinuxChangePolicy: UNSUPPORTED,
-  sysctls: UNSUPPORTED,
+  sysctls: (f, d) => {
+    d.spec.sysctls = readList(f, SYSCTL, ['name', 'value']).map((s) => s.value);
+    f.origin('sysctls').mirror('sysctls');
+  },
   windowsOptions: ignored('Windows only'),
 };
 

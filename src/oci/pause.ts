@@ -4,6 +4,7 @@ import { baseMounts, maskedPaths, NO_HOST_FACTS, nofileRlimit, READONLY_PATHS, t
 import { PAUSE_OOM_SCORE_ADJ } from '../spec/qos.js';
 import { OCI_VERSION, type Spec } from './spec.js';
 import { pauseSeccomp } from './seccomp.js';
+import { sysctlName } from '../spec/security.js';
 
 /** The Kubernetes pause image runs as this uid and gid since 3.5: it needs no privilege. */
 export const PAUSE_UID = 65535;
@@ -15,6 +16,8 @@ export interface PauseSpecInput {
   nofileHardLimit: number;
   /** Rootfs path as written into config.json (relative to the bundle by default). */
   rootfs?: string;
+  /** The pod's sysctls (checked namespaced): the runtime writes them in the pause's namespaces, which every container joins. */
+  sysctls?: { name: string; value: string }[] | undefined;
   /** Share the host's network namespace instead of making one (hostNetwork pods). */
   hostNetwork?: boolean;
   annotations?: Record<string, string>;
@@ -52,6 +55,7 @@ export function buildPauseSpec(input: PauseSpecInput): Spec {
       maskedPaths: maskedPaths(input.host ?? NO_HOST_FACTS),
       readonlyPaths: READONLY_PATHS,
       seccomp: pauseSeccomp(),
+      ...(input.sysctls?.length ? { sysctl: Object.fromEntries(input.sysctls.map((s) => [sysctlName(s.name), s.value])) } : {}),
     },
   };
 }

@@ -84,6 +84,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     cgroupsPath: cgroupsPath(cgroup, 'pause'),
     nofileHardLimit: options.nofileHardLimit,
     hostNetwork: spec.hostNetwork === true,
+    sysctls: spec.sysctls,
     host,
   });
   const bundles: PodPlan['bundles'] = [{ container: 'pause', path: pauseBundle, config: pauseConfig }];

@@ -4,11 +4,11 @@
  * create: options and runtime → every image resolved → network plan (config, hostPorts held) →
  * claim the name (its undo runs last, and releases it only when every other undo succeeded) →
  * record saved as Creating (gc's contract) → pod files (files.ts) → pause under its shim → CNI
- * attachment → init containers, one by one, to completion → app containers side by side → prober
- * → Running. Each step registers its undo the moment it succeeds (steps.ts), so a failure at step
+ * attachment → prober (when a sidecar or app has probes) → init containers in order (each to completion; a sidecar until
+ * it has started) → app containers side by side → Running → deadline timer (activeDeadlineSeconds). Each step registers its undo the moment it succeeds (steps.ts), so a failure at step
  * N undoes N-1..1; an undo that fails leaves the dir and record for nspod gc (gc.ts).
- * stop: stopping marker (no restarts) → prober → apps TERM, KILL after the grace period, delete,
- * unmount → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
+ * stop: stopping marker (no restarts) → prober, deadline timer → apps (preStop, stop signal, KILL after the grace period,
+ * delete, unmount) → sidecars, the last started first → CNI DEL (while the pin holds the netns) → pause → mounts → cgroups → Stopped; every
  * step is tried. Status (status.ts) and the exit-command supervisor (supervisor.ts) live apart.
  */
 import { rm, writeFile } from 'node:fs/promises';
@@ -27,9 +27,8 @@ import {
   type NetworkPlan,
 } from '../network/attachment.js';
 import { hostPortOf } from '../network/ports.js';
-import { currentProcessIdentity, isAlive } from '../host/proc.js';
+import { currentProcessIdentity, isAlive, type ProcessIdentity } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
-import { removeCgroupDirs } from '../host/cgroups.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
@@ -49,7 +48,9 @@ import { hostSpecFacts } from '../runtime/features.js';
 import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
+import { DEADLINE_MESSAGE, DEADLINE_REASON, startDeadlineTimer, stopDeadlineTimer } from './deadline.js';
 import {
+  appsDoneForGood,
   catchUpExits,
   onContainerExit,
   readStoppingMarker,
@@ -62,6 +63,7 @@ import {
   containerFiles,
   destroyContainer,
   moveSupervisorIntoPod,
+  removePodCgroups,
   prepareContainer,
   startPause,
   startPrepared,
@@ -167,6 +169,7 @@ export class Pod implements AsyncDisposable {
         networkMode: networkPlan.mode,
         supervised: options.supervise !== false,
         ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
+        ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
         ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
@@ -180,7 +183,7 @@ export class Pod implements AsyncDisposable {
     // tell a pod being made from one whose creator died.
     await store.claim(pod.record);
     rollback.add('state dir', (failed) => pod.releaseClaim(failed));
-    rollback.add('cgroups', () => removeCgroupDirs(`nspod/${pod.cgroup}`));
+    rollback.add('cgroups', () => removePodCgroups(pod.record));
     try {
       await testPoint('create-claimed');
       for (const message of warnings) await appendEvent(pod.dir, { type: 'Warning', reason: 'SecurityRisk', message });
@@ -212,6 +215,7 @@ export class Pod implements AsyncDisposable {
       if (failed) throw failed.reason;
       await testPoint('create-containers');
       pod.record.phase = 'Running';
+      pod.record.deadlineTimer = await pod.startDeadline(rollback);
       await store.save(pod.record);
       catchUpExits(pod.record, store.root);
       return pod;
@@ -331,6 +335,43 @@ export class Pod implements AsyncDisposable {
       delete fresh.postStartPending;
       await this.store.save(this.record);
     });
+  }
+
+  /** The activeDeadlineSeconds timer (deadline.ts), in the pod's supervisors cgroup as the shims are. */
+  private async startDeadline(rollback: Rollback): Promise<ProcessIdentity | undefined> {
+    const timer = startDeadlineTimer(this.record, this.store.root);
+    if (!timer) return undefined;
+    rollback.add('deadline timer', async () => stopDeadlineTimer(timer));
+    await moveSupervisorIntoPod(this.record, timer.pid).catch(() => undefined);
+    return timer;
+  }
+
+  /**
+   * The deadline timer's step (`nspod internal deadline`): a pod of this uid, still Running and with apps not done for
+   * good, is stopped with reason DeadlineExceeded (event and status), as the kubelet does; `run -d --rm` pods go.
+   */
+  async onDeadline(uid: string): Promise<'stopped' | 'removed' | 'ignored'> {
+    const due = await this.store.withLock(this.name, async () => {
+      const fresh = await this.store.load(this.name);
+      if (!fresh || fresh.uid !== uid || fresh.phase !== 'Running' || (await appsDoneForGood(fresh))) return false;
+      this.record = fresh;
+      this.record.reason = DEADLINE_REASON;
+      await this.store.save(this.record);
+      return true;
+    });
+    if (!due) return 'ignored';
+    const seconds = this.spec.activeDeadlineSeconds;
+    await appendEvent(this.dir, {
+      type: 'Warning',
+      reason: DEADLINE_REASON,
+      message: `${DEADLINE_MESSAGE} (activeDeadlineSeconds ${seconds})`,
+    });
+    if (this.record.removeWhenDone) {
+      await this.remove({});
+      return 'removed';
+    }
+    await this.stop();
+    return 'stopped';
   }
 
   /**
@@ -478,6 +519,7 @@ export class Pod implements AsyncDisposable {
     const log = new StepLog();
     // The prober goes first: it would kill containers whose probes fail while they stop.
     await log.attempt('prober', () => stopProber(this.record.prober));
+    await log.attempt('deadline timer', async () => stopDeadlineTimer(this.record.deadlineTimer));
     // The apps first, side by side; then the sidecars, the last started first, each once the one before it is gone,
     // within what is left of the one grace period (Kubernetes' order).
     const deadline = Date.now() + graceMs;
@@ -501,7 +543,7 @@ export class Pod implements AsyncDisposable {
     if (pause) await log.attempt('pause container', () => destroyContainer(this.runtime, pause.id, pause.exitFile, pause.pid, 1000));
     await testPoint('stop-pause');
     await log.attempt('mounts', () => unmountAll(this.dir));
-    await log.attempt('cgroups', () => removeCgroupDirs(`nspod/${this.cgroup}`));
+    await log.attempt('cgroups', () => removePodCgroups(this.record));
     // Stopped even when a step failed: what is left is a Stopped pod's leftovers, which gc releases.
     this.record.phase = 'Stopped';
     await this.store.save(this.record);

@@ -68,6 +68,8 @@ export interface PodStatus {
   containers: ContainerStatus[];
   /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
   network: PodNetworkStatus;
+  /** Why nspod stopped the pod itself: DeadlineExceeded (activeDeadlineSeconds), as Kubernetes' status.reason. */
+  reason?: string | undefined;
   /** Kubernetes' pod Ready: running, and every app container and sidecar ready. */
   ready: boolean;
   /** Its QoS class as Kubernetes computes it from requests and limits: what its containers' oom_score_adj follows. */
@@ -137,6 +139,7 @@ export function podStatus(r: PodRecord, containers: ContainerStatus[], pauseAliv
     dir: r.dir,
     pause: pause && { id: pause.id, pid: pause.pid, alive: pauseAlive, bundle: pause.bundle, namespaces: pause.namespaces },
     containers,
+    ...(r.reason ? { reason: r.reason } : {}),
     network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
     ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
     qosClass: podQosClass(r.spec),

@@ -9,6 +9,7 @@ import type { ContainerSpec, PodSpec } from '../spec/spec.js';
 import type { ImageDefaults } from '../image/config.js';
 import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { publishedPorts } from '../network/ports.js';
+import type { LogRotation } from '../runtime/runtime.js';
 import { type ProcessIdentity } from '../host/proc.js';
 import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
@@ -94,6 +95,10 @@ export interface PodRecord {
   seccompRoot?: string;
   pause?: PauseRecord;
   containers: ContainerRecord[];
+  /** The timer that stops the pod at its activeDeadlineSeconds (deadline.ts). */
+  deadlineTimer?: ProcessIdentity;
+  /** Why the pod was stopped by nspod itself: DeadlineExceeded (as Kubernetes' pod status.reason). */
+  reason?: string;
   /** When the app containers were found done for good in a pod with sidecars: from then on no sidecar restarts, and they are stopped. */
   appsDone?: string;
   /** cni (an attachment of its own), host (hostNetwork) or none (loopback only). */
@@ -102,6 +107,8 @@ export interface PodRecord {
   network?: NetworkAttachment;
   /** Image volume name → the cached rootfs it mounts. */
   imageVolumes?: Record<string, string>;
+  /** Its containers' logs rotate so (resolvePodOptions: 10 MiB x 5 by default); older records: never. */
+  logRotation?: LogRotation;
   /** The pod's nspod-prober, when a container has probes. */
   prober?: { pid: number; startTime: number; config: string };
 }

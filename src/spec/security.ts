@@ -101,3 +101,67 @@ export function privilegeEscalationProblems(
   if (add.some((name) => typeof name === 'string' && capabilityName(name) === 'CAP_SYS_ADMIN'))
     report(`${at}.allowPrivilegeEscalation`, 'cannot be false together with capabilities.add SYS_ADMIN');
 }
+
+/** A kernel parameter set for the pod (Kubernetes `securityContext.sysctls[]`), in the namespaces every container shares. */
+export interface Sysctl {
+  name: string;
+  value: string;
+}
+
+/** The sysctls Kubernetes allows by default (the kubelet's safe set): namespaced, and isolated from the host and other pods. */
+export const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+];
+
+/** `net/ipv4/ip_forward` → `net.ipv4.ip_forward`: Kubernetes takes either separator. */
+export function sysctlName(name: string): string {
+  return name.includes('/') ? name.replaceAll('/', '.') : name;
+}
+
+/** The namespace a sysctl belongs to (as runc and the kubelet tell them), or undefined when it is the host's alone. */
+export function sysctlNamespace(name: string): 'ipc' | 'net' | undefined {
+  const n = sysctlName(name);
+  if (n === 'kernel.sem' || n.startsWith('kernel.shm') || n.startsWith('kernel.msg') || n.startsWith('fs.mqueue.')) return 'ipc';
+  if (n.startsWith('net.')) return 'net';
+  return undefined;
+}
+
+const SYSCTL_NAME = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+
+/** The pod's sysctls: each a sysctl name, once, namespaced, and of the pod's own network when it is a net.* one. */
+export function sysctlProblems(spec: { sysctls?: unknown; hostNetwork?: boolean }, report: Report): void {
+  if (spec.sysctls === undefined) return;
+  if (!Array.isArray(spec.sysctls)) return report('sysctls', 'must be a list of {name, value}');
+  const seen = new Set<string>();
+  for (const [i, s] of (spec.sysctls as Sysctl[]).entries()) {
+    const at = `sysctls[${i}]`;
+    if (typeof s?.name !== 'string' || s.name.length > 253 || !SYSCTL_NAME.test(s.name)) {
+      report(`${at}.name`, `${JSON.stringify(s?.name)} is not a sysctl name (like net.ipv4.ip_local_port_range)`);
+      continue;
+    }
+    if (typeof s.value !== 'string') report(`${at}.value`, 'must be a string');
+    const name = sysctlName(s.name);
+    if (seen.has(name)) report(`${at}.name`, `duplicate sysctl ${name}`);
+    seen.add(name);
+    const ns = sysctlNamespace(name);
+    if (ns === undefined)
+      report(
+        `${at}.name`,
+        `${name} is not namespaced: setting it would change the host's kernel for every process`,
+        'a pod may set net.*, kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.* sysctls (set others on the host)',
+      );
+    else if (ns === 'net' && spec.hostNetwork)
+      report(`${at}.name`, `${name} is the network namespace's, and a hostNetwork pod has none of its own`);
+  }
+}

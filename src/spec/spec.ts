@@ -15,7 +15,14 @@ import {
   portNameProblem,
 } from './names.js';
 import { pidsLimitProblem, PIDS_LIMIT_ANNOTATION } from './pids.js';
-import { groupProblems, privilegeEscalationProblems, seccompProblems, type SeccompProfile } from './security.js';
+import {
+  groupProblems,
+  privilegeEscalationProblems,
+  seccompProblems,
+  sysctlProblems,
+  type SeccompProfile,
+  type Sysctl,
+} from './security.js';
 
 /** What a pod is made of: the typed input of `Pod.create`, and what a manifest parses into. */
 export interface PodSpec {
@@ -51,6 +58,8 @@ export interface PodSpec {
    * restartPolicy (Never or OnFailure); then the pod has failed. A container that succeeds is not started again.
    */
   backoffLimit?: number;
+  /** Seconds the pod may be active, counted from its creation; then it is stopped with reason DeadlineExceeded (Kubernetes' field). */
+  activeDeadlineSeconds?: number;
   /**
    * A group every container is in, and that owns the pod's emptyDir volumes (setgid, so new files are its too): Kubernetes
    * `securityContext.fsGroup`.
@@ -62,12 +71,17 @@ export interface PodSpec {
   supplementalGroups?: number[];
   /** Merge (default): add the groups the image's /etc/group lists its user in; Strict: only the groups the pod names. */
   supplementalGroupsPolicy?: 'Merge' | 'Strict';
+  /**
+   * Kernel parameters of the pod's namespaces (Kubernetes `securityContext.sysctls`), set by the pause so that every
+   * container sees them: namespaced ones only (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*).
+   */
+  sysctls?: Sysctl[];
   /** The seccomp profile of every container that names none (Kubernetes `securityContext.seccompProfile`); default RuntimeDefault. */
   seccompProfile?: SeccompProfile;
 }
 
 export type { FieldRef, ResourceFieldRef } from './downward.js';
-export type { SeccompProfile, SeccompType } from './security.js';
+export type { SeccompProfile, SeccompType, Sysctl } from './security.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -395,7 +409,13 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
       report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
   }
   seccompProblems(spec.seccompProfile, 'seccompProfile', report);
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline !== undefined) {
+    const p = Number.isInteger(deadline) ? rangeProblem(deadline, 1) : 'must be an integer >= 1';
+    if (p) report('activeDeadlineSeconds', p);
+  }
   groupProblems(spec, report);
+  sysctlProblems(spec, report);
   const grace = spec.terminationGracePeriodSeconds;
   if (grace !== undefined) {
     const p = typeof grace === 'number' && Number.isFinite(grace) ? rangeProblem(grace, 0) : 'must be a number >= 0';

@@ -1,9 +1,12 @@
 import test from 'ava';
 import dgram from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Pod } from '../../src/pod/pod.js';
+import { guardLocalnet, localnetChain, unguardLocalnet } from '../../src/network/localnet.js';
 import { RUNTIME, eventually, runtimeContainers } from '../helpers/host.js';
 import {
   attachmentFiles,
@@ -17,6 +20,51 @@ import {
   NO_LEFTOVERS,
   webContainer,
 } from '../helpers/network.js';
+
+/**
+ * Host ports do not open the host's loopback (CVE-2020-8558): portmap's snat set route_localnet=1 on the bridge, so a pod
+ * that sends packets to 127.0.0.1 through the bridge (here the test routes them so from the host side, as a pod with
+ * CAP_NET_RAW could craft them) would reach a server bound to the host's 127.0.0.1, but for nspod's rule. The same
+ * packets without the rule do reach it: the attack is real here, and the rule is what stops it.
+ */
+async function loopbackStaysClosed(t: import('ava').ExecutionContext, bridge: string, netns: string): Promise<void> {
+  t.is(
+    (await readFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, 'utf8')).trim(),
+    '1',
+    'portmap opened the bridge to 127.0.0.0/8',
+  );
+  t.regex(
+    (await execa('iptables', ['-w', '-S', localnetChain(bridge)])).stdout,
+    /-d 127\.0\.0\.0\/8 .*--ctstate RELATED,ESTABLISHED,DNAT -j DROP/,
+  );
+  let accepted = 0;
+  const server = net.createServer((socket) => {
+    accepted += 1;
+    socket.end('host loopback secret\n');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => void server.close());
+  const port = (server.address() as net.AddressInfo).port;
+  const inPod = (args: string[]) => execa('nsenter', [`--net=${netns}`, ...args], { reject: false });
+  const gateway = /default via (\S+)/.exec((await inPod(['ip', 'route', 'show', 'default'])).stdout)![1]!;
+  // The pod's side of the attack: 127.0.0.1 routed out of eth0 to the bridge.
+  await inPod(['sh', '-c', 'echo 1 > /proc/sys/net/ipv4/conf/eth0/route_localnet']);
+  await inPod(['ip', 'route', 'del', 'local', '127.0.0.1', 'dev', 'lo', 'table', 'local']);
+  await inPod(['ip', 'route', 'del', 'local', '127.0.0.0/8', 'dev', 'lo', 'table', 'local']);
+  // Else the host's answer from 127.0.0.1 is a martian to the pod: it has that address itself.
+  await inPod(['ip', 'addr', 'del', '127.0.0.1/8', 'dev', 'lo']);
+  t.is((await inPod(['ip', 'route', 'add', '127.0.0.1/32', 'via', gateway, 'dev', 'eth0'])).exitCode, 0);
+  const client = `const s = require('net').connect(${port}, '127.0.0.1'); s.setTimeout(1500, () => process.exit(3));
+    s.on('data', (d) => { process.stdout.write(d); process.exit(0); }); s.on('error', () => process.exit(2));`;
+  const attempt = () => inPod([process.execPath, '-e', client]);
+  const blocked = await attempt();
+  t.not(blocked.exitCode, 0, blocked.stdout);
+  t.is(accepted, 0, 'nothing reached the host loopback');
+  await unguardLocalnet(bridge);
+  const open = await attempt();
+  await guardLocalnet(bridge);
+  t.is(open.stdout, 'host loopback secret', 'without the rule the same packets get through');
+}
 
 /**
  * A stand-in for the host's own address: one address of 198.18.1.0/24 on an
@@ -83,6 +131,8 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
   ).catch(async () => await udpCounters());
   t.true(udpAfter.NoPorts! - udpBefore.NoPorts! >= 20, `NoPorts ${udpBefore.NoPorts} -> ${udpAfter.NoPorts}`);
 
+  await loopbackStaysClosed(t, env.bridge, path.join(pod.dir, 'netns'));
+
   const ids = [s.network.containerId!];
   const during = await networkLeftovers(env, ids, [s.network.podIP!]);
   t.is(during.veths.length, 1);
@@ -93,6 +143,10 @@ test('hostPorts answer on 127.0.0.1 and on a host address (TCP; UDP reaches the 
   await pod.remove({ gracePeriodSeconds: 0 });
 
   t.deepEqual(await networkLeftovers(env, ids, [s.network.podIP!]), NO_LEFTOVERS);
+  t.false(
+    (await execa('iptables', ['-w', '-S', localnetChain(env.bridge)], { reject: false })).exitCode === 0,
+    'the last pod took the localnet chain along',
+  );
   const { stdout: rules } = await execa('iptables-save');
   t.deepEqual(
     rules.split('\n').filter((l) => /\b1818[234]\b/.test(l)),

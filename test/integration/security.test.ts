@@ -291,3 +291,69 @@ spec:
   t.regex(error?.message ?? '', /^container rooted has runAsNonRoot and would run as root/);
   await assertNoLeftovers(t, root, { pod: spec.name });
 });
+
+// The Kubernetes docs' sysctl example (tasks/administer-cluster/sysctl-cluster), its securityContext as written there.
+const SYSCTL_EXAMPLE = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: sysctl-example
+spec:
+  securityContext:
+    sysctls:
+    - name: kernel.shm_rmid_forced
+      value: "1"
+    - name: net.core.somaxconn
+      value: "1024"
+    - name: kernel.msgmax
+      value: "65536"
+    - name: net/ipv4/ip_unprivileged_port_start
+      value: "0"
+  containers:
+  - name: one
+    image: busybox
+    command: ["sleep", "3600"]
+  - name: two
+    image: busybox
+    command: ["sleep", "3600"]
+    securityContext:
+      runAsUser: 1000
+      capabilities:
+        drop: ["ALL"]
+`;
+
+test('sysctls are set on the pause: every container of the pod sees them; a non-root container binds port 80', async (t) => {
+  const { pod } = await testPod(t, manifestPod(SYSCTL_EXAMPLE));
+  const host = {
+    shm: (await readFile('/proc/sys/kernel/shm_rmid_forced', 'utf8')).trim(),
+    port: (await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).trim(),
+  };
+  for (const c of ['one', 'two']) {
+    const r = await pod.exec(c, [
+      'cat',
+      '/proc/sys/kernel/shm_rmid_forced',
+      '/proc/sys/net/core/somaxconn',
+      '/proc/sys/kernel/msgmax',
+      '/proc/sys/net/ipv4/ip_unprivileged_port_start',
+    ]);
+    t.deepEqual(r.stdout.trim().split('\n'), ['1', '1024', '65536', '0'], c);
+  }
+  // With no capability at all, uid 1000 may bind a port below 1024 in this pod's network namespace.
+  const bind = await pod.exec('two', ['sh', '-c', 'httpd -p 127.0.0.1:80 -h /var/www && sleep 0.5 && wget -qO- http://127.0.0.1:80/']);
+  t.is(bind.exitCode, 0, bind.stderr);
+  t.is(bind.stdout.trim(), 'hello from nspod');
+  // The host's own values did not move.
+  t.is((await readFile('/proc/sys/kernel/shm_rmid_forced', 'utf8')).trim(), host.shm);
+  t.is((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).trim(), host.port);
+});
+
+test('a sysctl that is not namespaced (kernel.panic) is refused naming it, before anything is made', async (t) => {
+  const root = await stateRoot(t);
+  const name = podName('sec');
+  const error = await t.throwsAsync(
+    Pod.create({ name, sysctls: [{ name: 'kernel.panic', value: '10' }], containers: [sleeper('app')] }, { runtime: RUNTIME, root }),
+  );
+  t.true(isNspodError(error, 'INVALID_SPEC'), String(error));
+  t.is(error?.message, "sysctls[0].name: kernel.panic is not namespaced: setting it would change the host's kernel for every process");
+  await assertNoLeftovers(t, root, { pod: name });
+});

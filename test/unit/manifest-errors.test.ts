@@ -317,6 +317,28 @@ test(
 );
 
 test(
+  'a sysctl that is not namespaced',
+  rejects,
+  [...HEAD, '  securityContext:', '    sysctls:', '    - {name: kernel.panic, value: "10"}', '  containers:', ...WEB],
+  "pod.yaml: spec.securityContext.sysctls[0].name (line 8): kernel.panic is not namespaced: setting it would change the host's kernel for every process",
+);
+
+test(
+  'a net.* sysctl on the host network',
+  rejects,
+  [
+    ...HEAD,
+    '  hostNetwork: true',
+    '  securityContext:',
+    '    sysctls:',
+    '    - {name: net.ipv4.tcp_syncookies, value: "1"}',
+    '  containers:',
+    ...WEB,
+  ],
+  "pod.yaml: spec.securityContext.sysctls[0].name (line 9): net.ipv4.tcp_syncookies is the network namespace's, and a hostNetwork pod has none of its own",
+);
+
+test(
   'a supplementalGroupsPolicy Kubernetes does not have',
   rejects,
   [...HEAD, '  securityContext:', '    supplementalGroupsPolicy: Replace', '  containers:', ...WEB],
@@ -621,4 +643,11 @@ test(
   rejects,
   [...HEAD, '  initContainers:', ...WEB, '    restartPolicy: OnFailure', '  containers:', ...WEB],
   /^pod\.yaml: spec\.initContainers\[0\]\.restartPolicy \(line 10\): OnFailure is not supported on an init container/,
+);
+
+test(
+  'an activeDeadlineSeconds of 0',
+  rejects,
+  [...HEAD, '  activeDeadlineSeconds: 0', '  containers:', ...WEB],
+  'pod.yaml: spec.activeDeadlineSeconds (line 6): must be >= 1 (it is 0)',
 );

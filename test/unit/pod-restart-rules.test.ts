@@ -2,6 +2,7 @@ import test from 'ava';
 import { parseManifest } from '../../src/manifest/index.js';
 import { exitedForGood, isSidecar, mayRestart, podOutcome, restartsAfter, ruleMatches, sidecars } from '../../src/spec/restart.js';
 import type { PodSpec } from '../../src/spec/spec.js';
+import { deadlineLeftMs } from '../../src/pod/deadline.js';
 
 const rule42 = { action: 'Restart' as const, exitCodes: { operator: 'In' as const, values: [42] } };
 
@@ -75,6 +76,7 @@ kind: Pod
 metadata: { name: p }
 spec:
   restartPolicy: Never
+  activeDeadlineSeconds: 30
   initContainers:
   - name: proxy
     image: busybox
@@ -99,4 +101,14 @@ spec:
   t.truthy(spec.initContainers![0]!.readinessProbe, 'a sidecar has probes');
   t.deepEqual(spec.containers[0]!.restartPolicyRules, [rule42]);
   t.is(spec.containers[0]!.restartPolicy, 'Never');
+  t.is(spec.activeDeadlineSeconds, 30);
+});
+
+test("the deadline is counted from the pod's creation", (t) => {
+  const createdAt = '2026-01-01T00:00:00.000Z';
+  const at = (s: number) => Date.parse(createdAt) + s * 1000;
+  const spec = { ...pod(), activeDeadlineSeconds: 10 };
+  t.is(deadlineLeftMs({ createdAt, spec }, at(4)), 6000);
+  t.is(deadlineLeftMs({ createdAt, spec }, at(12)), 0);
+  t.is(deadlineLeftMs({ createdAt, spec: pod() }, at(4)), undefined);
 });
