@@ -3,21 +3,84 @@
 #ifndef NSPOD_CRILOG_H
 #define NSPOD_CRILOG_H
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
 #define CRI_LINE_MAX 16384
 #define CAPTURE_MAX 16384
 
+/* The log both streams write to: records are gathered in a buffer and written in one write per read of a pipe
+ * (a flood of short lines costs a syscall per 64 KiB, not three per line); once the file reaches max bytes it is
+ * rotated as the kubelet does: LOG.N-2 → LOG.N-1 ... LOG → LOG.1, and a fresh LOG (at most files files in all). */
+#define LOG_BUF_MAX 65536
+struct logfile {
+  int fd;           /* -1 when it could not be opened (lines are dropped) */
+  const char *path;
+  long long size;   /* bytes in the current file */
+  long long max;    /* rotate at this size; 0: never */
+  int files;        /* the current file and the rotated ones */
+  size_t len;
+  char buf[LOG_BUF_MAX];
+};
+
 /* One output pipe of the container and the line it is in the middle of. */
 struct stream {
   int fd;           /* the pipe's read end; -1 once it is closed */
-  int log_fd;       /* the log; -1 when it could not be opened (lines are dropped) */
+  struct logfile *log;
   const char *name; /* "stdout" or "stderr" */
   size_t len;
   char line[CRI_LINE_MAX];
 };
+
+static void log_rotate(struct logfile *l) {
+  char from[4096], to[4096];
+  for (int i = l->files - 1; i >= 1; i--) {
+    if (i == 1) snprintf(from, sizeof from, "%s", l->path);
+    else snprintf(from, sizeof from, "%s.%d", l->path, i - 1);
+    snprintf(to, sizeof to, "%s.%d", l->path, i);
+    rename(from, to);
+  }
+  int fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return; /* keep writing to the rotated file rather than lose the output */
+  dup3(fd, l->fd, O_CLOEXEC);
+  close(fd);
+  l->size = 0;
+}
+
+/* Writes what is gathered; rotates once the file is full. */
+static void log_flush(struct logfile *l) {
+  if (l->len == 0) return;
+  if (l->fd >= 0 && write_all(l->fd, l->buf, l->len) == 0) l->size += (long long)l->len;
+  l->len = 0;
+  if (l->fd >= 0 && l->max > 0 && l->files > 1 && l->size >= l->max) log_rotate(l);
+}
+
+static void log_put(struct logfile *l, const char *p, size_t n) {
+  while (n > 0) {
+    if (l->len == LOG_BUF_MAX) log_flush(l);
+    size_t room = LOG_BUF_MAX - l->len;
+    size_t k = n < room ? n : room;
+    memcpy(l->buf + l->len, p, k);
+    l->len += k;
+    p += k;
+    n -= k;
+  }
+}
+
+static void log_open(struct logfile *l, const char *path, long long max, int files) {
+  l->path = path;
+  l->max = max;
+  l->files = files;
+  l->len = 0;
+  l->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  struct stat st;
+  l->size = l->fd >= 0 && fstat(l->fd, &st) == 0 ? (long long)st.st_size : 0;
+}
 
 /* The first CAPTURE_MAX bytes that passed through, kept to be said again (the runtime's output when it fails). */
 struct capture {
@@ -26,9 +89,9 @@ struct capture {
 };
 
 /* Field by field, so that the line buffer stays untouched (and out of the resident set) until output comes. */
-static void stream_open(struct stream *s, int fd, int log_fd, const char *name) {
+static void stream_open(struct stream *s, int fd, struct logfile *log, const char *name) {
   s->fd = fd;
-  s->log_fd = log_fd;
+  s->log = log;
   s->name = name;
   s->len = 0;
 }
@@ -38,11 +101,9 @@ static void log_line(struct stream *s, int partial) {
   rfc3339_now(head, sizeof head, 1);
   char prefix[96];
   int n = snprintf(prefix, sizeof prefix, "%s %s %c ", head, s->name, partial ? 'P' : 'F');
-  if (s->log_fd >= 0) {
-    write_all(s->log_fd, prefix, (size_t)n);
-    write_all(s->log_fd, s->line, s->len);
-    write_all(s->log_fd, "\n", 1);
-  }
+  log_put(s->log, prefix, (size_t)n);
+  log_put(s->log, s->line, s->len);
+  log_put(s->log, "\n", 1);
   s->len = 0;
 }
 
@@ -60,6 +121,7 @@ static int pump(struct stream *s, struct capture *tee) {
   if (r < 0 && (errno == EAGAIN || errno == EINTR)) return -1;
   if (r <= 0) {
     end_line(s);
+    log_flush(s->log);
     close(s->fd);
     s->fd = -1;
     return 0;
@@ -78,6 +140,7 @@ static int pump(struct stream *s, struct capture *tee) {
       if (s->len == CRI_LINE_MAX) log_line(s, 1);
     }
   }
+  log_flush(s->log);
   return 1;
 }
 

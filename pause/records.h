@@ -3,6 +3,7 @@
 #ifndef NSPOD_RECORDS_H
 #define NSPOD_RECORDS_H
 
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -31,6 +32,9 @@ static size_t json_escape(char *out, size_t room, const char *s, size_t len) {
   return o;
 }
 
+/* The size at which the events file is rotated (one older generation kept): about 1 MB of events in all. */
+#define EVENTS_FILE_MAX (512 * 1024)
+
 static void append_event(const char *type, const char *reason, const char *container, const char *message, size_t message_len) {
   static char line[2 * OUTPUT_MAX + 512], esc[2 * OUTPUT_MAX];
   char ts[40], path[4096];
@@ -42,6 +46,13 @@ static void append_event(const char *type, const char *reason, const char *conta
   int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return;
   write_all(fd, line, (size_t)n); /* one write: lines of concurrent writers never interleave */
+  /* Capped as nspod's Node side caps it (src/pod/events.ts): past EVENTS_FILE_MAX, the file becomes events.jsonl.1. */
+  struct stat st;
+  if (fstat(fd, &st) == 0 && st.st_size >= EVENTS_FILE_MAX) {
+    char old[4200];
+    snprintf(old, sizeof old, "%s.1", path);
+    rename(path, old);
+  }
   close(fd);
 }
 

@@ -1,14 +1,15 @@
 /*
  * nspod-shim: the parent that stays with one detached container.
  *
- *   nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] [-w PID:START -W ARG...] -- RUNTIME ARGS...
+ *   nspod-shim -l LOG [-m MAXBYTES -n FILES] -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] [-w PID:START -W ARG...] -- RUNTIME ARGS...
  *
  * RUNTIME ARGS is a detached start (`runc ... run -d --pid-file PIDFILE ID`).
  * The shim daemonizes, becomes a child subreaper and runs it, so that the
  * container's first process is handed to the shim when the runtime exits.
  * Then it:
  *   - copies the container's stdout and stderr (pipes it owns) to LOG in the
- *     Kubernetes CRI format: "<RFC 3339 time> <stream> <F|P> <text>";
+ *     Kubernetes CRI format: "<RFC 3339 time> <stream> <F|P> <text>", rotated
+ *     at MAXBYTES into LOG.1 ... LOG.<FILES-1> (none without -m);
  *   - reaps the container (and any other orphan) at once, so a killed
  *     container is gone the moment it dies;
  *   - writes the exit status to EXITFILE (JSON, by rename), with
@@ -50,6 +51,9 @@ static const char *log_path, *exit_path, *pid_path, *exit_prog, *skip_path;
 static char *exit_args[MAX_EXIT_ARGS + 2];
 static int n_exit_args;
 
+static long long log_max;
+static int log_files = 1;
+static struct logfile log_file;
 static struct stream out, err;
 static struct capture runtime_said;
 static pid_t runtime_pid, container;
@@ -68,8 +72,8 @@ static void die(const char *what) {
 
 static void usage(void) {
   dprintf(STDERR_FILENO,
-          "usage: nspod-shim -l LOG -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] [-w PID:START -W ARG...] -- "
-          "RUNTIME ARGS...\n");
+          "usage: nspod-shim -l LOG [-m MAXBYTES -n FILES] -e EXITFILE -p PIDFILE [-x PROG [-a ARG]... [-s SKIPFILE]] "
+          "[-w PID:START -W ARG...] -- RUNTIME ARGS...\n");
   _exit(2);
 }
 
@@ -80,6 +84,8 @@ static char **parse_args(int argc, char **argv) {
     if (strcmp(argv[i], "--") == 0) break;
     if (i + 1 >= argc) usage();
     if (strcmp(argv[i], "-l") == 0) log_path = argv[++i];
+    else if (strcmp(argv[i], "-m") == 0) log_max = atoll(argv[++i]);
+    else if (strcmp(argv[i], "-n") == 0) log_files = atoi(argv[++i]);
     else if (strcmp(argv[i], "-e") == 0) exit_path = argv[++i];
     else if (strcmp(argv[i], "-p") == 0) pid_path = argv[++i];
     else if (strcmp(argv[i], "-x") == 0) exit_prog = argv[++i];
@@ -93,7 +99,7 @@ static char **parse_args(int argc, char **argv) {
       if (owner_arg(argv[++i]) < 0) usage();
     } else usage();
   }
-  if (i >= argc - 1 || !log_path || !exit_path || !pid_path) usage();
+  if (i >= argc - 1 || !log_path || !exit_path || !pid_path || log_max < 0 || log_files < 1) usage();
   return argv + i + 1;
 }
 
@@ -129,7 +135,7 @@ static sigset_t sigchld_only(void) {
 
 /* Runs the runtime with its stdout and stderr on pipes of ours: what it (and then the container) prints is logged. */
 static void start_runtime(char **runtime_argv) {
-  int log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  log_open(&log_file, log_path, log_max, log_files);
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) die("pipe");
   runtime_pid = fork();
@@ -148,8 +154,8 @@ static void start_runtime(char **runtime_argv) {
   close(err_pipe[1]);
   fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
   fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
-  stream_open(&out, out_pipe[0], log_fd, "stdout");
-  stream_open(&err, err_pipe[0], log_fd, "stderr");
+  stream_open(&out, out_pipe[0], &log_file, "stdout");
+  stream_open(&err, err_pipe[0], &log_file, "stderr");
 }
 
 static void container_exited(int st) {

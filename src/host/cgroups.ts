@@ -86,8 +86,27 @@ export async function removeCgroupTree(dir: string): Promise<boolean> {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return true;
-      if (code !== 'EBUSY' || attempt >= 50) throw e;
+      if (code !== 'EBUSY' || attempt >= 100) throw e;
       await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+/** SIGKILLs every process (this one excepted) in `<hierarchy>/<relative>` and below, in every hierarchy. */
+export async function killCgroupProcesses(relative: string): Promise<void> {
+  const pids = async (dir: string): Promise<number[]> => {
+    const own = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+    const subs = await readdir(dir, { withFileTypes: true }).catch(() => [] as Dirent[]);
+    const below = await Promise.all(subs.filter((e) => e.isDirectory()).map((e) => pids(path.join(dir, e.name))));
+    return [...own, ...below.flat()];
+  };
+  const all = new Set((await Promise.all(cgroupMounts().map((m) => pids(path.join(m, relative))))).flat());
+  for (const pid of all) {
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
     }
   }
 }

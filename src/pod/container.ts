@@ -18,7 +18,7 @@ import type { PodSpec } from '../spec/spec.js';
 import type { HostSpecFacts } from '../oci/common.js';
 import { podPidsLimit } from '../spec/pids.js';
 import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
-import { moveIntoCgroup, swapAccounting } from '../host/cgroups.js';
+import { killCgroupProcesses, moveIntoCgroup, removeCgroupDirs, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
 import type { ContainerRecord, NamespaceName, PauseRecord, PodRecord } from './store.js';
@@ -86,6 +86,16 @@ async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPi
 /** Moves a supervisor of the pod (its prober) into the pod's supervisors cgroup. */
 export async function moveSupervisorIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, pid: number): Promise<void> {
   await moveIntoCgroup(pid, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+}
+
+/**
+ * Removes the pod's cgroups once its containers are gone. What is left in its supervisors cgroup (a shim
+ * exiting, an exit command waiting out a back-off) has nothing more to do for a pod being removed: it is ended.
+ */
+export async function removePodCgroups(pod: Pick<PodRecord, 'name' | 'uid'>): Promise<void> {
+  const cgroup = podCgroupName(pod.name, pod.uid);
+  await killCgroupProcesses(supervisorsCgroupPath(cgroup));
+  await removeCgroupDirs(`nspod/${cgroup}`);
 }
 
 /** PID-reuse guard: the pid must still be the pod's pause, with the namespaces recorded. */
@@ -207,6 +217,7 @@ export async function startPrepared(
       logFile: container.logPath,
       exitFile: container.exitFile,
       pidFile: container.pidFile,
+      logRotation: record.logRotation,
       ...(wakes ? { exitCommand: exitCommand(pod.root, record.name, name), exitCommandSkipFile: stoppingMarker(record.dir) } : {}),
     });
   } catch (e) {

@@ -1,8 +1,9 @@
 /**
  * A pod's events: an append-only `<podDir>/events.jsonl`, one JSON object a line.
- * Node and the C prober both append whole lines with O_APPEND, in one write each.
+ * Node and the C prober both append whole lines with O_APPEND, in one write each. Capped: a writer that takes the
+ * file past EVENTS_FILE_MAX renames it to events.jsonl.1 (one older generation; about 1 MB in all); readers read both.
  */
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readExitRecord, type ExitRecord } from './status.js';
 
@@ -40,18 +41,24 @@ export function eventsFile(podDir: string): string {
 export async function appendEvent(podDir: string, event: Omit<PodEvent, 'time'> & { time?: string }): Promise<void> {
   const { type, reason, container, message } = event;
   const line = JSON.stringify({ time: event.time ?? new Date().toISOString(), type, reason, container, message });
-  await appendFile(eventsFile(podDir), `${line}\n`, { flag: 'a', mode: 0o600 });
+  const file = eventsFile(podDir);
+  await appendFile(file, `${line}\n`, { flag: 'a', mode: 0o600 });
+  if (((await stat(file).catch(() => undefined))?.size ?? 0) >= EVENTS_FILE_MAX) await rename(file, `${file}.1`).catch(() => undefined);
 }
+
+/** The size at which events.jsonl becomes events.jsonl.1 (pause/records.h has the same). */
+export const EVENTS_FILE_MAX = 512 * 1024;
 
 /** The pod's events, oldest first, at most the last `limit`; a torn or foreign line is skipped. */
 export async function readEvents(podDir: string, limit = EVENTS_KEPT): Promise<PodEvent[]> {
-  let text: string;
-  try {
-    text = await readFile(eventsFile(podDir), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
+  const read = (file: string) =>
+    readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return '';
+      throw e;
+    });
+  // The older generation first; read before the current file, so that a rotation in between loses nothing.
+  const older = await read(`${eventsFile(podDir)}.1`);
+  const text = older + (older === '' || older.endsWith('\n') ? '' : '\n') + (await read(eventsFile(podDir)));
   const events: PodEvent[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;

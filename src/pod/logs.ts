@@ -1,5 +1,5 @@
 /** Container logs in the Kubernetes CRI format the shim writes: `<RFC 3339 time> <stdout|stderr> <F|P> <text>`. */
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 
 export interface LogLine {
@@ -23,24 +23,48 @@ export async function readLog(file: string, options: { tail?: number } = {}): Pr
 
 /**
  * The whole lines of a log file (the last `tail` when given) and the byte offset just past the last of them,
- * where a follower must start so that no line written meanwhile is lost or printed twice.
+ * where a follower must start so that no line written meanwhile is lost or printed twice. The current file only, as
+ * the kubelet reads it (rotated files are LOG.1 ... LOG.N); with `tail`, read backwards from the end in chunks, so
+ * that memory is bounded by the lines asked for, not by the file.
  */
 export async function readLogUpTo(file: string, options: { tail?: number } = {}): Promise<{ lines: LogLine[]; end: number }> {
-  let bytes = Buffer.alloc(0);
+  const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (!fh) return { lines: [], end: 0 };
   try {
-    bytes = await readFile(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const { size } = await fh.stat();
+    const tail = options.tail;
+    const chunks: Buffer[] = [];
+    let start = size;
+    let newlines = 0;
+    // Back from the end until the tail's lines (and the newline before them) are in, or the whole file is.
+    while (start > 0 && (tail === undefined || newlines <= tail)) {
+      const n = Math.min(TAIL_CHUNK, start);
+      const chunk = Buffer.alloc(n);
+      const { bytesRead } = await fh.read(chunk, 0, n, start - n);
+      start -= n;
+      chunks.unshift(chunk.subarray(0, bytesRead));
+      if (tail !== undefined) for (const byte of chunk.subarray(0, bytesRead)) if (byte === 0x0a) newlines++;
+    }
+    const bytes = Buffer.concat(chunks);
+    const whole = bytes.lastIndexOf(0x0a) + 1;
+    // A line cut by where the reading began is not a line of the tail.
+    const from = start > 0 ? bytes.indexOf(0x0a) + 1 : 0;
+    const lines = bytes
+      .subarray(Math.min(from, whole), whole)
+      .toString('utf8')
+      .split('\n')
+      .map(parseLogLine)
+      .filter((l): l is LogLine => l !== undefined);
+    return { lines: tail === undefined ? lines : lines.slice(Math.max(0, lines.length - tail)), end: start + whole };
+  } finally {
+    await fh.close();
   }
-  const end = bytes.lastIndexOf(0x0a) + 1;
-  const lines = bytes
-    .subarray(0, end)
-    .toString('utf8')
-    .split('\n')
-    .map(parseLogLine)
-    .filter((l): l is LogLine => l !== undefined);
-  return { lines: options.tail === undefined ? lines : lines.slice(Math.max(0, lines.length - options.tail)), end };
 }
+
+const TAIL_CHUNK = 64 * 1024;
 
 /** The text of the complete lines of a CRI log (`<time> <stream> <F|P> <text>`), partial lines joined. */
 export function criLogLines(text: string): string[] {
@@ -75,6 +99,9 @@ export class LogFollower {
   private timer: NodeJS.Timeout | undefined;
   private reading: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** The file being read (kept open across a rotation until it is read to its end) and its inode. */
+  private fh: FileHandle | undefined;
+  private inode = 0;
 
   constructor(
     private readonly file: string,
@@ -103,15 +130,22 @@ export class LogFollower {
     this.reading = this.reading.then(() => this.readMore()).catch(() => undefined);
   }
 
+  /**
+   * Reads the file it has open to its end; when the path names another file by then (the shim rotated the log:
+   * it renames only after its last write to the old one), goes on with the new file from its start.
+   */
   private async readMore(): Promise<void> {
-    const fh = await open(this.file, 'r').catch(() => undefined);
-    if (!fh) return;
-    try {
-      const { size } = await fh.stat();
-      if (size < this.offset) this.offset = 0;
+    if (!this.fh) {
+      this.fh = await open(this.file, 'r').catch(() => undefined);
+      if (!this.fh) return;
+      this.inode = (await this.fh.stat()).ino;
+    }
+    for (;;) {
+      const { size } = await this.fh.stat();
+      if (size < this.offset) this.offset = 0; // truncated in place
       while (this.offset < size) {
         const buf = Buffer.alloc(Math.min(1 << 16, size - this.offset));
-        const { bytesRead } = await fh.read(buf, 0, buf.length, this.offset);
+        const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.offset);
         if (bytesRead === 0) break;
         this.offset += bytesRead;
         const text = this.rest + buf.subarray(0, bytesRead).toString('utf8');
@@ -122,8 +156,23 @@ export class LogFollower {
           if (line) this.onLine(line);
         }
       }
-    } finally {
-      await fh.close();
+      const now = await stat(this.file).catch(() => undefined);
+      if (!now || now.ino === this.inode) return;
+      if ((await this.fh.stat()).size > this.offset) continue; // written to before the rename: read that first
+      await this.fh.close();
+      this.fh = await open(this.file, 'r').catch(() => undefined);
+      this.offset = 0;
+      this.rest = '';
+      if (!this.fh) return;
+      this.inode = (await this.fh.stat()).ino;
+      this.watcher?.close();
+      this.watcher = undefined;
+      try {
+        this.watcher = watch(this.file, () => this.poke());
+        this.watcher.on('error', () => undefined);
+      } catch {
+        // the timer still polls
+      }
     }
   }
 
@@ -134,5 +183,7 @@ export class LogFollower {
     this.stopped = true;
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);
+    await this.fh?.close().catch(() => undefined);
+    this.fh = undefined;
   }
 }

@@ -5,6 +5,7 @@ import { currentProcessIdentity, isAlive, processStartTime, type ProcessIdentity
 import { pidsLimitProblem } from '../spec/pids.js';
 import type { UnpackEvent } from '../image/resolve.js';
 import type { NetworkOptions } from '../network/config.js';
+import type { LogRotation } from '../runtime/runtime.js';
 
 export interface PodOptions extends NetworkOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
@@ -44,6 +45,13 @@ export interface PodOptions extends NetworkOptions {
   onWarning?: ((message: string) => void) | undefined;
   /** Where Localhost seccomp profiles are; default env NSPOD_SECCOMP_ROOT, else /var/lib/nspod/seccomp. */
   seccompRoot?: string | undefined;
+  /**
+   * Container logs rotate at this size (bytes), as the kubelet's containerLogMaxSize; default env NSPOD_LOG_MAX_SIZE,
+   * else 10 MiB. 0: never.
+   */
+  logMaxSize?: number | undefined;
+  /** Log files kept per container, the current one included (the kubelet's containerLogMaxFiles); default env NSPOD_LOG_MAX_FILES, else 5. */
+  logMaxFiles?: number | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
   onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
 }
@@ -68,13 +76,37 @@ export function resolvePodOptions(options: PodOptions = {}): {
   runtime: string | undefined;
   cwd: string;
   pidsLimit: number | undefined;
+  logRotation: LogRotation | undefined;
 } {
+  const maxBytes = options.logMaxSize ?? envCount('NSPOD_LOG_MAX_SIZE', 0) ?? DEFAULT_LOG_MAX_SIZE;
+  const files = options.logMaxFiles ?? envCount('NSPOD_LOG_MAX_FILES', 2) ?? DEFAULT_LOG_MAX_FILES;
+  for (const [what, n, min] of [
+    ['logMaxSize', maxBytes, 0],
+    ['logMaxFiles', files, 2],
+  ] as const) {
+    if (!Number.isSafeInteger(n) || n < min) throw new NspodError('INVALID_SPEC', `${what} must be an integer >= ${min}, not ${n}`);
+  }
   return {
     root: resolveStateRoot(options.root),
     runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
     cwd: options.cwd ?? process.cwd(),
     pidsLimit: options.pidsLimit ?? envPidsLimit(),
+    logRotation: maxBytes > 0 ? { maxBytes, files } : undefined,
   };
+}
+
+/** The kubelet's defaults: containerLogMaxSize 10Mi, containerLogMaxFiles 5. */
+export const DEFAULT_LOG_MAX_SIZE = 10 * 1024 * 1024;
+export const DEFAULT_LOG_MAX_FILES = 5;
+
+/** An env var holding an integer >= min, when set. */
+function envCount(name: string, min: number): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new NspodError('INVALID_SPEC', `${name} must be an integer >= ${min}, not ${JSON.stringify(v)}`);
+  return n;
 }
 
 /** NSPOD_PIDS_LIMIT, when it is a number of processes. */

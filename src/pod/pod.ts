@@ -29,7 +29,6 @@ import {
 import { hostPortOf } from '../network/ports.js';
 import { currentProcessIdentity, isAlive, type ProcessIdentity } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
-import { removeCgroupDirs } from '../host/cgroups.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
@@ -64,6 +63,7 @@ import {
   containerFiles,
   destroyContainer,
   moveSupervisorIntoPod,
+  removePodCgroups,
   prepareContainer,
   startPause,
   startPrepared,
@@ -169,6 +169,7 @@ export class Pod implements AsyncDisposable {
         networkMode: networkPlan.mode,
         supervised: options.supervise !== false,
         ...(opts.pidsLimit !== undefined ? { pidsLimit: opts.pidsLimit } : {}),
+        ...(opts.logRotation ? { logRotation: opts.logRotation } : {}),
         ...(images.volumes.size > 0 ? { imageVolumes: Object.fromEntries(images.volumes) } : {}),
         ...(options.removeWhenDone ? { removeWhenDone: true } : {}),
         ...(options.removeWhen === 'owner-exits' ? { owner: ownerIdentity(options.owner) } : {}),
@@ -182,7 +183,7 @@ export class Pod implements AsyncDisposable {
     // tell a pod being made from one whose creator died.
     await store.claim(pod.record);
     rollback.add('state dir', (failed) => pod.releaseClaim(failed));
-    rollback.add('cgroups', () => removeCgroupDirs(`nspod/${pod.cgroup}`));
+    rollback.add('cgroups', () => removePodCgroups(pod.record));
     try {
       await testPoint('create-claimed');
       for (const message of warnings) await appendEvent(pod.dir, { type: 'Warning', reason: 'SecurityRisk', message });
@@ -542,7 +543,7 @@ export class Pod implements AsyncDisposable {
     if (pause) await log.attempt('pause container', () => destroyContainer(this.runtime, pause.id, pause.exitFile, pause.pid, 1000));
     await testPoint('stop-pause');
     await log.attempt('mounts', () => unmountAll(this.dir));
-    await log.attempt('cgroups', () => removeCgroupDirs(`nspod/${this.cgroup}`));
+    await log.attempt('cgroups', () => removePodCgroups(this.record));
     // Stopped even when a step failed: what is left is a Stopped pod's leftovers, which gc releases.
     this.record.phase = 'Stopped';
     await this.store.save(this.record);

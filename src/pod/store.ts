@@ -9,6 +9,7 @@ import type { ContainerSpec, PodSpec } from '../spec/spec.js';
 import type { ImageDefaults } from '../image/config.js';
 import type { HeldPorts, NetworkAttachment, NetworkMode } from '../network/attachment.js';
 import { publishedPorts } from '../network/ports.js';
+import type { LogRotation } from '../runtime/runtime.js';
 import { type ProcessIdentity } from '../host/proc.js';
 import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
@@ -106,6 +107,8 @@ export interface PodRecord {
   network?: NetworkAttachment;
   /** Image volume name → the cached rootfs it mounts. */
   imageVolumes?: Record<string, string>;
+  /** Its containers' logs rotate so (resolvePodOptions: 10 MiB x 5 by default); older records: never. */
+  logRotation?: LogRotation;
   /** The pod's nspod-prober, when a container has probes. */
   prober?: { pid: number; startTime: number; config: string };
 }

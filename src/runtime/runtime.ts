@@ -27,6 +27,15 @@ export interface DetachedRun {
   exitCommandSkipFile?: string | undefined;
   /** A process the shim watches (pidfd, start time against pid reuse): when it exits, the shim runs `command`, detached. */
   owner?: { pid: number; startTime: number; command: string[] } | undefined;
+  /** The log is rotated at maxBytes into logFile.1 ... logFile.<files-1>; never when not given. */
+  logRotation?: LogRotation | undefined;
+}
+
+/** Container log rotation, as the kubelet's containerLogMaxSize and containerLogMaxFiles. */
+export interface LogRotation {
+  maxBytes: number;
+  /** The current file and the rotated ones. */
+  files: number;
 }
 
 export interface ExecOptions {
@@ -115,6 +124,7 @@ export class Runtime {
    */
   async runDetached(id: string, bundle: string, run: DetachedRun): Promise<number> {
     const shimArgs = ['-l', run.logFile, '-e', run.exitFile, '-p', run.pidFile];
+    if (run.logRotation) shimArgs.push('-m', String(run.logRotation.maxBytes), '-n', String(run.logRotation.files));
     if (run.exitCommand && run.exitCommand.length > 0) {
       const [prog, ...rest] = run.exitCommand;
       shimArgs.push('-x', prog!);

@@ -130,6 +130,7 @@ spec:
   const rm = await nspod(root, ['rm', '-f', names[0]!, missing, ...names.slice(1)]);
   t.is(rm.exitCode, 1, 'one of them was not there');
   t.is(rm.stdout, names.map((n) => `${n}\n`).join(''));
-  t.is(rm.stderr, `nspod: no pod named "${missing}" in ${root} (nspod ps lists the pods)\n`);
+  // One line per name that failed, then the summary of a several-name call.
+  t.is(rm.stderr, `nspod: no pod named "${missing}" in ${root} (nspod ps lists the pods)\nnspod: could not remove ${missing}\n`);
   await assertNoLeftovers(t, root);
 });
