@@ -1,6 +1,9 @@
 /** Container logs in the Kubernetes CRI format the shim writes: `<RFC 3339 time> <stdout|stderr> <F|P> <text>`. */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
+import type { PodSpec } from '../spec/spec.js';
+import { exitedForGood } from '../spec/restart.js';
+import type { PodStatus } from './status.js';
 
 export interface LogLine {
   time: string;
@@ -86,6 +89,103 @@ export function criLogLines(text: string): string[] {
 export async function logTail(file: string, n: number): Promise<string> {
   const lines = await readLog(file, { tail: n }).catch(() => []);
   return lines.map((l) => l.text).join(' | ');
+}
+
+/** How many of a failed container's last log lines an error carries. */
+export const ERROR_LOG_LINES = 20;
+
+/** A failed container's last lines for an error message, `; its last log lines: a | b`; '' when it wrote none. */
+export async function logTailForError(file: string): Promise<string> {
+  const tail = await logTail(file, ERROR_LOG_LINES);
+  return tail ? `; its last log lines (up to ${ERROR_LOG_LINES}): ${tail}` : '';
+}
+
+/** One line of a container's output, whole (pieces the shim split are joined). */
+export interface LogEntry {
+  /** RFC 3339, when the shim read (the end of) the line. */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface LogStreamOptions {
+  /** Keep yielding new lines until the container has exited for good (or the pod stopped), or `signal` aborts. */
+  follow?: boolean | undefined;
+  /** Only lines from this time on (a Date, RFC 3339, or epoch milliseconds). */
+  since?: Date | string | number | undefined;
+  /** Only the last `tail` lines of what is there already. */
+  tail?: number | undefined;
+  /** Prefix each line with its time, as `kubectl logs --timestamps` does. */
+  timestamps?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Joins the pieces of a long line, per stream (the two streams' pieces interleave); undefined until a line is whole. */
+export function lineJoiner(): (l: LogLine) => LogEntry | undefined {
+  const partial = { stdout: '', stderr: '' };
+  return (l) => {
+    partial[l.stream] += l.text;
+    if (l.partial) return undefined;
+    const line = partial[l.stream];
+    partial[l.stream] = '';
+    return { time: l.time, stream: l.stream, line };
+  };
+}
+
+/** Is a follow of container `name`'s log over: it exited for good, the pod stopped or failed, or it is gone? */
+export function followOver(spec: PodSpec, status: PodStatus | undefined, name: string): boolean {
+  const c = status?.containers.find((x) => x.name === name);
+  if (!status || !c || status.phase === 'Stopped' || status.phase === 'Failed') return true;
+  return c.state === 'exited' && (c.init || exitedForGood(spec, c));
+}
+
+/** A log's lines as an async iterable (what `pod.logs` returns); with `follow`, until `over()` says the container is done. */
+export async function* streamLog(file: string, options: LogStreamOptions, over: () => Promise<boolean>): AsyncGenerator<LogEntry> {
+  const since = options.since === undefined ? undefined : new Date(options.since).getTime();
+  const join = lineJoiner();
+  const shape = (l: LogLine): LogEntry | undefined => {
+    const e = join(l);
+    if (!e || (since !== undefined && Date.parse(e.time) < since)) return undefined;
+    return options.timestamps ? { ...e, line: `${e.time} ${e.line}` } : e;
+  };
+  const read = await readLogUpTo(file, options.tail === undefined ? {} : { tail: options.tail });
+  for (const l of read.lines) {
+    const e = shape(l);
+    if (e) yield e;
+  }
+  if (!options.follow) return;
+  const queue: LogEntry[] = [];
+  let wake: (() => void) | undefined;
+  const follower = new LogFollower(file, (l) => {
+    const e = shape(l);
+    if (e) queue.push(e);
+    wake?.();
+  });
+  await follower.start(read.end); // right after what was yielded: a line written meanwhile is neither lost nor doubled
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (options.signal?.aborted) return;
+      if (await over()) {
+        await follower.stop(); // reads what is left first
+        while (queue.length > 0) yield queue.shift()!;
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 250);
+        function done() {
+          clearTimeout(timer);
+          options.signal?.removeEventListener('abort', done);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+        options.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+  } finally {
+    await follower.stop();
+  }
 }
 
 /**
@@ -174,6 +274,13 @@ export class LogFollower {
         // the timer still polls
       }
     }
+  }
+
+  /** Lets the process exit while this follower runs (an onLog consumer must not keep a test run alive). */
+  unref(): this {
+    this.timer?.unref();
+    this.watcher?.unref();
+    return this;
   }
 
   /** Reads what is left, then stops. */

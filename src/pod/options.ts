@@ -4,6 +4,7 @@ import { resolveStateRoot } from '../paths.js';
 import { currentProcessIdentity, isAlive, processStartTime, type ProcessIdentity } from '../host/proc.js';
 import { pidsLimitProblem } from '../spec/pids.js';
 import type { UnpackEvent } from '../image/resolve.js';
+import type { LogEntry } from './logs.js';
 import type { NetworkOptions } from '../network/config.js';
 import type { LogRotation } from '../runtime/runtime.js';
 
@@ -54,6 +55,11 @@ export interface PodOptions extends NetworkOptions {
   logMaxFiles?: number | undefined;
   /** Called when an image is unpacked into the cache (not when the cache already had it). */
   onImageUnpack?: ((event: UnpackEvent) => void) | undefined;
+  /**
+   * Gets every line of every container of the pod as it comes (testcontainers' withLogConsumer), from the first one,
+   * while this process holds the pod: until `pod.stop()`/`remove()`. It does not keep the process alive.
+   */
+  onLog?: ((entry: LogEntry & { container: string }) => void) | undefined;
 }
 
 export interface StopOptions {

@@ -38,7 +38,7 @@ import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
 import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
-import { logTail } from './logs.js';
+import { followOver, lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
 import { readOnlyWarnings, refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
@@ -75,7 +75,7 @@ import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
-import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
+import { checkLsm, checkRunAsNonRoot, checkSeccompProfiles, execUser, hostLsm, lsmWarnings, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -89,6 +89,9 @@ function probedContainers(spec: PodSpec): ContainerSpec[] {
 
 /** A pod: a pause container holding the namespaces, and app containers joined to them. */
 export class Pod implements AsyncDisposable {
+  /** The onLog consumer's followers, one per container, while this process holds the pod. */
+  private logFollowers: LogFollower[] = [];
+
   private constructor(
     private record: PodRecord,
     private readonly store: StateRoot,
@@ -134,7 +137,14 @@ export class Pod implements AsyncDisposable {
     ]);
     // What takes isolation away is said once per pod, before anything runs.
     const host = hostSpecFacts(found.binary);
-    const warnings = [...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly), ...oomScoreAdjWarnings(spec, host)];
+    const lsm = hostLsm();
+    checkLsm(spec, lsm);
+    const warnings = [
+      ...securityWarnings(spec),
+      ...readOnlyWarnings(spec, host.recursiveReadOnly),
+      ...oomScoreAdjWarnings(spec, host),
+      ...lsmWarnings(spec, lsm),
+    ];
     const warn = options.onWarning ?? ((w: string) => process.stderr.write(`nspod: warning: pod ${spec.name}: ${w}\n`));
     for (const w of warnings) warn(w);
     // Images resolve before anything is made: a missing rootfs leaves no trace.
@@ -218,6 +228,7 @@ export class Pod implements AsyncDisposable {
       pod.record.deadlineTimer = await pod.startDeadline(rollback);
       await store.save(pod.record);
       catchUpExits(pod.record, store.root);
+      if (options.onLog) await pod.consumeLogs(options.onLog);
       return pod;
     } catch (e) {
       const failures = await rollback.run();
@@ -261,10 +272,9 @@ export class Pod implements AsyncDisposable {
     await this.runtime.delete(record.id, { force: true });
     await unmountAll(record.rootfs);
     if (!exit || exit.exitCode !== 0) {
-      const tail = await logTail(record.logPath, 5);
       throw new NspodError(
         'RUNTIME_FAILED',
-        `init container ${record.name} exited with code ${exit?.exitCode ?? 'unknown'}${tail ? `: ${tail}` : ''}`,
+        `init container ${record.name} exited with code ${exit?.exitCode ?? 'unknown'}${await logTailForError(record.logPath)}`,
       );
     }
   }
@@ -289,8 +299,7 @@ export class Pod implements AsyncDisposable {
       async () => {
         const exit = await readExitRecord(record.exitFile);
         if (exit) {
-          const tail = await logTail(record.logPath, 5);
-          const why = `sidecar ${record.name} exited with code ${exit.exitCode} before it had started${tail ? `: ${tail}` : ''}`;
+          const why = `sidecar ${record.name} exited with code ${exit.exitCode} before it had started${await logTailForError(record.logPath)}`;
           throw new NspodError('RUNTIME_FAILED', why, { hint: `nspod events ${this.name} tells its probe results` });
         }
         if (!probe) return isAlive(record.pid!) ? true : undefined;
@@ -530,6 +539,8 @@ export class Pod implements AsyncDisposable {
     await Promise.all(this.record.containers.filter((c) => !c.sidecar).map((c) => stop(c, graceMs)));
     for (const c of this.sidecarRecords().reverse()) await stop(c, graceMs === 0 ? 0 : Math.max(1, deadline - Date.now()));
     await testPoint('stop-containers');
+    // The containers are gone: an onLog consumer gets what they wrote last.
+    await Promise.all(this.logFollowers.splice(0).map((f) => f.stop()));
     // CNI DEL while the pinned netns still holds the pod's interface, before the pause goes.
     // When it fails the attachment record stays, so gc (or the next stop) can try again.
     await log.attempt('network', async () => {
@@ -579,6 +590,30 @@ export class Pod implements AsyncDisposable {
   /** The HEALTHCHECK of the container's image (the first app container when none is named), undefined when it has none. */
   imageHealthcheck(container?: string): ImageHealthcheck | undefined {
     return this.containerRecord(container).image?.healthcheck;
+  }
+
+  /**
+   * A container's output (the first app container when none is named) as an async iterable of `{ time, stream, line }`:
+   * what its log holds (`tail`, `since`), then with `follow` every new line until it has exited for good, the pod
+   * stopped, or `signal` aborted.
+   */
+  logs(container?: string, options: LogStreamOptions = {}): AsyncIterable<LogEntry> {
+    const name = this.containerRecord(container).name;
+    const file = this.containerRecord(container).logPath;
+    return streamLog(file, options, async () => followOver(this.spec, await this.status().catch(() => undefined), name));
+  }
+
+  /** onLog: a follower per container, from the first line of each; stopped by stop(). */
+  private async consumeLogs(onLog: (entry: LogEntry & { container: string }) => void): Promise<void> {
+    for (const c of this.record.containers) {
+      const join = lineJoiner();
+      const follower = new LogFollower(c.logPath, (l) => {
+        const e = join(l);
+        if (e) onLog({ ...e, container: c.name });
+      });
+      await follower.start(0);
+      this.logFollowers.push(follower.unref());
+    }
   }
 
   /** Runs a command in a container (the first app container when none is named). */

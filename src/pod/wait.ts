@@ -11,7 +11,7 @@ import { exitedForGood, restartPolicy } from '../spec/restart.js';
 import { checkFromNetns, connectInNetns } from '../probe/prober.js';
 import type { ExecOptions, ExecResult } from '../runtime/runtime.js';
 import type { ImageHealthcheck } from '../image/config.js';
-import { LogFollower } from './logs.js';
+import { LogFollower, logTailForError } from './logs.js';
 import type { ContainerStatus, PodStatus } from './status.js';
 
 /** What a wait needs of a pod, and nothing more (testcontainers' waits get a container handle, never the builder). */
@@ -93,7 +93,7 @@ export async function waitReady(pod: Waitable, options: WaitOptions = {}): Promi
       }
       const gone = last.containers.find((c) => !c.init && exitedForGood(pod.spec, c));
       if (gone) {
-        const why = `${unreadyReason(gone)}, and restartPolicy ${policy} does not restart it`;
+        const why = `${unreadyReason(gone)}, and restartPolicy ${policy} does not restart it${await logTailForError(gone.logPath)}`;
         throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} will not become ready: ${why}`, { hint: `see ${gone.logPath}` });
       }
       return undefined;
@@ -288,7 +288,7 @@ export interface CommandWaitOptions extends WaitOptions {
 async function assertMayRun(pod: Waitable, container: string | undefined): Promise<void> {
   const c = await pod.container(container);
   if (!c.init && exitedForGood(pod.spec, c)) {
-    const why = `${unreadyReason(c)}, and restartPolicy ${restartPolicy(pod.spec)} does not restart it`;
+    const why = `${unreadyReason(c)}, and restartPolicy ${restartPolicy(pod.spec)} does not restart it${await logTailForError(c.logPath)}`;
     throw new NspodError('RUNTIME_FAILED', `pod ${pod.name}: ${why}`, { hint: `see ${c.logPath}` });
   }
 }

@@ -193,7 +193,7 @@ spec:
   );
   const r = await nspod(root, ['run', '-d', file]);
   t.is(r.exitCode, 1);
-  t.regex(r.stderr, /^nspod: pod badinit: init container setup exited with code 3: cannot set up$/m);
+  t.regex(r.stderr, /^nspod: pod badinit: init container setup exited with code 3; its last log lines \(up to 20\): cannot set up$/m);
   await assertNoLeftovers(t, root);
 });
 
