@@ -1,6 +1,6 @@
 /** Security contexts (pod and container) → a container's user, capabilities, privileged, read-only root. */
 import type * as k8s from 'kubernetes-types/core/v1.js';
-import type { ContainerSpec, PodSpec, SeccompProfile, Sysctl } from '../spec/spec.js';
+import type { AppArmorProfile, ContainerSpec, PodSpec, SeccompProfile, SELinuxOptions, Sysctl } from '../spec/spec.js';
 import type { Field } from './field.js';
 import { copier, ignored, onlyDefault, read, readList, readObject, UNSUPPORTED, type Draft, type Table, type Valued } from './table.js';
 
@@ -35,6 +35,22 @@ const SECCOMP_PROFILE: Table<k8s.SeccompProfile, Draft<SeccompProfile>> = {
 
 const readSeccomp = (f: Field): SeccompProfile => readObject(f, SECCOMP_PROFILE, ['type']);
 
+const appArmor = copier<AppArmorProfile>();
+const APPARMOR_PROFILE: Table<k8s.AppArmorProfile, Draft<AppArmorProfile>> = {
+  type: appArmor('type', (f) => f.string() as AppArmorProfile['type']),
+  localhostProfile: appArmor('localhostProfile', read.string),
+};
+const readAppArmor = (f: Field): AppArmorProfile => readObject(f, APPARMOR_PROFILE, ['type']);
+
+const seLinux = copier<SELinuxOptions>();
+const SELINUX_OPTIONS: Table<k8s.SELinuxOptions, Draft<SELinuxOptions>> = {
+  user: seLinux('user', read.string),
+  role: seLinux('role', read.string),
+  type: seLinux('type', read.string),
+  level: seLinux('level', read.string),
+};
+const readSeLinux = (f: Field): SELinuxOptions => readObject(f, SELINUX_OPTIONS);
+
 const sysctl = copier<Sysctl>();
 const SYSCTL: Table<k8s.Sysctl, Draft<Sysctl>> = {
   name: sysctl('name', read.string),
@@ -51,10 +67,10 @@ function pod<K extends keyof PodSpec>(key: K, reader: (f: Field) => PodSpec[K]) 
 
 export const POD_SECURITY: Table<k8s.PodSecurityContext, HasSecurity & Draft<PodSpec>> = {
   ...RUN_AS,
-  appArmorProfile: UNSUPPORTED,
+  appArmorProfile: pod('appArmorProfile', readAppArmor),
   fsGroup: pod('fsGroup', read.integer),
   fsGroupChangePolicy: pod('fsGroupChangePolicy', (f) => f.string() as PodSpec['fsGroupChangePolicy']),
-  seLinuxOptions: UNSUPPORTED,
+  seLinuxOptions: pod('seLinuxOptions', readSeLinux),
   seccompProfile: (f, d) => {
     d.spec.seccompProfile = readSeccomp(f);
     f.origin('seccompProfile').mirror('seccompProfile');
@@ -89,8 +105,8 @@ export const CONTAINER_SECURITY: Table<k8s.SecurityContext, Draft<ContainerSpec>
   },
   allowPrivilegeEscalation: container('allowPrivilegeEscalation', read.boolean),
   procMount: onlyDefault('Default'),
-  appArmorProfile: UNSUPPORTED,
-  seLinuxOptions: UNSUPPORTED,
+  appArmorProfile: container('appArmorProfile', readAppArmor),
+  seLinuxOptions: container('seLinuxOptions', readSeLinux),
   seccompProfile: container('seccompProfile', readSeccomp),
   windowsOptions: ignored('Windows only'),
 };

@@ -45,6 +45,8 @@ export interface SiblingSpecInput {
    * container's); none: no filter. A privileged container gets none either way, as in Docker and containerd.
    */
   seccomp?: { profile: ProfileFile; host: Omit<SeccompTarget, 'capabilities'> } | undefined;
+  /** The AppArmor profile and SELinux label of its process, where the host has those modules. */
+  lsm?: { apparmorProfile?: string; selinuxLabel?: string } | undefined;
   /** The process user with every group it is in, as resolved from the image (default: the container's user, gid 0 when it has none). */
   user?: { uid: number; gid: number; additionalGids?: number[] } | undefined;
 }
@@ -128,6 +130,8 @@ export function buildSiblingSpec(input: SiblingSpecInput): Spec {
       cwd: c.workingDir ?? '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] },
       rlimits: [nofileRlimit(1_048_576, input.nofileHardLimit)],
+      ...(input.lsm?.apparmorProfile ? { apparmorProfile: input.lsm.apparmorProfile } : {}),
+      ...(input.lsm?.selinuxLabel ? { selinuxLabel: input.lsm.selinuxLabel } : {}),
       noNewPrivileges: c.allowPrivilegeEscalation === false,
       oomScoreAdj: Math.max(input.oomScoreAdj ?? 0, host.oomScoreAdjMin),
     },

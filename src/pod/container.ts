@@ -30,7 +30,7 @@ import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
 import { exitCommand, ownerCommand, stoppingMarker, wantsExitCommand } from './supervisor.js';
 import { sidecars } from '../spec/restart.js';
-import { containerSeccomp, processUser } from './security.js';
+import { containerLsm, containerSeccomp, hostLsm, processUser } from './security.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 
 const NAMESPACES: NamespaceName[] = ['net', 'ipc', 'uts', 'pid', 'mnt'];
@@ -191,6 +191,7 @@ export async function prepareContainer(
     swapAccounting: swapAccounting(),
     seccomp,
     user,
+    lsm: containerLsm(pod.spec, c, hostLsm()),
   });
   // An exit record left by the last run would say this one exited.
   await rm(record.exitFile, { force: true });

@@ -75,7 +75,7 @@ import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
-import { checkRunAsNonRoot, checkSeccompProfiles, execUser, usesLocalhostSeccomp } from './security.js';
+import { checkLsm, checkRunAsNonRoot, checkSeccompProfiles, execUser, hostLsm, lsmWarnings, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -137,7 +137,14 @@ export class Pod implements AsyncDisposable {
     ]);
     // What takes isolation away is said once per pod, before anything runs.
     const host = hostSpecFacts(found.binary);
-    const warnings = [...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly), ...oomScoreAdjWarnings(spec, host)];
+    const lsm = hostLsm();
+    checkLsm(spec, lsm);
+    const warnings = [
+      ...securityWarnings(spec),
+      ...readOnlyWarnings(spec, host.recursiveReadOnly),
+      ...oomScoreAdjWarnings(spec, host),
+      ...lsmWarnings(spec, lsm),
+    ];
     const warn = options.onWarning ?? ((w: string) => process.stderr.write(`nspod: warning: pod ${spec.name}: ${w}\n`));
     for (const w of warnings) warn(w);
     // Images resolve before anything is made: a missing rootfs leaves no trace.

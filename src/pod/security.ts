@@ -6,6 +6,7 @@
 import { NspodError } from '../errors.js';
 import { memberGroups, passwdEntry, withImageDefaults, type ImageDefaults } from '../image/config.js';
 import { readImageFile } from '../image/resolve.js';
+import { appArmorEnabled, appArmorProfileLoaded, seLinuxEnabled } from '../host/lsm.js';
 import { loadSeccompProfile, seccompHost, type ProfileFile } from '../oci/seccomp.js';
 import type { SiblingSpecInput } from '../oci/sibling.js';
 import { effectiveSeccomp } from '../spec/security.js';
@@ -73,4 +74,79 @@ export function execUser(c: Pick<ContainerRecord, 'user' | 'spec' | 'image'>): {
   if (c.user) return c.user;
   const own = c.spec && withImageDefaults(c.spec, c.image ?? {}).user;
   return own?.uid === undefined ? undefined : { uid: own.uid, gid: own.gid ?? 0 };
+}
+
+/** The host's security modules, as the pod's create reads them once. */
+export interface HostLsm {
+  appArmor: boolean;
+  seLinux: boolean;
+}
+
+export function hostLsm(): HostLsm {
+  return { appArmor: appArmorEnabled(), seLinux: seLinuxEnabled() };
+}
+
+const allContainers = (spec: PodSpec) => [...(spec.initContainers ?? []), ...spec.containers];
+
+/**
+ * A container's AppArmor profile and SELinux label as its bundle carries them (`process.apparmorProfile`,
+ * `process.selinuxLabel`): only where the host has the module. Throws when the host has it and the spec cannot be
+ * applied (a Localhost profile not loaded, a partial SELinux label): called before anything of the pod is made.
+ */
+export function containerLsm(spec: PodSpec, c: ContainerSpec, host: HostLsm): { apparmorProfile?: string; selinuxLabel?: string } {
+  const out: { apparmorProfile?: string; selinuxLabel?: string } = {};
+  const aa = c.appArmorProfile ?? spec.appArmorProfile;
+  if (host.appArmor && aa?.type === 'Localhost') {
+    const name = aa.localhostProfile!;
+    if (!appArmorProfileLoaded(name))
+      throw new NspodError('PROFILE_INVALID', `container ${c.name}: AppArmor profile ${name} is not loaded on this host`, {
+        hint: 'load it with apparmor_parser, or name a loaded one (/sys/kernel/security/apparmor/profiles)',
+      });
+    out.apparmorProfile = name;
+  }
+  const se = c.seLinuxOptions ?? spec.seLinuxOptions;
+  if (host.seLinux && se) {
+    const { user, role, type, level } = se;
+    if (!user || !role || !type || !level)
+      throw new NspodError(
+        'INVALID_SPEC',
+        `container ${c.name}: seLinuxOptions must give user, role, type and level on this SELinux host`,
+        {
+          hint: "nspod does not fill a label in from the policy's defaults as container runtimes do",
+        },
+      );
+    out.selinuxLabel = `${user}:${role}:${type}:${level}`;
+  }
+  return out;
+}
+
+/** Every container's AppArmor and SELinux settings can be applied (containerLsm), before anything of the pod is made. */
+export function checkLsm(spec: PodSpec, host: HostLsm): void {
+  for (const c of allContainers(spec)) containerLsm(spec, c, host);
+}
+
+/** One line for each AppArmor or SELinux setting this host does not apply, so that none changes nothing silently. */
+export function lsmWarnings(spec: PodSpec, host: HostLsm): string[] {
+  const out: string[] = [];
+  const aaAt = (c: ContainerSpec) => (c.appArmorProfile ? `container ${c.name}: appArmorProfile` : 'appArmorProfile');
+  const seen = new Set<string>();
+  for (const c of allContainers(spec)) {
+    const aa = c.appArmorProfile ?? spec.appArmorProfile;
+    const at = aaAt(c);
+    if (aa && aa.type !== 'Unconfined' && !seen.has(at)) {
+      seen.add(at);
+      if (!host.appArmor) out.push(`${at} ${aa.type}: this host has AppArmor disabled, so it changes nothing here`);
+      else if (aa.type === 'RuntimeDefault')
+        out.push(
+          `${at} RuntimeDefault: nspod loads no AppArmor profile of its own; seccomp, capabilities and masked paths still confine it`,
+        );
+    }
+    const se = c.seLinuxOptions ?? spec.seLinuxOptions;
+    const seAt = c.seLinuxOptions ? `container ${c.name}: seLinuxOptions` : 'seLinuxOptions';
+    if (se && !host.seLinux && !seen.has(seAt)) {
+      seen.add(seAt);
+      out.push(`${seAt}: this host has SELinux disabled, so they change nothing here`);
+    }
+  }
+  return out;
 }

@@ -165,3 +165,28 @@ export function sysctlProblems(spec: { sysctls?: unknown; hostNetwork?: boolean 
       report(`${at}.name`, `${name} is the network namespace's, and a hostNetwork pod has none of its own`);
   }
 }
+
+/** Kubernetes `appArmorProfile`: Localhost names a profile loaded on the host. */
+export interface AppArmorProfile {
+  type: 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+  localhostProfile?: string;
+}
+
+/** Kubernetes `seLinuxOptions`: the parts of the process's SELinux label. */
+export interface SELinuxOptions {
+  user?: string;
+  role?: string;
+  type?: string;
+  level?: string;
+}
+
+/** An appArmorProfile's rules (Kubernetes' validation): a known type, localhostProfile with Localhost only, and then required. */
+export function appArmorProblems(p: AppArmorProfile | undefined, at: string, report: Report): void {
+  if (p === undefined) return;
+  if (typeof p !== 'object' || p === null) return report(at, 'must be an object');
+  if (!SECCOMP_TYPES.includes(p.type)) report(`${at}.type`, `${JSON.stringify(p.type)} must be one of ${SECCOMP_TYPES.join(', ')}`);
+  if (p.type === 'Localhost' && (typeof p.localhostProfile !== 'string' || p.localhostProfile.trim() === ''))
+    report(`${at}.localhostProfile`, 'is required when type is Localhost', 'the name of an AppArmor profile loaded on the host');
+  else if (p.type !== 'Localhost' && p.localhostProfile !== undefined)
+    report(`${at}.localhostProfile`, 'may only be set when type is Localhost');
+}

@@ -16,11 +16,14 @@ import {
 } from './names.js';
 import { pidsLimitProblem, PIDS_LIMIT_ANNOTATION } from './pids.js';
 import {
+  appArmorProblems,
   groupProblems,
   privilegeEscalationProblems,
   seccompProblems,
   sysctlProblems,
+  type AppArmorProfile,
   type SeccompProfile,
+  type SELinuxOptions,
   type Sysctl,
 } from './security.js';
 
@@ -76,12 +79,16 @@ export interface PodSpec {
    * container sees them: namespaced ones only (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*).
    */
   sysctls?: Sysctl[];
+  /** The AppArmor profile of every container that names none; applied where the host has AppArmor, else a warning. */
+  appArmorProfile?: AppArmorProfile;
+  /** The SELinux label parts of every container that names none; applied where the host has SELinux, else a warning. */
+  seLinuxOptions?: SELinuxOptions;
   /** The seccomp profile of every container that names none (Kubernetes `securityContext.seccompProfile`); default RuntimeDefault. */
   seccompProfile?: SeccompProfile;
 }
 
 export type { FieldRef, ResourceFieldRef } from './downward.js';
-export type { SeccompProfile, SeccompType, Sysctl } from './security.js';
+export type { AppArmorProfile, SeccompProfile, SeccompType, SELinuxOptions, Sysctl } from './security.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
@@ -116,6 +123,10 @@ export interface ContainerSpec {
   allowPrivilegeEscalation?: boolean;
   /** Wins over the pod's; a privileged container runs unconfined (as in Docker and containerd). */
   seccompProfile?: SeccompProfile;
+  /** Wins over the pod's. */
+  appArmorProfile?: AppArmorProfile;
+  /** Wins over the pod's. */
+  seLinuxOptions?: SELinuxOptions;
   resources?: ResourceLimits;
   ports?: PortSpec[];
   volumeMounts?: VolumeMount[];
@@ -409,6 +420,7 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
       report('restartPolicy', "a Job's pod needs restartPolicy Never or OnFailure", 'set spec.template.spec.restartPolicy');
   }
   seccompProblems(spec.seccompProfile, 'seccompProfile', report);
+  appArmorProblems(spec.appArmorProfile, 'appArmorProfile', report);
   const deadline = spec.activeDeadlineSeconds;
   if (deadline !== undefined) {
     const p = Number.isInteger(deadline) ? rangeProblem(deadline, 1) : 'must be an integer >= 1';
@@ -632,6 +644,7 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
     }
   }
   seccompProblems(c.seccompProfile, `${at}.seccompProfile`, report);
+  appArmorProblems(c.appArmorProfile, `${at}.appArmorProfile`, report);
   privilegeEscalationProblems(c, at, report);
   const r = c.resources ?? {};
   for (const key of ['memoryBytes', 'cpu', 'cpuShares', 'pids'] as const) {

@@ -357,3 +357,43 @@ test('a sysctl that is not namespaced (kernel.panic) is refused naming it, befor
   t.is(error?.message, "sysctls[0].name: kernel.panic is not namespaced: setting it would change the host's kernel for every process");
   await assertNoLeftovers(t, root, { pod: name });
 });
+
+test('appArmorProfile and seLinuxOptions: the pod runs, and where the host lacks the module a warning says it changes nothing', async (t) => {
+  const warnings: string[] = [];
+  const spec = manifestPod(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: lsm
+spec:
+  securityContext:
+    seLinuxOptions:
+      level: "s0:c123,c456"
+  containers:
+  - name: app
+    image: busybox
+    command: ["sleep", "3600"]
+    securityContext:
+      appArmorProfile:
+        type: RuntimeDefault
+      procMount: Default
+`);
+  const aa = (await readFile('/sys/module/apparmor/parameters/enabled', 'utf8').catch(() => 'N')).trim() === 'Y';
+  const se = await readFile('/sys/fs/selinux/enforce', 'utf8').then(
+    () => true,
+    () => false,
+  );
+  const { pod } = await testPod(t, spec, { onWarning: (w) => warnings.push(w) });
+  t.is((await procStatus(pod, 'app')).Seccomp, '2');
+  if (!aa)
+    t.true(
+      warnings.includes('container app: appArmorProfile RuntimeDefault: this host has AppArmor disabled, so it changes nothing here'),
+      warnings.join('\n'),
+    );
+  else
+    t.true(
+      warnings.some((w) => w.startsWith('container app: appArmorProfile RuntimeDefault: nspod loads no AppArmor profile')),
+      warnings.join('\n'),
+    );
+  t.is(warnings.includes('seLinuxOptions: this host has SELinux disabled, so they change nothing here'), !se, warnings.join('\n'));
+});
