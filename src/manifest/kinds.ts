@@ -121,6 +121,8 @@ interface WorkloadDraft extends ObjectDraft {
   template?: Field;
   /** A Job's: its pod's failed containers are started again up to this many times (Kubernetes' default is 6). */
   backoffLimit?: number;
+  /** A Job's: with its one pod, the pod's deadline (the shorter of the two when its template has one too). */
+  activeDeadlineSeconds?: number;
 }
 
 const WORKLOAD_METADATA: Table<ObjectMeta, WorkloadDraft> = {
@@ -196,7 +198,10 @@ const JOB: Table<batch.JobSpec, WorkloadDraft> = {
   managedBy: NO_CONTROLLER,
   completionMode: onlyDefault('NonIndexed'),
   suspend: onlyDefault(false),
-  activeDeadlineSeconds: UNSUPPORTED,
+  activeDeadlineSeconds: (f, d) => {
+    d.activeDeadlineSeconds = f.integer(1);
+    f.origin('activeDeadlineSeconds');
+  },
   podFailurePolicy: UNSUPPORTED,
   backoffLimitPerIndex: UNSUPPORTED,
   maxFailedIndexes: UNSUPPORTED,
@@ -232,6 +237,9 @@ function workload(root: Field, kind: string): PodSpec {
     const restart = template.get('spec')?.get('restartPolicy');
     if (restart === undefined) template.require('spec').require('restartPolicy');
     pod.backoffLimit = draft.backoffLimit ?? JOB_BACKOFF_LIMIT;
+    // The Job's deadline ends its one pod, as the Job controller ends the Job's pods (reason DeadlineExceeded).
+    const deadlines = [draft.activeDeadlineSeconds, pod.activeDeadlineSeconds].filter((s) => s !== undefined);
+    if (deadlines.length > 0) pod.activeDeadlineSeconds = Math.min(...deadlines);
   }
   return pod;
 }

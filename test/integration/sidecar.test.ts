@@ -168,6 +168,7 @@ spec:
   t.true(i.events.some((e) => e.reason === 'Completed'));
   // Its exit was seen by the supervisor (the Exited event above), which left it down.
   t.is(container(await inspect(root, name), 'logshipper').state, 'exited');
+  t.is((await nspod(root, ['logs', '-f', name, 'logshipper'])).exitCode, 0, 'logs -f of a sidecar ends once the pod is done');
 });
 
 test('nspod stop: the app first, then the sidecars, the last started first (from the events)', async (t) => {

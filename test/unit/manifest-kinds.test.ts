@@ -47,6 +47,8 @@ test("a Job's pod keeps its restartPolicy and gets backoffLimit (6 by default); 
   t.is(pod!.restartPolicy, 'Never');
   t.is(pod!.backoffLimit, 2);
   t.is(job('', 'OnFailure').pods[0]!.backoffLimit, 6);
+  t.is(job('  activeDeadlineSeconds: 100\n', 'Never').pods[0]!.activeDeadlineSeconds, 100, "the Job's deadline is its pod's");
+  t.is(job('', 'Never').pods[0]!.activeDeadlineSeconds, undefined);
   t.regex(
     t.throws(() => job('', 'Always'))?.message ?? '',
     /^j\.yaml: spec\.template\.spec\.restartPolicy \(line \d+\): a Job's pod needs restartPolicy Never or OnFailure/,

@@ -1,6 +1,6 @@
 /** `nspod logs`: a container's output, from its CRI log; with -f, until the container exits for good. */
 import { readLogUpTo, LogFollower, type LogLine } from '../../pod/logs.js';
-import { exitedForGood } from '../../spec/restart.js';
+import { exitedForGood, podOutcome } from '../../spec/restart.js';
 import { Pod } from '../../pod/pod.js';
 import { podOptions, usageError, type GlobalOptions } from '../options.js';
 import { err, printLine } from '../output.js';
@@ -31,7 +31,11 @@ export async function logs(name: string, container: string | undefined, o: LogsO
     const s = await pod.status().catch(() => undefined);
     const now = s?.containers.find((x) => x.name === c.name);
     const over =
-      !s || s.phase === 'Stopped' || s.phase === 'Failed' || !now || (now.state === 'exited' && (now.init || exitedForGood(pod.spec, now)));
+      !s ||
+      s.phase === 'Stopped' ||
+      s.phase === 'Failed' ||
+      !now ||
+      (now.state === 'exited' && (now.init || exitedForGood(pod.spec, now) || (now.sidecar && podOutcome(pod.spec, s) !== undefined)));
     return over ? true : undefined;
   }, 250);
   await follower.stop();
