@@ -157,7 +157,7 @@ const VOLUME_MOUNT: Table<k8s.VolumeMount, Draft<VolumeMount>> = {
   mountPath: mount('mountPath', read.string),
   readOnly: mount('readOnly', read.boolean),
   mountPropagation: onlyDefault('None'),
-  recursiveReadOnly: onlyDefault('Disabled'),
+  recursiveReadOnly: mount('recursiveReadOnly', (f) => f.string() as VolumeMount['recursiveReadOnly']),
   subPath: mount('subPath', read.string),
   subPathExpr: mount('subPathExpr', read.string),
 };

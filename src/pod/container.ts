@@ -46,7 +46,7 @@ export async function startPause(pod: PodRecord, root: string, runtime: Runtime,
     hostNetwork: pod.spec.hostNetwork === true,
     sysctls: pod.spec.sysctls,
     annotations: { 'io.kubernetes.pod.name': pod.name, 'io.kubernetes.container.name': 'POD' },
-    host: hostSpecFacts(pod.runtime.binary),
+    host: hostSpecFacts(pod.runtime.binary, pod.runtime.root),
   });
   const id = pod.name;
   const exitFile = path.join(bundle, 'exit');
@@ -171,7 +171,7 @@ export async function prepareContainer(
   // The spec joins the pause's namespaces through its pid: it must still be our pause.
   const pause = assertPauseIsOurs(pod);
   const { shareProcessNamespace, hostNetwork } = pod.spec;
-  const host = hostSpecFacts(pod.runtime.binary);
+  const host = hostSpecFacts(pod.runtime.binary, pod.runtime.root);
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
   const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));

@@ -175,7 +175,8 @@ export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sourc
     const source =
       sources.subPaths?.get(i) ??
       (sub === '' ? volumeSource(podDir, volume, sources.images) : path.join(volumeSource(podDir, volume, sources.images), sub));
-    const mount = bindMount(source, m.mountPath, m.readOnly === true || alwaysReadOnly(volume), sources.recursiveReadOnly === true);
+    const recursive = sources.recursiveReadOnly === true && m.recursiveReadOnly !== 'Disabled';
+    const mount = bindMount(source, m.mountPath, m.readOnly === true || alwaysReadOnly(volume), recursive);
     // An image volume's files are data: nothing in it runs (Kubernetes mounts it noexec).
     if (volume.image) mount.options!.push('nosuid', 'nodev', 'noexec');
     mounts.push(mount);
@@ -183,9 +184,28 @@ export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sourc
   return mounts;
 }
 
-/** A warning per readOnly hostPath mount where the host cannot make it recursive: its submounts stay writable. */
+/**
+ * Where the host cannot make a read-only bind recursive: a warning per readOnly hostPath mount that leaves
+ * `recursiveReadOnly` unset (its submounts stay writable); an error for one that says `Enabled`, as the kubelet fails it.
+ */
 export function readOnlyWarnings(spec: PodSpec, recursiveReadOnly: boolean): string[] {
   if (recursiveReadOnly) return [];
+  for (const [list, containers] of [
+    ['initContainers', spec.initContainers ?? []],
+    ['containers', spec.containers],
+  ] as const) {
+    for (const [i, c] of containers.entries()) {
+      const j = (c.volumeMounts ?? []).findIndex((m) => m.recursiveReadOnly === 'Enabled');
+      if (j < 0) continue;
+      throw new NspodError(
+        'INVALID_SPEC',
+        `${list}[${i}].volumeMounts[${j}].recursiveReadOnly: Enabled, but this host cannot make a bind mount read-only recursively`,
+        {
+          hint: 'rro needs Linux 5.12 and runc 1.1 or crun 1.4; or say IfPossible',
+        },
+      );
+    }
+  }
   const out: string[] = [];
   for (const [list, containers] of [
     ['initContainers', spec.initContainers ?? []],
@@ -194,7 +214,7 @@ export function readOnlyWarnings(spec: PodSpec, recursiveReadOnly: boolean): str
     for (const [i, c] of containers.entries()) {
       for (const [j, m] of (c.volumeMounts ?? []).entries()) {
         const volume = (spec.volumes ?? []).find((v) => v.name === m.name);
-        if (!m.readOnly || !volume?.hostPath) continue;
+        if (!m.readOnly || !volume?.hostPath || m.recursiveReadOnly !== undefined) continue;
         out.push(
           `${list}[${i}].volumeMounts[${j}].readOnly: its submounts stay writable: this host cannot make a bind mount read-only recursively (rro needs Linux 5.12 and runc 1.1 or crun 1.4)`,
         );

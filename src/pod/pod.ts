@@ -136,7 +136,7 @@ export class Pod implements AsyncDisposable {
       { what: 'the image cache', path: imageRootOf(options) },
     ]);
     // What takes isolation away is said once per pod, before anything runs.
-    const host = hostSpecFacts(found.binary);
+    const host = hostSpecFacts(found.binary, runtimeRoot);
     const lsm = hostLsm();
     checkLsm(spec, lsm);
     const warnings = [

@@ -1,9 +1,9 @@
 /** What this host and runtime can do for a container's spec: the facts the pure builders take (src/oci/common.ts HostSpecFacts). */
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostSpecFacts } from '../oci/common.js';
+import { programVersionSync } from '../host/versions.js';
 
 const CPUS = '/sys/devices/system/cpu';
 
@@ -66,16 +66,19 @@ function readText(file: string): string {
 
 const cache = new Map<string, HostSpecFacts>();
 
-/** This host's facts for containers run by `binary`: read once per process (one `--version` call). */
-export function hostSpecFacts(binary: string): HostSpecFacts {
+/** Where the runtimes' answers about themselves are remembered: next to their state dirs (`<root>/runtime/`). */
+export function versionsFile(runtimeRoot: string): string {
+  return path.join(path.dirname(runtimeRoot), 'versions.json');
+}
+
+/**
+ * This host's facts for containers run by `binary`: read once per process. The runtime's `--version` is asked once
+ * per binary when `runtimeRoot` is given (remembered in versionsFile until the binary changes), else once per process.
+ */
+export function hostSpecFacts(binary: string, runtimeRoot?: string): HostSpecFacts {
   let facts = cache.get(binary);
   if (!facts) {
-    let version: ReturnType<typeof parseRuntimeVersion>;
-    try {
-      version = parseRuntimeVersion(execFileSync(binary, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
-    } catch {
-      version = undefined;
-    }
+    const version = parseRuntimeVersion(programVersionSync(binary, ['--version'], runtimeRoot && versionsFile(runtimeRoot)) ?? '');
     facts = {
       thermalThrottleDirs: thermalThrottleDirs(),
       recursiveReadOnly: kernelAtLeast(5, 12) && runtimeHasRecursiveReadOnly(version),

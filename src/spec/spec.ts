@@ -304,6 +304,11 @@ export interface VolumeMount {
   subPath?: string;
   /** subPath with `$(VAR)` references to the container's environment. */
   subPathExpr?: string;
+  /**
+   * A readOnly mount's submounts (Kubernetes 1.30): `Disabled` leaves them writable, `Enabled` makes them read-only
+   * too or fails the pod where the host cannot, `IfPossible` where it can. Unset: IfPossible, with a warning where it cannot.
+   */
+  recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled';
 }
 
 // ---------------------------------------------------------------- rules
@@ -752,6 +757,12 @@ function mountProblems(mounts: VolumeMount[], at: string, volumeNames: Set<strin
       if (p) report(`${mountAt}.${key}`, p);
     }
     if (!volumeNames.has(m.name)) report(`${mountAt}.name`, `no volume named ${JSON.stringify(m.name)} in spec.volumes`);
+    const rro = m.recursiveReadOnly;
+    if (rro !== undefined && rro !== 'Disabled' && rro !== 'IfPossible' && rro !== 'Enabled') {
+      report(`${mountAt}.recursiveReadOnly`, `${JSON.stringify(rro)} must be Disabled, IfPossible or Enabled`);
+    } else if (rro !== undefined && rro !== 'Disabled' && m.readOnly !== true) {
+      report(`${mountAt}.recursiveReadOnly`, `${rro} needs readOnly: true`);
+    }
     if (typeof m.mountPath !== 'string' || !m.mountPath.startsWith('/')) {
       report(`${mountAt}.mountPath`, `${JSON.stringify(m.mountPath)} must be an absolute path`);
     } else if (paths.has(m.mountPath)) report(`${mountAt}.mountPath`, `duplicate mountPath ${JSON.stringify(m.mountPath)}`);

@@ -83,12 +83,24 @@ test('a readOnly hostPath with a submount: writing into the submount fails too (
     t,
     {
       volumes: [{ name: 'host', hostPath: { path: host, type: 'Directory' } }],
-      containers: [{ ...sleeper('a'), volumeMounts: [{ name: 'host', mountPath: '/host', readOnly: true }] }],
+      containers: [
+        {
+          ...sleeper('a'),
+          volumeMounts: [
+            { name: 'host', mountPath: '/host', readOnly: true },
+            // Kubernetes' Disabled: the old read-only bind, whose submounts stay writable.
+            { name: 'host', mountPath: '/plain', readOnly: true, recursiveReadOnly: 'Disabled' },
+          ],
+        },
+      ],
     },
     { onWarning: (w) => warnings.push(w) },
   );
   const top = await pod.exec('a', ['sh', '-c', 'echo x > /host/top']);
   t.regex(top.stderr, /Read-only file system/);
+  const plain = await pod.exec('a', ['sh', '-c', 'echo x > /plain/sub/plain && cat /host/sub/plain']);
+  t.is(plain.stdout.trim(), 'x', plain.stderr);
+  t.regex((await pod.exec('a', ['sh', '-c', 'echo x > /plain/top'])).stderr, /Read-only file system/);
   const below = await pod.exec('a', ['sh', '-c', 'echo x > /host/sub/below']);
   if (hostSpecFacts(findExecutable(RUNTIME)!).recursiveReadOnly) {
     t.not(below.exitCode, 0, 'the submount is read-only too');

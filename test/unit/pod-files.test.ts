@@ -3,7 +3,9 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { podMounts, prepareHostPath, refuseHostPathsOverOwnDirs } from '../../src/pod/files.js';
+import { podMounts, prepareHostPath, readOnlyWarnings, refuseHostPathsOverOwnDirs } from '../../src/pod/files.js';
+import { podSpecProblems } from '../../src/spec/spec.js';
+import { parseManifest } from '../../src/manifest/manifest.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 
 test("a container gets the pod's hosts, hostname and resolv.conf, then its volumes: emptyDir under the pod dir, hostPath as named", (t) => {
@@ -101,4 +103,65 @@ test("a hostPath inside the state root, the image cache or the runtime's root, o
   await refuseHostPathsOverOwnDirs(spec(path.join(dir, 'elsewhere')), own);
   await refuseHostPathsOverOwnDirs(spec(`${root}-sibling`), own);
   t.pass();
+});
+
+test('recursiveReadOnly as Kubernetes has it: Disabled leaves submounts writable, unset and IfPossible make them read-only where the host can; Enabled fails where it cannot', (t) => {
+  const spec = (recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled'): PodSpec => ({
+    name: 'p',
+    volumes: [{ name: 'h', hostPath: { path: '/srv' } }],
+    containers: [
+      {
+        name: 'a',
+        image: 'busybox',
+        volumeMounts: [{ name: 'h', mountPath: '/h', readOnly: true, ...(recursiveReadOnly ? { recursiveReadOnly } : {}) }],
+      },
+    ],
+  });
+  const options = (s: PodSpec, recursive: boolean) =>
+    podMounts('/run/nspod/pods/p', s, s.containers[0]!, { images: new Map(), env: {}, recursiveReadOnly: recursive }).at(-1)!.options;
+  t.deepEqual(options(spec(), true), ['rbind', 'rprivate', 'ro', 'rro']);
+  t.deepEqual(options(spec('IfPossible'), true), ['rbind', 'rprivate', 'ro', 'rro']);
+  t.deepEqual(options(spec('Enabled'), true), ['rbind', 'rprivate', 'ro', 'rro']);
+  t.deepEqual(options(spec('Disabled'), true), ['rbind', 'rprivate', 'ro']);
+  t.deepEqual(options(spec(), false), ['rbind', 'rprivate', 'ro']);
+  t.deepEqual(readOnlyWarnings(spec(), true), []);
+  t.regex(readOnlyWarnings(spec(), false)[0]!, /^containers\[0\]\.volumeMounts\[0\]\.readOnly: its submounts stay writable/);
+  t.deepEqual(readOnlyWarnings(spec('IfPossible'), false), []);
+  t.deepEqual(readOnlyWarnings(spec('Disabled'), false), []);
+  t.throws(() => readOnlyWarnings(spec('Enabled'), false), {
+    message: /^containers\[0\]\.volumeMounts\[0\]\.recursiveReadOnly: Enabled, but this host cannot/,
+  });
+  const problems = podSpecProblems({
+    ...spec(),
+    containers: [
+      { name: 'a', image: 'busybox', command: ['true'], volumeMounts: [{ name: 'h', mountPath: '/h', recursiveReadOnly: 'Enabled' }] },
+    ],
+  });
+  t.deepEqual(
+    problems.map((p) => `${p.field}: ${p.why}`),
+    ['containers[0].volumeMounts[0].recursiveReadOnly: Enabled needs readOnly: true'],
+  );
+});
+
+test('a manifest says recursiveReadOnly as Kubernetes writes it; an unknown value is refused on its line', (t) => {
+  const manifest = (value: string) => `apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  volumes: [{name: h, hostPath: {path: /srv}}]
+  containers:
+  - name: a
+    image: busybox
+    command: ["true"]
+    volumeMounts:
+    - {name: h, mountPath: /h, readOnly: true, recursiveReadOnly: ${value}}
+`;
+  t.is(
+    parseManifest(manifest('IfPossible'), { file: 'pod.yaml' }).pods[0]!.containers[0]!.volumeMounts![0]!.recursiveReadOnly,
+    'IfPossible',
+  );
+  t.throws(() => parseManifest(manifest('Always'), { file: 'pod.yaml' }), {
+    message:
+      /^pod\.yaml: spec\.containers\[0\]\.volumeMounts\[0\]\.recursiveReadOnly \(line 11\): "Always" must be Disabled, IfPossible or Enabled/,
+  });
 });

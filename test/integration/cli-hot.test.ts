@@ -1,4 +1,5 @@
 import test from 'ava';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { findExecutable } from '../../src/host/executables.js';
@@ -46,7 +47,7 @@ spec:
       command: ["sh", "-c", "exit 0"]
     - name: crash
       image: busybox
-      command: ["sh", "-c", "exit 3"]
+      command: ["sh", "-c", "sleep 2; exit 3"]
     - name: serve
       image: busybox
       command: ["sleep", "3600"]
@@ -59,7 +60,8 @@ spec:
     'the pods were started through the recorded runtime',
   );
 
-  // done exits 0 (OnFailure: never again), crash fails and is restarted after back-offs that double, serve runs.
+  // done exits 0 (OnFailure: never again), crash fails after 2 s and is restarted after back-offs that double
+  // (100 ms, 200 ms, ...), serve runs.
   const seen = await eventually(
     async () => {
       const ps = nspod(root, ['ps', '-o', 'json']);
@@ -74,7 +76,7 @@ spec:
         c.serve.restartCount === 0;
       return settled ? { pod: pod!, c, pid: ps.pid! } : undefined;
     },
-    20_000,
+    30_000,
     'done exited, crash restarted twice and exited again, serve running',
   );
   t.like(seen.c.done, { exitCode: 0, restartCount: 0 });
@@ -93,7 +95,7 @@ spec:
       const kubectlLike = new RegExp(`^${name}\\s+1/3\\s+CrashLoopBackOff\\s+[2-9]\\d*\\s.*\\sdone=0,crash=3$`);
       return kubectlLike.test(row) ? { row, pid: ps.pid! } : undefined;
     },
-    20_000,
+    30_000,
     'a ps row with CrashLoopBackOff and both exit codes',
   );
   t.regex(table.row, /\s-\s+\d+\s+done=0,crash=3$/, 'no IP (network none), the pause pid');
@@ -103,6 +105,15 @@ spec:
     'ps (table) made no runtime call',
   );
 
+  // Removed while crash runs again (2 s): a supervisor woken by its exit meanwhile would keep the pod's cgroup until gc.
+  await eventually(
+    async () => {
+      const [pod] = JSON.parse((await nspod(root, ['ps', '-o', 'json'])).stdout) as PodStatus[];
+      return pod?.containers.find((x) => x.name === 'crash')?.state === 'running' ? true : undefined;
+    },
+    30_000,
+    'crash to run again',
+  );
   const rm = await nspod(root, ['rm', '-f', name]);
   t.is(rm.exitCode, 0, rm.stderr);
   await assertNoLeftovers(t, root, { pod: name });
@@ -132,5 +143,38 @@ spec:
   t.is(rm.stdout, names.map((n) => `${n}\n`).join(''));
   // One line per name that failed, then the summary of a several-name call.
   t.is(rm.stderr, `nspod: no pod named "${missing}" in ${root} (nspod ps lists the pods)\nnspod: could not remove ${missing}\n`);
+  await assertNoLeftovers(t, root);
+});
+
+test("the runtime's version is asked once per binary: run -d remembers it, version reads it, a changed binary is asked again", async (t) => {
+  const root = await stateRoot(t, 'cli-version');
+  const { runtime, calls } = await recordedRuntime(root);
+  const asked = async () => (await calls()).filter((c) => c.args === '--version').length;
+  const fresh = await nspod(root, ['--runtime', runtime, 'version']);
+  t.is(fresh.exitCode, 0, fresh.stderr);
+  t.regex(fresh.stdout, /^nspod \d+\.\d+\.\d+\npause \(nspod\) \S+\n(runc|crun) version \S+\n$/);
+  t.is(await asked(), 1);
+  t.false(existsSync(path.join(root, 'runtime')), 'version makes nothing in a state root that has no pod yet');
+
+  const name = `ver-${process.pid}`;
+  const file = await writeManifest(
+    root,
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - name: app\n      image: busybox\n      command: ["sleep", "3600"]\n`,
+  );
+  const run = await nspod(root, ['--runtime', runtime, 'run', '-d', file]);
+  t.is(run.exitCode, 0, run.stderr);
+  t.is(await asked(), 2, 'the create asked once (what the runtime supports)');
+  t.is((await nspod(root, ['--runtime', runtime, 'version'])).stdout, fresh.stdout);
+  t.is((await nspod(root, ['--runtime', runtime, 'version'])).stdout, fresh.stdout);
+  t.is(await asked(), 2, 'version answered from what the create remembered');
+  t.is((await nspod(root, ['--runtime', runtime, 'rm', '-f', name])).exitCode, 0);
+  t.is((await nspod(root, ['--runtime', runtime, 'run', '-d', file])).exitCode, 0);
+  t.is(await asked(), 2, 'so did the next create');
+
+  // A runtime replaced (here: its file rewritten, as an upgrade does) is asked again.
+  await writeFile(runtime, await readFile(runtime));
+  t.is((await nspod(root, ['--runtime', runtime, 'version'])).stdout, fresh.stdout);
+  t.is(await asked(), 3);
+  t.is((await nspod(root, ['--runtime', runtime, 'rm', '-f', name])).exitCode, 0);
   await assertNoLeftovers(t, root);
 });
