@@ -3,7 +3,7 @@
  * section documents; everything else is internal (tests and the repository's scripts import it from its module).
  */
 export { Pod } from './pod/pod.js';
-export type { PodOptions, StopOptions } from './pod/pod.js';
+export type { PodOptions, StopOptions, CopySource, CopyInOptions } from './pod/pod.js';
 export type { PodStatus, ContainerStatus, ContainerState, ExitRecord } from './pod/status.js';
 export type { EffectiveSecurity } from './pod/effective.js';
 export type { QosClass } from './spec/qos.js';

@@ -12,6 +12,7 @@
  * step is tried. Status (status.ts) and the exit-command supervisor (supervisor.ts) live apart.
  */
 import { rm, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { NspodError, isNspodError } from '../errors.js';
@@ -75,6 +76,7 @@ import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
 import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
+import { openContainerFs, copyContentIn, copyHostPathIn, extractTarIn, extractTarToHost, packOut, type CopyInOptions } from './copy.js';
 import { checkLsm, checkRunAsNonRoot, checkSeccompProfiles, execUser, hostLsm, lsmWarnings, usesLocalhostSeccomp } from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
@@ -86,6 +88,10 @@ const STOP_WAIT_MS = 10 * 60_000;
 function probedContainers(spec: PodSpec): ContainerSpec[] {
   return [...sidecars(spec), ...spec.containers].filter(hasProbes);
 }
+
+/** What `copyIn` copies: a file's content, a host file or directory, or a tar stream. */
+export type CopySource = string | Buffer | { path: string } | Readable;
+export type { CopyInOptions } from './copy.js';
 
 /** A pod: a pause container holding the namespaces, and app containers joined to them. */
 export class Pod implements AsyncDisposable {
@@ -585,6 +591,30 @@ export class Pod implements AsyncDisposable {
       });
     }
     return port;
+  }
+
+  /**
+   * Copies into a container (running or exited; its rootfs or a volume): a string or Buffer becomes the file `target`;
+   * a host file or directory (`{ path }`) lands at `target`, or in it when it is a directory there (as `docker cp`);
+   * a tar stream is extracted into the directory `target`. Paths resolve inside the container's root: a symlink in
+   * the container never leads a write to the host.
+   */
+  async copyIn(container: string | undefined, target: string, source: CopySource, options: CopyInOptions = {}): Promise<void> {
+    const fs = await openContainerFs(this.name, this.containerRecord(container));
+    if (typeof source === 'string' || Buffer.isBuffer(source)) await copyContentIn(fs, target, source, options);
+    // A stream by its pipe (tar-stream's and other streamx streams are no node:stream Readable); a ReadStream has a path too.
+    else if (typeof (source as Readable).pipe === 'function') await extractTarIn(fs, target, source as Readable, options);
+    else await copyHostPathIn(fs, target, (source as { path: string }).path, options);
+  }
+
+  /** A file or directory of a container (running or exited) as a tar stream: a directory's tree under its name. */
+  async copyOut(container: string | undefined, source: string): Promise<Readable> {
+    return await packOut(await openContainerFs(this.name, this.containerRecord(container)), source);
+  }
+
+  /** copyOut, extracted into the host directory `dir` (made when missing): `dir/<name>`. */
+  async copyOutTo(container: string | undefined, source: string, dir: string): Promise<void> {
+    await extractTarToHost(await this.copyOut(container, source), dir);
   }
 
   /** The HEALTHCHECK of the container's image (the first app container when none is named), undefined when it has none. */
