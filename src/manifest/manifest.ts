@@ -36,8 +36,19 @@ export interface LoadedManifest extends ParsedManifest {
  * message is `<file>: <field path> (line N): <why>` on anything it cannot honour: the first shape or type
  * error, or else every value problem of validatePodSpec, the topmost as the message (`problems` has them all).
  */
+/** The largest document of a manifest nspod reads (the Kubernetes API server takes requests of at most about 3 MiB). */
+export const MANIFEST_DOCUMENT_MAX = 1024 * 1024;
+
 export function parseManifest(text: string, options: ParseManifestOptions = {}): ParsedManifest {
   const { file } = options;
+  // Before parsing: a document of tens of MiB would cost its parse (a minute, GiBs of memory) only to be refused later.
+  let line = 1;
+  for (const part of text.split(/^---/m)) {
+    const bytes = Buffer.byteLength(part);
+    if (bytes > MANIFEST_DOCUMENT_MAX)
+      throw manifestError(file, `line ${line}`, `a document of ${bytes} bytes is over nspod's bound of ${MANIFEST_DOCUMENT_MAX} (1 MiB)`);
+    line += part.split('\n').length - 1;
+  }
   const lines = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (documents.length === 0)

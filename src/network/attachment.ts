@@ -12,6 +12,7 @@ import { currentProcessIdentity, type ProcessIdentity } from '../host/proc.js';
 import { bindMountFile, mountPoints } from '../host/mounts.js';
 import { readJson, writeJsonAtomic } from '../host/files.js';
 import { crashPoint } from '../host/testpoint.js';
+import { assertPortsNotTaken } from './taken.js';
 import { runProgram } from '../host/program.js';
 import type { PodSpec } from '../spec/spec.js';
 import {
@@ -169,6 +170,8 @@ export async function planPodNetwork(
   if (mode === 'none' && publishedPorts(spec).length > 0)
     throw new NspodError('INVALID_SPEC', 'ports: a pod with network "none" cannot publish hostPorts');
   if (ports.length > 0) assertPortsFree(ports, await heldPorts(root, spec.name, byPods, false));
+  // A host process listening there would lose its traffic to the pod (portmap binds nothing): refused before anything is made.
+  await assertPortsNotTaken(ports);
   if (mode !== 'cni') return { mode, ports, options: resolved, byPods };
   return { mode, config: await resolveConfList(spec.network ?? resolved.defaultNetwork, resolved), ports, options: resolved, byPods };
 }

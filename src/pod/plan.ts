@@ -19,6 +19,7 @@ import { podHostname, podMounts, readOnlyWarnings, volumeDir } from './files.js'
 import { wantsExitCommand } from './supervisor.js';
 import { isSidecar } from '../spec/restart.js';
 import { containerAsRun, podFacts } from './env.js';
+import { hostLsm, lsmWarnings } from './security.js';
 
 export const PAUSE_PID_PLACEHOLDER = '<pause-pid>';
 /** What the dry run shows for a Secret's value, wherever it would land (env, args, files). */
@@ -153,7 +154,11 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
         `# sidecar ${c.name}: wait until it has started (${c.startupProbe ? 'its startup probe succeeded' : 'it runs'}), then go on`,
       );
   };
-  warnings.push(...[...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly)].map((w) => `pod ${spec.name}: ${w}`));
+  warnings.push(
+    ...[...securityWarnings(spec), ...readOnlyWarnings(spec, host.recursiveReadOnly), ...lsmWarnings(spec, hostLsm())].map(
+      (w) => `pod ${spec.name}: ${w}`,
+    ),
+  );
   for (const c of spec.initContainers ?? []) container(c, !isSidecar(c));
   for (const c of spec.containers) container(c, false);
   return { pod: spec.name, bundles, env: envs, files, commands, warnings };

@@ -352,6 +352,13 @@ function portNumberProblem(n: unknown): string | undefined {
 const listOf = <T>(v: T[] | undefined): T[] => (Array.isArray(v) ? v : []);
 
 /** Every rule `spec` breaks, field by field; empty when it is valid. The one statement of each PodSpec rule. */
+/** Kubernetes' TotalAnnotationSizeLimitB: keys and values of a pod's annotations together. */
+export const ANNOTATIONS_MAX = 256 * 1024;
+/** execve's bound on arguments and environment together with the default 8 MiB stack (a quarter of it); Linux's ARG_MAX. */
+export const ARG_MAX = 2 * 1024 * 1024;
+/** Linux's MAX_ARG_STRLEN: one argument or environment string (32 pages). */
+export const ARG_STRLEN_MAX = 128 * 1024;
+
 export function podSpecProblems(spec: PodSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const report: Report = (field, why, hint) => {
@@ -401,6 +408,15 @@ function podFieldProblems(spec: PodSpec, report: Report): void {
       if (valueProblem) report(fieldPath(field, key), valueProblem);
     }
   }
+  const annotationBytes = Object.entries(spec.annotations ?? {}).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 0),
+    0,
+  );
+  if (annotationBytes > ANNOTATIONS_MAX)
+    report(
+      'annotations',
+      `${annotationBytes} bytes in all: more than Kubernetes' limit of ${ANNOTATIONS_MAX} (256 KiB) for a pod's annotations`,
+    );
   const pids = spec.annotations?.[PIDS_LIMIT_ANNOTATION];
   if (typeof pids === 'string' && pidsLimitProblem(pids)) report(fieldPath('annotations', PIDS_LIMIT_ANNOTATION), pidsLimitProblem(pids)!);
   const network = spec.network;
@@ -623,6 +639,23 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
   for (const key of ['command', 'args'] as const) {
     const v = c[key];
     if (v !== undefined && (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))) report(`${at}.${key}`, 'must be a list of strings');
+    else if (v?.some((s) => Buffer.byteLength(s) >= ARG_STRLEN_MAX))
+      report(`${at}.${key}`, `an item is longer than the kernel takes for one argument (${ARG_STRLEN_MAX} bytes, MAX_ARG_STRLEN)`);
+  }
+  // What execve takes: every argument and environment string with its NUL (the image's env comes on top of it).
+  const argBytes = [...listOf(c.command), ...listOf(c.args)].reduce(
+    (n, s) => n + (typeof s === 'string' ? Buffer.byteLength(s) + 1 : 0),
+    0,
+  );
+  const envBytes = Object.entries(typeof c.env === 'object' && c.env !== null ? c.env : {}).reduce(
+    (n, [name, value]) => n + Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : 0) + 2,
+    0,
+  );
+  if (argBytes + envBytes > ARG_MAX) {
+    report(
+      `${at}.${argBytes >= envBytes ? (listOf(c.args).length > 0 ? 'args' : 'command') : 'env'}`,
+      `${argBytes} bytes of command and args and ${envBytes} of env: more than the kernel's ARG_MAX (${ARG_MAX} bytes) lets a process start with`,
+    );
   }
   if (listOf(c.command).length === 0 && listOf(c.args).length === 0 && c.image === 'busybox') {
     report(`${at}.command`, 'the busybox toolbox has no default command: give command or args');
