@@ -188,3 +188,27 @@ test('nspod run -d --owner PID: the pods go when that process exits; gc removes 
   );
   await assertNoLeftovers(t, root);
 });
+
+test.serial('examples/testing: the node:test and the ava suite each start their service pod, pass, and leave nothing', async (t) => {
+  const env = await netTestEnv(t, 'testing');
+  const childEnv = {
+    NSPOD_ROOT: env.root,
+    NSPOD_RUNTIME: RUNTIME,
+    NSPOD_NETWORK: 'default',
+    NSPOD_BRIDGE: env.bridge,
+    NSPOD_POD_SUBNET: env.podSubnet,
+    NSPOD_IPAM_DIR: env.ipamDataDir,
+  };
+  const suites = [
+    [process.execPath, ['--import=tsx', '--test', 'examples/testing/node-test.test.ts']],
+    [path.join(packageRoot, 'node_modules', '.bin', 'ava'), ['examples/testing/ava.test.ts']],
+  ] as const;
+  for (const [bin, args] of suites) {
+    const r = await execa(bin, [...args], { cwd: packageRoot, env: childEnv, reject: false, stdin: 'ignore' });
+    t.is(r.exitCode, 0, `${args.join(' ')}:\n${r.stdout}\n${r.stderr}`);
+    t.regex(`${r.stdout}${r.stderr}`, /the service answers on its random host port/);
+  }
+  t.deepEqual(await Pod.list({ root: env.root }), []);
+  t.deepEqual(await attachmentFiles(env.root), []);
+  await assertNoLeftovers(t, env.root);
+});
