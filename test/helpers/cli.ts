@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import { packageRoot } from '../../src/paths.js';
 import { RUNTIME } from './host.js';
@@ -22,6 +23,17 @@ export function nspod(root: string, args: string[], options: { env?: Record<stri
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     ...(options.cwd ? { cwd: options.cwd } : {}),
   });
+}
+
+/**
+ * `nspod run -d` of a manifest's text under a test's state root (global flags such as `--image-root` first),
+ * asserted to succeed; the pod is removed when the test ends, pass or fail.
+ */
+export async function runDetached(t: ExecutionContext, root: string, name: string, yaml: string, globalArgs: string[] = []): Promise<void> {
+  const file = await writeManifest(root, yaml, `${name}.yaml`);
+  t.teardown(() => nspod(root, [...globalArgs, 'rm', '-f', name]).then(() => undefined));
+  const r = await nspod(root, [...globalArgs, 'run', '-d', file]);
+  t.is(r.exitCode, 0, r.stderr);
 }
 
 /** Starts the CLI without waiting for it (foreground `run`). */

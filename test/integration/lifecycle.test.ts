@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { eventually, stateRoot } from '../helpers/host.js';
-import { nspod, writeManifest } from '../helpers/cli.js';
+import { nspod, runDetached } from '../helpers/cli.js';
 import { tempDir, toolboxImageArchive } from '../helpers/images.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
 
@@ -21,11 +21,8 @@ async function detached(t: import('ava').ExecutionContext, name: string, manifes
   const root = await stateRoot(t, 'life');
   const imageRoot = path.join(root, 'images');
   const cli: Cli = (args) => nspod(root, ['--image-root', imageRoot, ...args]);
-  t.teardown(() => cli(['rm', '-f', name]).then(() => undefined));
   if (images) await images(cli);
-  const file = await writeManifest(root, manifest);
-  const run = await cli(['run', '-d', file]);
-  t.is(run.exitCode, 0, run.stderr);
+  await runDetached(t, root, name, manifest, ['--image-root', imageRoot]);
   const events = async (): Promise<Event[]> => JSON.parse((await cli(['events', name, '-o', 'json'])).stdout) as Event[];
   const logs = async () => (await cli(['logs', name])).stdout;
   return { root, cli, events, logs, dir: path.join(root, 'pods', name) };

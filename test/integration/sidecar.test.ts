@@ -4,7 +4,7 @@
  */
 import test from 'ava';
 import { eventually, stateRoot } from '../helpers/host.js';
-import { nspod, writeManifest } from '../helpers/cli.js';
+import { nspod, runDetached } from '../helpers/cli.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
 import type { PodStatus } from '../../src/pod/pod.js';
 import type { PodEvent } from '../../src/pod/events.js';
@@ -28,13 +28,6 @@ const container = (i: Inspected, name: string) => i.status.containers.find((c) =
 const exitedAt = (i: Inspected, name: string) => Date.parse(i.events.find((e) => e.reason === 'Exited' && e.container === name)!.time);
 
 /** Runs a manifest detached; the pod is removed when the test ends, pass or fail. */
-async function runDetached(t: import('ava').ExecutionContext, root: string, name: string, yaml: string): Promise<void> {
-  const file = await writeManifest(root, yaml, `${name}.yaml`);
-  t.teardown(() => nspod(root, ['rm', '-f', name]).then(() => undefined));
-  const r = await nspod(root, ['run', '-d', file]);
-  t.is(r.exitCode, 0, r.stderr);
-}
-
 /** A shell loop that exits 0 on TERM (a container's PID 1 ignores TERM without a handler). */
 const TERM_EXITS = `["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]`;
 
