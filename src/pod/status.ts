@@ -88,6 +88,15 @@ export async function readExitRecord(file: string): Promise<ExitRecord | undefin
   }
 }
 
+/**
+ * The exit record if it ends the run pod.json knows: a restart starts the next run before it saves the record,
+ * so for a moment the exit file can be the new run's, which says nothing yet of the run recorded.
+ */
+export function currentRunExit(c: Pick<ContainerRecord, 'pid'>, exit: ExitRecord | undefined): ExitRecord | undefined {
+  if (exit === undefined || c.pid === undefined || exit.pid === 0) return exit;
+  return exit.pid === c.pid ? exit : undefined;
+}
+
 /** Does the prober watch this container? (Init containers are never probed; sidecars are.) */
 export function isProbed(c: ContainerRecord, spec: ContainerSpec | undefined): spec is ContainerSpec {
   return !c.init && spec !== undefined && hasProbes(spec);
@@ -154,7 +163,7 @@ export async function readPodStatus(r: PodRecord): Promise<PodStatus> {
   const pauseAlive = r.pause !== undefined && isProcessAlive(r.pause);
   const containers: ContainerStatus[] = [];
   for (const c of r.containers) {
-    const exit = await readExitRecord(c.exitFile);
+    const exit = currentRunExit(c, await readExitRecord(c.exitFile));
     const alive = !exit && c.pid !== undefined && isAlive(c.pid);
     const spec = c.init ? undefined : runningContainerSpec(r.spec, c.name);
     const probes = isProbed(c, spec) ? await readProbeStatus(r.dir, c.name) : undefined;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { containerStatus, podStatus, type ContainerStatus, type ExitRecord } from '../../src/pod/status.js';
+import { containerStatus, currentRunExit, podStatus, type ContainerStatus, type ExitRecord } from '../../src/pod/status.js';
 import type { ContainerRecord, PodRecord } from '../../src/pod/store.js';
 import type { ContainerProbeStatus } from '../../src/probe/prober.js';
 import type { ContainerSpec } from '../../src/spec/spec.js';
@@ -138,4 +138,12 @@ test('only a Running pod fails with its pause; other phases stand as recorded, n
     podStatus(pod({ networkMode: undefined, spec: { name: 'web', hostNetwork: true, containers: [plain] } }), [app()], true).network.mode,
     'host',
   );
+});
+
+test('an exit file of a run pod.json does not know yet (a restart saving its record) says nothing of the recorded run', (t) => {
+  t.deepEqual(currentRunExit(record(), exit()), exit(), 'the recorded run ended');
+  t.is(currentRunExit(record(), exit({ pid: 4343 })), undefined, 'the next run ended before its record was saved');
+  t.deepEqual(currentRunExit(record(), exit({ pid: 0 })), exit({ pid: 0 }), 'a record cut short still says it exited');
+  t.deepEqual(currentRunExit(record({ pid: undefined }), exit({ pid: 4343 })), exit({ pid: 4343 }));
+  t.is(currentRunExit(record(), undefined), undefined);
 });
