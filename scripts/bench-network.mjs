@@ -4,7 +4,7 @@
 //     ADD, cached result, DEL, unpin) vs the same plugins with the same
 //     config run by hand (spawn, stdin, prevResult), on one netns.
 //  2. Pod up (create) and teardown (remove) with the built-in network vs network none.
-// Uses its own bridge nspb0 and 198.18.0.240/28; removes its netns, its state root and the bridge (when it made it) at the end.
+// Uses its own bridge nspb0 and 198.18.0.240/29; removes its netns, its state root and the bridge (when it made it) at the end.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -15,8 +15,8 @@ import { pluginStdin } from '../dist/network/cni.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const root = mkdtempSync(path.join(os.tmpdir(), 'nspod-bench-net-'));
-// Its own lease dir under its state root (the host-wide default would outlive the bench). Slot 15 of the table in test/helpers/net-slots.ts.
-const netOpts = { bridge: 'nspb0', podSubnet: '198.18.0.240/28', ipamDataDir: path.join(root, 'network', 'ipam') };
+// Its own lease dir under its state root (the host-wide default would outlive the bench). The lower half of slot 15 of the table in test/helpers/net-slots.ts.
+const netOpts = { bridge: 'nspb0', podSubnet: '198.18.0.240/29', ipamDataDir: path.join(root, 'network', 'ipam') };
 const netnsName = `nspbench${process.pid}`;
 const netns = `/run/netns/${netnsName}`;
 

@@ -14,14 +14,22 @@ export async function writeManifest(dir: string, text: string, name = 'pod.yaml'
   return file;
 }
 
-/** Runs the real CLI as a user would (node bin/nspod.js), under a test's state root. */
-export function nspod(root: string, args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}) {
+/**
+ * Runs the real CLI as a user would (node bin/nspod.js), under a test's state root. `detached`: in a process group of
+ * its own (its pid), so that what it started is still known by its group once it is killed.
+ */
+export function nspod(
+  root: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; cwd?: string; detached?: boolean } = {},
+) {
   return execa(process.execPath, [NSPOD_BIN, '--root', root, '--runtime', RUNTIME, ...args], {
     reject: false,
     stripFinalNewline: false,
     env: { NSPOD_RESTART_BACKOFF_MS: '100', ...options.env },
     ...(options.input !== undefined ? { input: options.input } : { stdin: 'ignore' as const }),
     ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.detached ? { detached: true } : {}),
   });
 }
 

@@ -23,7 +23,8 @@
  * | 12    | 198.18.0.192/28   | nspt12 | network-firewall (its own netns; the slot keeps it apart anyway) |
  * | 13    | 198.18.0.208/28   | nspt13 | network-ipam: two state roots on one network           |
  * | 14    | 198.18.0.224/28   | nspt14 | network-ports: two creates race for one hostPort       |
- * | 15    | 198.18.0.240/28   | nspb0  | scripts/bench-network.mjs (its own constants)          |
+ * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
+ * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -41,6 +42,7 @@ export const NET_SLOTS = {
   ipamShared: { first: 13, count: 1 },
   portsRace: { first: 14, count: 1 },
   bench: { first: 15, count: 1 },
+  chaos: { first: 15, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
 /** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */
@@ -48,12 +50,16 @@ export const NO_BRIDGE = { bridge: 'nsptx', podSubnet: '198.18.0.0/30' };
 
 export type NetSlotName = keyof typeof NET_SLOTS | 'hostAndNone';
 
-/** The bench keeps its own constants (scripts/bench-network.mjs); the table only reserves its slot. */
-export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/28' };
+/** The bench keeps its own constants (scripts/bench-network.mjs); the table only reserves its slot: the lower half of slot 15. */
+export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/29' };
+
+/** The chaos bench (scripts/chaos.ts): the upper half of slot 15, five pod addresses for its one pod at a time. */
+export const CHAOS_NET = { bridge: 'nspc0', podSubnet: '198.18.0.248/29' };
 
 /** The bridge and subnet of a slot block: bridge nspt<first>, subnet 198.18.0.<16·first>/<28 - log2(count)>. */
 export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: string } {
   if (name === 'bench') return BENCH_NET;
+  if (name === 'chaos') return CHAOS_NET;
   if (name === 'hostAndNone') return NO_BRIDGE;
   const { first, count } = NET_SLOTS[name];
   return { bridge: `nspt${first}`, podSubnet: `198.18.0.${16 * first}/${28 - Math.log2(count)}` };

@@ -28,5 +28,6 @@ test('the network test slots: each its own aligned subnet inside 198.18.0.0/24 a
   }
   t.deepEqual(slotNetwork('podToPod'), { bridge: 'nspt0', podSubnet: '198.18.0.0/28' });
   t.deepEqual(slotNetwork('scale'), { bridge: 'nspt8', podSubnet: '198.18.0.128/27' });
-  t.deepEqual(slotNetwork('bench'), { bridge: 'nspb0', podSubnet: '198.18.0.240/28' });
+  t.deepEqual(slotNetwork('bench'), { bridge: 'nspb0', podSubnet: '198.18.0.240/29' });
+  t.deepEqual(slotNetwork('chaos'), { bridge: 'nspc0', podSubnet: '198.18.0.248/29' });
 });
