@@ -3,7 +3,8 @@
  * nspod's chaos bench (issue 17): small pods (pause + one busybox container) are created and removed with the CLI as
  * users run it (bin/nspod.js under a state root of the bench's own), and each create and each `rm -f` is killed with
  * SIGKILL: at each named step (NSPOD_TEST_CRASH_AT, src/host/testpoint.ts) in turn, or at a random delay; some
- * removals are five `rm -f` of one pod at once. After each kill `nspod gc` runs once, then the bench counts what is
+ * removals are five `rm -f` of one pod at once (all parked once they have loaded it, then let go together; one of them
+ * killed at a random delay in half of them). After each kill `nspod gc` runs once, then the bench counts what is
  * left by kind (state dirs, runtime containers, mounts, veths, iptables rules, IPAM and host-port leases, cgroups,
  * processes), names the cycle and step that left it, and cleans it up so that the next cycle starts clean.
  *
@@ -60,6 +61,7 @@ const RACERS = 5;
 
 export const LEFTOVER_KINDS = [
   'state-dirs',
+  'data-dirs',
   'runtime-containers',
   'mounts',
   'veths',
@@ -267,6 +269,8 @@ class Bench {
   readonly prefix = `chaos${process.pid}`;
   readonly root: string;
   readonly ipamDir: string;
+  /** The data root (NSPOD_DATA_ROOT: pods' writable layers, disk emptyDirs, logs) of an nspod that has one. */
+  readonly dataRoot: string;
   readonly portLeaseDir = process.env.NSPOD_PORT_LEASE_DIR ?? DEFAULT_PORT_LEASE_DIR;
   /** Median-ish durations of clean runs, for random delays: start with guesses, then the last clean run's. */
   readonly durations = { create: 1500, remove: 800 };
@@ -274,6 +278,7 @@ class Bench {
   constructor(readonly work: string) {
     this.root = path.join(work, 'root');
     this.ipamDir = path.join(this.root, 'network', 'ipam');
+    this.dataRoot = path.join(work, 'data');
   }
 
   env(network: 'cni' | 'none', crashAt?: string): Record<string, string> {
@@ -282,6 +287,7 @@ class Bench {
       NSPOD_BRIDGE: CHAOS_NET.bridge,
       NSPOD_POD_SUBNET: CHAOS_NET.podSubnet,
       NSPOD_IPAM_DIR: this.ipamDir,
+      NSPOD_DATA_ROOT: this.dataRoot,
       ...(crashAt ? { NSPOD_TEST_CRASH_AT: crashAt } : {}),
     };
   }
@@ -290,16 +296,16 @@ class Bench {
    * The CLI in a process group of its own, killed at `killAfterMs` when given; once it is gone, what it was still
    * running (its group) is waited for, briefly, so that gc does not race a runtime call the dead CLI left in flight.
    */
-  async cli(args: string[], env: Record<string, string>, killAfterMs?: number) {
+  async cli(args: string[], env: Record<string, string>, killAfterMs?: number, countFrom: Promise<unknown> = Promise.resolve()) {
     const started = Date.now();
     const child = nspod(this.root, args, { env, detached: true });
     let timer: NodeJS.Timeout | undefined;
     if (killAfterMs !== undefined) {
-      timer = setTimeout(() => {
-        if (child.pid !== undefined && child.exitCode === null) {
-          child.kill('SIGKILL');
-        }
-      }, killAfterMs);
+      void countFrom.then(() => {
+        timer = setTimeout(() => {
+          if (child.pid !== undefined && child.exitCode === null) child.kill('SIGKILL');
+        }, killAfterMs);
+      });
     }
     const result = await child;
     clearTimeout(timer);
@@ -325,7 +331,13 @@ class Bench {
     const attachments = path.join(this.root, 'network', 'attachments');
     for (const f of await readdir(attachments).catch(() => [] as string[])) add('state-dirs', path.join(attachments, f));
     for (const id of await runtimeContainers(path.join(this.root, 'runtime', RUNTIME))) add('runtime-containers', id);
-    for (const m of mountsUnder(this.root)) add('mounts', m);
+    // A pod's data dir is `<data root>/roots/<state root's hash>/<pod>-<uid>`, beside the `state-root` note that stays.
+    for (const mine of await readdir(path.join(this.dataRoot, 'roots')).catch(() => [] as string[])) {
+      for (const d of await readdir(path.join(this.dataRoot, 'roots', mine)).catch(() => [] as string[])) {
+        if (d !== 'state-root') add('data-dirs', path.join(this.dataRoot, 'roots', mine, d));
+      }
+    }
+    for (const m of [...mountsUnder(this.root), ...mountsUnder(this.dataRoot)]) add('mounts', m);
     for (const v of await bridgePorts(CHAOS_NET.bridge)) add('veths', v.split(':')[1]?.trim().split('@')[0] ?? v);
     const ids = [...sightings.uids].flatMap((uid) => {
       const names = [...sightings.names].map((n) => `${n}-${uid}`);
@@ -386,7 +398,9 @@ class Bench {
       await killCgroupProcesses(relative);
       await removeCgroupDirs(relative).catch(() => undefined);
     }
-    for (const f of [...of('ipam-leases'), ...of('port-leases'), ...of('state-dirs')]) await rm(f, { recursive: true, force: true });
+    for (const f of [...of('ipam-leases'), ...of('port-leases'), ...of('state-dirs'), ...of('data-dirs')]) {
+      await rm(f, { recursive: true, force: true });
+    }
   }
 }
 
@@ -496,10 +510,27 @@ async function runCycle(bench: Bench, plan: CyclePlan, report: ChaosReport): Pro
     report.raceCycles++;
     const victim = plan.raceKill ? 0 : -1;
     const atRace = Math.round(plan.stopFraction * bench.durations.remove);
-    step = `${createStep} stop:race(${RACERS}${victim === 0 ? `, one killed at ${atRace} ms` : ''})`;
-    const racers = await Promise.all(
-      Array.from({ length: RACERS }, (_, i) => bench.cli(['rm', '-f', name], bench.env(plan.network), i === victim ? atRace : undefined)),
+    step = `${createStep} stop:race(${RACERS}${victim === 0 ? `, one killed ${atRace} ms after the start` : ''})`;
+    // Each racer parks once it has loaded the pod (NSPOD_TEST_BREAK_AT=rm-loaded) until all have: then all go at once.
+    // Unparked, a racer Node starts late loads a pod that is gone already, and "no pod named" is then right.
+    const breakDir = path.join(bench.work, `race-${plan.index}`);
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const env = { ...bench.env(plan.network), NSPOD_TEST_BREAK_AT: 'rm-loaded', NSPOD_TEST_BREAK_DIR: breakDir };
+    const running = Array.from({ length: RACERS }, (_, i) =>
+      bench.cli(['rm', '-f', name], env, i === victim ? atRace : undefined, released),
     );
+    const settled = new Set<number>();
+    running.forEach((r, i) => void r.then(() => settled.add(i)));
+    for (let i = 0; i < 1500; i++) {
+      const parked = await readdir(breakDir).catch(() => [] as string[]);
+      if (parked.length + settled.size >= RACERS) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all((await readdir(breakDir).catch(() => [] as string[])).map((f) => rm(path.join(breakDir, f), { force: true })));
+    release();
+    const racers = await Promise.all(running);
+    await rm(breakDir, { recursive: true, force: true });
     for (const [i, r] of racers.entries()) {
       if (i === victim) killed(r, 'random', 'stop');
       else if (r.exitCode !== 0) fail(`racer ${i}: rm -f exited ${r.exitCode}: ${firstLine(r.stderr)}`);
@@ -543,7 +574,8 @@ async function checkCensus(bench: Bench, report: ChaosReport): Promise<void> {
   const seen = new Sightings(new Set([name]));
   await seen.look(bench.root, name);
   for (const f of await bench.census(seen)) report.livePod[f.kind]++;
-  const unseen = LEFTOVER_KINDS.filter((k) => report.livePod[k] === 0);
+  // An nspod without a data root keeps its pods' data in their state dirs: then there is no data dir to see.
+  const unseen = LEFTOVER_KINDS.filter((k) => report.livePod[k] === 0 && (k !== 'data-dirs' || existsSync(bench.dataRoot)));
   if (unseen.length > 0) fail(`the census does not see a live pod's ${unseen.join(', ')}`);
   const removed = await bench.cli(['rm', '-f', name], bench.env('cni'));
   if (removed.exitCode !== 0) fail(`rm -f exited ${removed.exitCode}: ${firstLine(removed.stderr)}`);
@@ -560,6 +592,7 @@ async function cleanUp(bench: Bench): Promise<void> {
   await bench.clean(await bench.census(new Sightings(new Set()))).catch(() => undefined);
   await forceClean(bench.root).catch(() => undefined);
   await execa('ip', ['link', 'del', CHAOS_NET.bridge], { reject: false });
+  for (const m of mountsUnder(bench.work)) await execa('umount', ['--lazy', m], { reject: false });
   await rm(bench.work, { recursive: true, force: true });
 }
 
