@@ -42,11 +42,10 @@ import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { followOver, lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
-import { readOnlyWarnings, refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { readOnlyWarnings, refuseHostPathsOverNspodDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { securityWarnings } from '../spec/risks.js';
 import { oomScoreAdjWarnings } from './container.js';
 import { hostSpecFacts } from '../runtime/features.js';
-import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { DEADLINE_MESSAGE, DEADLINE_REASON, startDeadlineTimer, stopDeadlineTimer } from './deadline.js';
@@ -136,11 +135,7 @@ export class Pod implements AsyncDisposable {
     const runtimeRoot = store.runtimeRoot(found.name);
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
     // A hostPath over nspod's own dirs is refused before anything is made.
-    await refuseHostPathsOverOwnDirs(spec, [
-      { what: 'the state root', path: opts.root },
-      { what: "the runtime's root", path: runtimeRoot },
-      { what: 'the image cache', path: imageRootOf(options) },
-    ]);
+    await refuseHostPathsOverNspodDirs(spec, { root: opts.root, runtimeName: found.name, imageRoot: options.imageRoot });
     // What takes isolation away is said once per pod, before anything runs.
     const host = hostSpecFacts(found.binary, runtimeRoot);
     const lsm = hostLsm();
