@@ -76,7 +76,15 @@ import { nodeFacts } from '../host/node.js';
 import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 import { openContainerFs, copyContentIn, copyHostPathIn, extractTarIn, extractTarToHost, packOut, type CopyInOptions } from './copy.js';
-import { checkLsm, checkRunAsNonRoot, checkSeccompProfiles, execUser, hostLsm, lsmWarnings, usesLocalhostSeccomp } from './security.js';
+import {
+  checkLsm,
+  checkRunAsNonRoot,
+  checkSeccompProfiles,
+  execOptionsFor,
+  hostLsm,
+  lsmWarnings,
+  usesLocalhostSeccomp,
+} from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -648,8 +656,7 @@ export class Pod implements AsyncDisposable {
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    const user = options.user ?? execUser(c);
-    return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
+    return await this.runtime.exec(c.id, command, await execOptionsFor(c, options));
   }
 
   /**
