@@ -7,6 +7,7 @@ import { parseManifest } from '../../src/manifest/index.js';
 import { Pod } from '../../src/pod/pod.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 import { importImage } from '../../src/image/manage.js';
+import { packageRoot } from '../../src/paths.js';
 import { RUNTIME, eventually, stateRoot } from '../helpers/host.js';
 import { nspod } from '../helpers/cli.js';
 import { tempDir, toolboxImageArchive } from '../helpers/images.js';
@@ -33,6 +34,13 @@ async function idOf(pod: Pod, container: string): Promise<string> {
   return line;
 }
 
+/** pause/keyprobe run in a container (copied in: busybox has no keyctl): each keyring call's outcome, `name: ok|error`. */
+async function keyprobe(pod: Pod, container: string): Promise<{ exitCode: number; lines: string[] }> {
+  await pod.copyIn(container, '/tmp/keyprobe', { path: path.join(packageRoot, 'pause', 'build', 'keyprobe') }, { mode: 0o755 });
+  const r = await pod.exec(container, ['/tmp/keyprobe']);
+  return { exitCode: r.exitCode, lines: r.stdout.trim().split('\n') };
+}
+
 /** A manifest's one pod, named uniquely for this run. */
 function manifestPod(yaml: string): PodSpec {
   const [spec] = parseManifest(yaml).pods;
@@ -50,7 +58,7 @@ async function profileRoot(t: import('ava').ExecutionContext, files: Record<stri
   return dir;
 }
 
-test('a container with no securityContext runs under RuntimeDefault: Seccomp 2, unshare -U refused; the pause has its own filter', async (t) => {
+test('a container with no securityContext runs under RuntimeDefault: Seccomp 2, unshare -U and keyctl refused (EPERM); the pause has its own filter', async (t) => {
   const { pod } = await testPod(t, { containers: [sleeper('app')] });
   const status = await procStatus(pod, 'app');
   t.is(status.Seccomp, '2');
@@ -58,17 +66,24 @@ test('a container with no securityContext runs under RuntimeDefault: Seccomp 2, 
   const unshare = await pod.exec('app', ['unshare', '-U', 'true']);
   t.not(unshare.exitCode, 0);
   t.regex(unshare.stderr, /Operation not permitted/);
+  // Docker's profile allows none of the keyring calls (CVE-2016-0728's class); its default action is EPERM.
+  t.deepEqual(await keyprobe(pod, 'app'), {
+    exitCode: 1,
+    lines: ['keyctl: Operation not permitted', 'add_key: Operation not permitted', 'request_key: Operation not permitted'],
+  });
   // The pause: a filter of its own, and no_new_privs.
   const pause = await readFile(`/proc/${pod.pausePid}/status`, 'utf8');
   t.regex(pause, /^Seccomp:\s+2$/m);
   t.regex(pause, /^NoNewPrivs:\s+1$/m);
 });
 
-test('seccompProfile Unconfined (pod level) runs without a filter: Seccomp 0, unshare -U works', async (t) => {
+test('seccompProfile Unconfined (pod level) runs without a filter: Seccomp 0, unshare -U and keyctl work', async (t) => {
   const { pod } = await testPod(t, { seccompProfile: { type: 'Unconfined' }, containers: [sleeper('app')] });
   t.is((await procStatus(pod, 'app')).Seccomp, '0');
+  // Making a user namespace needs no capability: with no filter, the default set allows it.
   const unshare = await pod.exec('app', ['unshare', '-U', 'true']);
   t.is(unshare.exitCode, 0, unshare.stderr);
+  t.deepEqual(await keyprobe(pod, 'app'), { exitCode: 0, lines: ['keyctl: ok', 'add_key: ok', 'request_key: ok'] });
 });
 
 test("a container's own profile wins over the pod's; SYS_ADMIN gets what Docker gives it (unshare)", async (t) => {
