@@ -42,11 +42,10 @@ import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { followOver, lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
-import { readOnlyWarnings, refuseHostPathsOverOwnDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
+import { readOnlyWarnings, refuseHostPathsOverNspodDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { securityWarnings } from '../spec/risks.js';
 import { oomScoreAdjWarnings } from './container.js';
 import { hostSpecFacts } from '../runtime/features.js';
-import { imageRootOf } from '../image/cache.js';
 import type { RunnableContainer } from './images.js';
 import { keepsStateDir, Rollback, StepLog } from './steps.js';
 import { DEADLINE_MESSAGE, DEADLINE_REASON, startDeadlineTimer, stopDeadlineTimer } from './deadline.js';
@@ -77,7 +76,15 @@ import { nodeFacts } from '../host/node.js';
 import type { ImageHealthcheck } from '../image/config.js';
 import { resolveSeccompRoot } from '../oci/seccomp.js';
 import { openContainerFs, copyContentIn, copyHostPathIn, extractTarIn, extractTarToHost, packOut, type CopyInOptions } from './copy.js';
-import { checkLsm, checkRunAsNonRoot, checkSeccompProfiles, execUser, hostLsm, lsmWarnings, usesLocalhostSeccomp } from './security.js';
+import {
+  checkLsm,
+  checkRunAsNonRoot,
+  checkSeccompProfiles,
+  execOptionsFor,
+  hostLsm,
+  lsmWarnings,
+  usesLocalhostSeccomp,
+} from './security.js';
 export { resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './status.js';
 
@@ -136,11 +143,7 @@ export class Pod implements AsyncDisposable {
     const runtimeRoot = store.runtimeRoot(found.name);
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
     // A hostPath over nspod's own dirs is refused before anything is made.
-    await refuseHostPathsOverOwnDirs(spec, [
-      { what: 'the state root', path: opts.root },
-      { what: "the runtime's root", path: runtimeRoot },
-      { what: 'the image cache', path: imageRootOf(options) },
-    ]);
+    await refuseHostPathsOverNspodDirs(spec, { root: opts.root, runtimeName: found.name, imageRoot: options.imageRoot });
     // What takes isolation away is said once per pod, before anything runs.
     const host = hostSpecFacts(found.binary, runtimeRoot);
     const lsm = hostLsm();
@@ -653,8 +656,7 @@ export class Pod implements AsyncDisposable {
   /** Runs a command in a container (the first app container when none is named). */
   async exec(container: string | undefined, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const c = this.containerRecord(container);
-    const user = options.user ?? execUser(c);
-    return await this.runtime.exec(c.id, command, user ? { ...options, user } : options);
+    return await this.runtime.exec(c.id, command, await execOptionsFor(c, options));
   }
 
   /**
