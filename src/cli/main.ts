@@ -28,6 +28,10 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'Kubernetes-style pods on a bare Linux host, driven by runc: a pause container of our own holds the namespaces, app containers join them.',
     )
     .option('--root <dir>', 'state root (env NSPOD_ROOT, default /run/nspod)')
+    .option(
+      '--data-root <dir>',
+      "pods' writable layers, disk emptyDirs and logs (env NSPOD_DATA_ROOT, default the state root's, else /var/lib/nspod)",
+    )
     .option('--runtime <runc|crun|path>', 'OCI runtime (env NSPOD_RUNTIME, default runc)')
     .option('--image-root <dir>', 'image cache (env NSPOD_IMAGE_ROOT, default /var/lib/nspod/images)')
     .option('--debug', 'print stack traces with errors')

@@ -147,7 +147,7 @@ export async function prepareContainer(
   for (const warning of asRun.warnings)
     await appendEvent(pod.dir, { type: 'Warning', reason: 'InvalidEnvironmentVariableNames', container: c.name, message: warning });
   const files = containerFiles(pod, c.name);
-  const { dir, bundle } = files;
+  const { bundle } = files;
   const record: ContainerRecord = {
     ...files,
     name: c.name,
@@ -155,12 +155,15 @@ export async function prepareContainer(
     ...(!init && sidecars(pod.spec).some((s) => s.name === c.name) ? { sidecar: true } : {}),
     rootfs: path.join(bundle, 'rootfs'),
     lowerdir,
-    logPath: path.join(pod.dir, 'logs', `${c.name}.log`),
+    // On the data root with the writable layers: the kubelet keeps logs on disk too (/var/log/pods), not in /run.
+    logPath: path.join(pod.dataDir ?? pod.dir, 'logs', `${c.name}.log`),
     restartCount,
     spec: c,
     image: image.defaults,
   };
-  const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
+  // The writable layer is on the data root (disk); the bundle and the overlay's mount point stay in the pod dir.
+  const data = path.join(pod.dataDir ?? pod.dir, 'containers', c.name);
+  const [upper, work] = [path.join(data, 'upper'), path.join(data, 'work')];
   // Every run of a container starts on a fresh writable layer, as in Kubernetes (volumes keep what it wrote), and the
   // last run's log becomes the previous one (`nspod logs --previous`); the run before it goes.
   await Promise.all([upper, work].map((d) => rm(d, { recursive: true, force: true })));
@@ -170,6 +173,7 @@ export async function prepareContainer(
   // Root's alone (the pod dir is 0700 too), but for the overlay's upper dir and mount point: the rootfs' `/` takes its mode.
   await mkdir(bundle, { recursive: true, mode: 0o700 });
   await mkdir(path.dirname(record.logPath), { recursive: true, mode: 0o700 });
+  await mkdir(data, { recursive: true, mode: 0o700 });
   await mkdir(work, { recursive: true, mode: 0o700 });
   await Promise.all([upper, record.rootfs].map((d) => mkdir(d, { recursive: true, mode: 0o755 })));
   await mountOverlay(lowerdir, upper, work, record.rootfs);
@@ -179,7 +183,7 @@ export async function prepareContainer(
   const { shareProcessNamespace, hostNetwork } = pod.spec;
   const host = hostSpecFacts(pod.runtime.binary, pod.runtime.root);
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
-  const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
+  const subPaths = await prepareSubPaths(pod, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   const user = await processUser(pod.spec, asRun.container, lowerdir);
   record.user = { uid: user.uid, gid: user.gid };
@@ -190,7 +194,7 @@ export async function prepareContainer(
     pause: pauseNamespacePaths(pause.pid),
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
-    extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    extraMounts: podMounts(pod, pod.spec, c, { ...sources, subPaths }),
     oomScoreAdj: containerOomScoreAdj(podQosClass(pod.spec), c, facts.memoryBytes),
     pidsLimit: podPidsLimit(pod.spec.annotations, pod.pidsLimit),
     host,

@@ -121,6 +121,11 @@ export class Pod implements AsyncDisposable {
     return this.record.dir;
   }
 
+  /** Where its writable data is (upper and work dirs, disk emptyDirs, logs): under the data root; older pods': dir. */
+  get dataDir(): string {
+    return this.record.dataDir ?? this.record.dir;
+  }
+
   /** The pause's pid: the handle on every namespace of the pod. */
   get pausePid(): number {
     if (!this.record.pause) throw new NspodError('PAUSE_GONE', `pod ${this.name} has no pause container`);
@@ -140,6 +145,7 @@ export class Pod implements AsyncDisposable {
       { what: 'the state root', path: opts.root },
       { what: "the runtime's root", path: runtimeRoot },
       { what: 'the image cache', path: imageRootOf(options) },
+      { what: 'the data root', path: opts.dataRoot },
     ]);
     // What takes isolation away is said once per pod, before anything runs.
     const host = hostSpecFacts(found.binary, runtimeRoot);
@@ -170,16 +176,18 @@ export class Pod implements AsyncDisposable {
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
     const networkPlan = await planPodNetwork(spec, opts.root, options, store.portsHeldByPods());
+    const uid = randomBytes(4).toString('hex');
     const pod = new Pod(
       {
         version: 1,
         name: spec.name,
-        uid: randomBytes(4).toString('hex'),
+        uid,
         createdAt: new Date().toISOString(),
         creator: currentProcessIdentity(),
         phase: 'Creating',
         spec,
         dir: store.podDir(spec.name),
+        dataDir: store.podDataDir(opts.dataRoot, spec.name, uid),
         runtime: { name: runtime.name, binary: runtime.binary, root: runtimeRoot },
         containers: [],
         networkMode: networkPlan.mode,
@@ -201,11 +209,12 @@ export class Pod implements AsyncDisposable {
     rollback.add('state dir', (failed) => pod.releaseClaim(failed));
     rollback.add('cgroups', () => removePodCgroups(pod.record));
     try {
+      await store.makeDataDir(pod.record);
       await testPoint('create-claimed');
       for (const message of warnings) await appendEvent(pod.dir, { type: 'Warning', reason: 'SecurityRisk', message });
       await ensurePrivateDir(path.dirname(runtimeRoot));
       await ensurePrivateDir(runtimeRoot);
-      await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
+      await writePodFiles(pod.record, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       await testPoint('create-files');
       pod.record.pause = await startPause(pod.record, store.root, runtime, rollback);
       await store.save(pod.record);

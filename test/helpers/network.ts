@@ -9,7 +9,7 @@ import type { ExecutionContext } from 'ava';
 import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { mountsUnder } from '../../src/host/mounts.js';
-import { eventually, forceClean, runtimeContainers, RUNTIME } from './host.js';
+import { eventually, forceClean, giveDataRoot, runtimeContainers, RUNTIME } from './host.js';
 import { slotNetwork, type NetSlotName } from './net-slots.js';
 
 export { NET_SLOTS, slotNetwork, type NetSlotName } from './net-slots.js';
@@ -33,6 +33,7 @@ export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promis
   const root = await mkdtemp(path.join(os.tmpdir(), `nspod-net-${slot}-`));
   const { bridge, podSubnet } = slotNetwork(slot);
   const ipamDataDir = path.join(root, 'network', 'ipam');
+  await giveDataRoot(root);
   t.teardown(async () => {
     for (const name of await Pod.list({ root })) {
       await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);

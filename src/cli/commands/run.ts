@@ -113,6 +113,7 @@ async function dryRun(specs: { spec: PodSpec; baseDir: string }[], opts: PodOpti
   for (const { spec, baseDir } of specs) {
     const plan = planPod(spec, {
       root: resolved.root,
+      dataRoot: resolved.dataRoot,
       runtime: { name: runtime.name, binary: runtime.binary },
       cwd: baseDir,
       nofileHardLimit: nofileHardLimit(),
