@@ -48,13 +48,13 @@ export interface PodGcOptions {
  * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place.
  */
 export type PodGcReason =
-  'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone' | 'owner-gone';
+  'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone' | 'owner-gone' | 'prober-lost';
 
 export interface PodGcEntry {
-  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'stop';
+  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'stop' | 'prober-restart';
   /**
    * What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`),
-   * a directory; for `stop`, what was finished: `stop` or `removal`.
+   * a directory; for `stop`, what was finished: `stop` or `removal`; for `prober-restart`, the new prober's pid.
    */
   what: string;
   pod: string;
@@ -307,6 +307,11 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
       });
       if (removed) continue;
     }
+    // A prober that died while its pod runs: started again (its probes' results were unknown meanwhile).
+    const restarted = await settle(() => Pod.restartLostProber(name, { root, runtime: options.runtime }));
+    const proberEntry = { kind: 'prober-restart', pod: name, reason: 'prober-lost' } as const;
+    if (!restarted.ok) c.removed.push({ ...proberEntry, what: 'prober', error: restarted.error });
+    else if (restarted.value) c.removed.push({ ...proberEntry, what: String(restarted.value.started) });
     records.set(name, record);
     const pause = record.pause;
     if ((record.phase === 'Running' || record.phase === 'Failed') && pause && !isProcessAlive(pause))

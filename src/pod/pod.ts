@@ -28,20 +28,20 @@ import {
   type NetworkPlan,
 } from '../network/attachment.js';
 import { hostPortOf } from '../network/ports.js';
-import { currentProcessIdentity, isAlive, type ProcessIdentity } from '../host/proc.js';
+import { currentProcessIdentity, isAlive, isProcessAlive, type ProcessIdentity } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
-import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
+import { probesDir, readProbeStatus, startProber, stopProber, type ProberRecord } from '../probe/prober.js';
 import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { previousLogOf, StateRoot, type ContainerRecord, type PodRecord } from './store.js';
-import { appendEvent, readEvents, recordExits, type PodEvent } from './events.js';
+import { appendEvent, readEvents, recordExits, recordProberLost, type PodEvent } from './events.js';
 import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { followOver, lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
-import { readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
+import { proberLost, readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
 import { readOnlyWarnings, refuseHostPathsOverNspodDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { securityWarnings } from '../spec/risks.js';
 import { oomScoreAdjWarnings } from './container.js';
@@ -397,17 +397,48 @@ export class Pod implements AsyncDisposable {
    * sidecars' and the apps'), whose records it follows by their pid files: a run it has not seen yet is not probed.
    */
   private async startProber(rollback: Rollback): Promise<void> {
+    await this.launchProber((prober) => rollback.add('prober', () => stopProber(prober)));
+  }
+
+  /** Writes the prober's config from the record, starts it, records it (pod.json) and moves it into the supervisors cgroup. */
+  private async launchProber(onStarted?: (prober: ProberRecord) => void): Promise<ProberRecord> {
     const r = this.record;
-    this.record.prober = await startProber({
+    const prober = await startProber({
       podDir: r.dir,
       runtime: { binary: r.runtime.binary, root: r.runtime.root },
       netns: r.network?.pin ?? `/proc/${this.pausePid}/ns/net`,
       pausePid: this.pausePid,
       containers: probedContainers(this.spec).map((spec) => ({ spec, ...containerFiles(r, spec.name) })),
     });
-    await this.store.save(this.record);
-    rollback.add('prober', () => stopProber(this.record.prober));
-    await moveSupervisorIntoPod(r, this.record.prober.pid);
+    r.prober = prober;
+    onStarted?.(prober);
+    await this.store.save(r);
+    await moveSupervisorIntoPod(r, prober.pid);
+    return prober;
+  }
+
+  /**
+   * nspod gc's part for a prober that died while its pod runs (its probes' results unknown, no liveness acting): the
+   * event `ProberLost` (once), then, under the pod's lock, a new prober from the record, its predecessor's results
+   * removed first so that none is taken for the new one's. Returns the lost and the new prober, or undefined when the
+   * pod's prober is alive (or it has none to have, or it is being stopped).
+   */
+  static async restartLostProber(name: string, options: PodOptions = {}): Promise<{ lost: number; started: number } | undefined> {
+    const pod = await Pod.load(name, options).catch(() => undefined);
+    if (!pod || !proberLost(pod.record) || !pod.record.pause || !isProcessAlive(pod.record.pause)) return undefined;
+    return await pod.store.withLock(name, async () => {
+      if (!(await pod.stillExists())) return undefined;
+      await pod.reload();
+      const r = pod.record;
+      if (!proberLost(r) || (await readStoppingMarker(r.dir)) || !r.pause || !isProcessAlive(r.pause)) return undefined;
+      await recordProberLost(r.dir, r.prober);
+      const lost = r.prober?.pid ?? 0;
+      await Promise.all(probedContainers(r.spec).map((c) => rm(path.join(probesDir(r.dir), `${c.name}.json`), { force: true })));
+      const started = await pod.launchProber();
+      const message = `started the pod's prober again (pid ${started.pid}, was ${lost || 'none'}): its probes start over`;
+      await appendEvent(r.dir, { type: 'Normal', reason: 'ProberStarted', message });
+      return { lost, started: started.pid };
+    });
   }
 
   /** Opens a pod another process (or this one) created. */
@@ -471,7 +502,11 @@ export class Pod implements AsyncDisposable {
 
   /** The pod's events, oldest first (the last 200), with the exits its shims recorded. */
   async events(): Promise<PodEvent[]> {
+    const fresh = await this.store.load(this.name).catch(() => undefined);
+    if (fresh?.uid === this.record.uid) this.record = fresh;
     await recordExits(this.dir, this.record.containers);
+    if (this.record.pause && isProcessAlive(this.record.pause) && proberLost(this.record))
+      await recordProberLost(this.dir, this.record.prober).catch(() => false);
     return await readEvents(this.dir);
   }
 

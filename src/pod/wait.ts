@@ -74,6 +74,8 @@ export function unreadyReason(c: ContainerStatus): string {
   const running = c.started ? 'running, not ready' : 'running, not started';
   const state =
     c.state === 'exited' ? `exited with code ${c.exitCode}${c.oomKilled ? ' (OOMKilled)' : ''}` : c.state === 'running' ? running : c.state;
+  if ((c.probes ?? []).some((p) => p.lastResult === 'unknown'))
+    return `container ${c.name} is ${state}; its probes' results are unknown: the pod's prober is gone (nspod gc starts it again)`;
   if (!probe) return `container ${c.name} is ${state}`;
   const output = probe.lastOutput ? `: ${probe.lastOutput}` : '';
   const result = probe.lastResult === 'failure' ? `failed ${probe.failures} time(s)${output}` : 'has not succeeded yet';

@@ -80,6 +80,26 @@ test("readiness comes from the prober's results about this run only; a startup p
   t.true(containerStatus(record({ init: true }), readiness, undefined, undefined, true).ready, 'init containers are never probed');
 });
 
+test("a lost prober's results are unknown: not ready, each result 'unknown'; started is kept; unprobed containers are unaffected", (t) => {
+  const result = {
+    kind: 'readiness',
+    type: 'exec',
+    successes: 3,
+    failures: 0,
+    lastResult: 'success',
+    lastProbeAt: '',
+    lastOutput: '',
+  } as const;
+  const lost = containerStatus(record(), readiness, undefined, probes({ probes: [result] }), true, { proberLost: true });
+  t.false(lost.ready);
+  t.deepEqual(
+    lost.probes?.map((p) => p.lastResult),
+    ['unknown'],
+  );
+  t.true(containerStatus(record(), startup, undefined, probes(), true, { proberLost: true }).started, 'started before: started still');
+  t.true(containerStatus(record(), plain, undefined, undefined, true, { proberLost: true }).ready, 'no probes: no prober needed');
+});
+
 const pod = (over: Partial<PodRecord> = {}): PodRecord => ({
   version: 1,
   name: 'web',

@@ -14,6 +14,7 @@ function gcLine(e: PodGcEntry): string {
     cgroup: 'removed cgroup',
     'state-dir': 'removed state dir',
     stop: 'finished the interrupted',
+    'prober-restart': 'started a new prober, pid',
   }[e.kind];
   return `${e.error ? `failed: ${verb}` : verb} ${e.what} of pod ${e.pod} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
 }
