@@ -70,6 +70,7 @@ import {
 } from './container.js';
 import { ownerIdentity, resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
+import { specDifference, specHash } from './reuse.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
@@ -90,6 +91,9 @@ export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './s
 
 /** How long a stop waits for another one of the same pod (which holds the pod's lock for the whole stop) to end. */
 const STOP_WAIT_MS = 10 * 60_000;
+
+/** How long `reuse` waits for another process's create of the pod (images pulled, probes) to end. */
+const REUSE_WAIT_MS = 10 * 60_000;
 
 /** The containers the prober watches: the sidecars and the apps that have probes. */
 function probedContainers(spec: PodSpec): ContainerSpec[] {
@@ -140,6 +144,12 @@ export class Pod implements AsyncDisposable {
     validatePodSpec(spec);
     const found = Runtime.find(opts.runtime);
     const store = new StateRoot(opts.root);
+    const hash = specHash(spec);
+    // A pod of the same spec that runs already is taken before any image is resolved.
+    if (options.reuse) {
+      const running = await Pod.reuseExisting(store, spec, hash, options);
+      if (running) return running;
+    }
     const runtimeRoot = store.runtimeRoot(found.name);
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
     // A hostPath over nspod's own dirs is refused before anything is made.
@@ -182,6 +192,7 @@ export class Pod implements AsyncDisposable {
         creator: currentProcessIdentity(),
         phase: 'Creating',
         spec,
+        specHash: hash,
         dir: store.podDir(spec.name),
         runtime: { name: runtime.name, binary: runtime.binary, root: runtimeRoot },
         containers: [],
@@ -200,7 +211,17 @@ export class Pod implements AsyncDisposable {
     const rollback = new Rollback();
     // The name comes into existence with its record (Creating, with its creator): from here on gc can
     // tell a pod being made from one whose creator died.
-    await store.claim(pod.record);
+    // With reuse, a creator that lost the claim to another takes that one's pod (once it is made).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await store.claim(pod.record);
+        break;
+      } catch (e) {
+        if (!options.reuse || !isNspodError(e, 'POD_EXISTS') || attempt >= 3) throw e;
+        const theirs = await Pod.reuseExisting(store, spec, hash, options);
+        if (theirs) return theirs;
+      }
+    }
     rollback.add('state dir', (failed) => pod.releaseClaim(failed));
     rollback.add('cgroups', () => removePodCgroups(pod.record));
     try {
@@ -245,6 +266,49 @@ export class Pod implements AsyncDisposable {
       if (failures.length > 0) error.message += `; rollback also failed: ${failures.join('; ')}`;
       throw error;
     }
+  }
+
+  /**
+   * reuse: the pod of the name when it runs from the same spec (one another process is still creating is waited for);
+   * undefined when there is none (or its create failed and was undone). POD_EXISTS names the first field where a
+   * pod of the name differs, or says it is not running: a stopped or failed pod is never reused nor replaced.
+   */
+  private static async reuseExisting(store: StateRoot, spec: PodSpec, hash: string, options: PodOptions): Promise<Pod | undefined> {
+    const name = spec.name;
+    let creator = 'another process';
+    const seen = await until(
+      async () => {
+        const record = await store.load(name).catch(() => undefined);
+        if (!record) return { record };
+        if ((record.specHash ?? specHash(record.spec)) !== hash) {
+          const d = specDifference(record.spec, spec);
+          const what = d ? `${d.field} is ${d.now}, the pod's is ${d.was}` : 'the spec differs';
+          throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} exists with another spec: ${what}`, {
+            hint: `reuse takes a pod of the same spec only: remove it (nspod rm -f ${name}) or give this one another name`,
+          });
+        }
+        if (record.phase !== 'Creating') return { record };
+        if (record.rollbackFailed || (record.creator && !isProcessAlive(record.creator))) {
+          throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} was left half-made by its creator`, {
+            hint: 'nspod gc removes it',
+          });
+        }
+        creator = `process ${record.creator?.pid ?? 'unknown'}`;
+        return undefined;
+      },
+      () => `pod ${name} is still being created by ${creator}`,
+      { timeout: REUSE_WAIT_MS },
+    );
+    if (!seen.record) return undefined;
+    const pod = new Pod(seen.record, store, new Runtime({ runtime: seen.record.runtime.binary, root: seen.record.runtime.root }));
+    const phase = seen.record.phase === 'Running' ? (await pod.status()).phase : seen.record.phase;
+    if (phase !== 'Running') {
+      throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} exists but is ${phase}: reuse takes a running pod only`, {
+        hint: `remove it first (nspod rm -f ${name})`,
+      });
+    }
+    if (options.onLog) await pod.consumeLogs(options.onLog);
+    return pod;
   }
 
   /**

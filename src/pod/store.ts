@@ -81,6 +81,8 @@ export interface PodRecord {
    */
   rollbackFailed?: string[];
   spec: PodSpec;
+  /** The spec's hash (reuse.ts): `reuse` takes the pod for a create of an equal spec. */
+  specHash?: string;
   dir: string;
   runtime: { name: string; binary: string; root: string };
   /** Exited app containers are restarted per restartPolicy by the shim's exit command (`nspod internal container-exited`). */
