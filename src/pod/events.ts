@@ -20,7 +20,8 @@ export type EventReason =
   | 'BackOff'
   | 'Exited'
   | 'OOMKilled'
-  | 'ProberLost';
+  | 'ProberLost'
+  | 'ShimLost';
 
 export interface PodEvent {
   /** RFC 3339. */

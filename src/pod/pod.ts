@@ -41,7 +41,17 @@ import { appendEvent, readEvents, recordExits, recordProberLost, type PodEvent }
 import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { followOver, lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
-import { proberLost, readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
+import {
+  currentRunExit,
+  LOST_EXIT_CODE,
+  proberLost,
+  readExitRecord,
+  readPodStatus,
+  type ContainerStatus,
+  type ExitRecord,
+  type PodStatus,
+} from './status.js';
+import { writeJsonAtomic } from '../host/files.js';
 import { readOnlyWarnings, refuseHostPathsOverNspodDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { securityWarnings } from '../spec/risks.js';
 import { oomScoreAdjWarnings } from './container.js';
@@ -57,6 +67,7 @@ import {
   stoppingMarker,
   type StoppingMarker,
   type SupervisedPod,
+  wakeSupervisor,
 } from './supervisor.js';
 import {
   assertPauseIsOurs,
@@ -545,6 +556,53 @@ export class Pod implements AsyncDisposable {
       if (isNspodError(e, 'TIMEOUT') || isNspodError(e, 'POD_NOT_FOUND')) return undefined;
       throw e;
     }
+  }
+
+  /**
+   * nspod gc's part for containers whose shim died before it wrote their exit record (`kill -9`, the OOM killer): nobody
+   * reaps them, copies their output (their stdout and stderr pipes died with the shim) or sees them exit. Under the
+   * pod's lock, one still running is killed, and each gets the exit record its shim would have written, with the
+   * kubelet's code for a container it lost (137) and reason ShimLost, and the event ShimLost; then the supervisor's
+   * step runs for it as for any exit, so its restartPolicy applies (a restart gets a new shim). Returns their names.
+   */
+  static async recordLostShims(name: string, options: PodOptions = {}): Promise<string[]> {
+    const pod = await Pod.load(name, options).catch(() => undefined);
+    const lostIn = async (r: PodRecord) => {
+      const lost: ContainerRecord[] = [];
+      for (const c of r.containers) {
+        if (c.init || !c.shim || c.pid === undefined || isProcessAlive(c.shim)) continue;
+        if (!currentRunExit(c, await readExitRecord(c.exitFile))) lost.push(c);
+      }
+      return lost;
+    };
+    if (!pod || pod.record.phase !== 'Running' || (await lostIn(pod.record)).length === 0) return [];
+    const recorded = await pod.store.withLock(name, async () => {
+      if (!(await pod.stillExists())) return [];
+      await pod.reload();
+      const r = pod.record;
+      if (r.phase !== 'Running' || (await readStoppingMarker(r.dir))) return [];
+      const lost = await lostIn(r);
+      for (const c of lost) {
+        const running = isAlive(c.pid!);
+        if (running) await destroyContainer(pod.runtime, c.id, c.exitFile, c.pid!, 0).catch(() => undefined);
+        const exit: ExitRecord = {
+          pid: c.pid!,
+          exitCode: LOST_EXIT_CODE,
+          signal: 0,
+          finishedAt: new Date().toISOString(),
+          reason: 'ShimLost',
+        };
+        await writeJsonAtomic(c.exitFile, exit, { mode: 0o600 });
+        const what = running ? 'it was killed: its output and exit went nowhere' : 'it has exited, code unknown';
+        const message = `the shim of container ${c.name} (pid ${c.shim!.pid}) is gone; ${what}; recorded with exit code ${LOST_EXIT_CODE}`;
+        await appendEvent(r.dir, { type: 'Warning', reason: 'ShimLost', container: c.name, message });
+      }
+      return lost;
+    });
+    for (const c of recorded) {
+      if (!wakeSupervisor(pod.record, pod.store.root, c)) await recordExits(pod.dir, [c]);
+    }
+    return recorded.map((c) => c.name);
   }
 
   /** Names of the pods under a state root. */

@@ -21,7 +21,12 @@ export interface ExitRecord {
   finishedAt: string;
   /** The kernel's OOM killer struck in the container's memory cgroup. */
   oomKilled?: boolean;
+  /** `ShimLost`: written by nspod gc for a container whose shim died; its real exit code is unknown. */
+  reason?: string;
 }
+
+/** The exit code recorded for a container whose exit nobody saw: the kubelet's for one it lost (ContainerStatusUnknown). */
+export const LOST_EXIT_CODE = 137;
 
 export type ContainerState = 'running' | 'exited' | 'unknown';
 
@@ -48,6 +53,8 @@ export interface ContainerStatus {
   /** Running, and its readiness probe (if any) succeeded: Kubernetes' container Ready. */
   ready: boolean;
   oomKilled?: boolean | undefined;
+  /** `ShimLost`: its shim died, so its exit is not seen (state unknown) or was recorded by gc with exit code unknown (137). */
+  reason?: string | undefined;
   /** The prober's last results for this run of the container (`lastResult: 'unknown'` while the pod's prober is lost). */
   probes?: ProbeResult[] | undefined;
 }
@@ -56,6 +63,8 @@ export interface ContainerStatus {
 export interface Supervision {
   /** The pod's prober is gone while the pod runs: its last results are stale (nspod gc starts it again). */
   proberLost?: boolean;
+  /** The container's shim died before writing an exit record: whether it runs or not, nobody reaps it or logs it. */
+  shimLost?: boolean;
 }
 
 export interface PodStatus {
@@ -122,7 +131,7 @@ export function containerStatus(
   alive: boolean,
   supervision: Supervision = {},
 ): ContainerStatus {
-  const running = !exit && c.pid !== undefined && alive;
+  const running = !exit && c.pid !== undefined && alive && supervision.shimLost !== true;
   const probed = isProbed(c, spec);
   // Results about an earlier run of the container say nothing of this one; a dead prober's say nothing of now.
   const current = probes !== undefined && probes.pid === c.pid && !(probed && supervision.proberLost) ? probes : undefined;
@@ -149,6 +158,7 @@ export function containerStatus(
       (!spec?.startupProbe || (stale ? probes?.pid === c.pid && probes?.started === true : current?.started === true)),
     ready: running && !c.postStartPending && (!probed || (current?.ready === true && current.running)),
     oomKilled: exit?.oomKilled === true ? true : undefined,
+    reason: exit?.reason ?? (!exit && supervision.shimLost ? 'ShimLost' : undefined),
     probes: stale ? probes?.probes.map((p) => ({ ...p, lastResult: 'unknown' as const })) : probes?.probes,
   };
 }
@@ -189,11 +199,14 @@ export async function readPodStatus(r: PodRecord): Promise<PodStatus> {
   const supervision: Supervision = { proberLost: pauseAlive && proberLost(r) };
   const containers: ContainerStatus[] = [];
   for (const c of r.containers) {
-    const exit = currentRunExit(c, await readExitRecord(c.exitFile));
+    let exit = currentRunExit(c, await readExitRecord(c.exitFile));
+    // A shim writes the exit record, then exits: one found gone is asked for its record once more.
+    if (!exit && c.shim && !isProcessAlive(c.shim)) exit = currentRunExit(c, await readExitRecord(c.exitFile));
     const alive = !exit && c.pid !== undefined && isAlive(c.pid);
     const spec = c.init ? undefined : runningContainerSpec(r.spec, c.name);
     const probes = isProbed(c, spec) ? await readProbeStatus(r.dir, c.name) : undefined;
-    containers.push(containerStatus(c, spec, exit, probes, alive, supervision));
+    const shimLost = !exit && c.shim !== undefined && !isProcessAlive(c.shim);
+    containers.push(containerStatus(c, spec, exit, probes, alive, { ...supervision, shimLost }));
   }
   return podStatus(r, containers, pauseAlive, r.prober !== undefined && isProcessAlive(r.prober));
 }

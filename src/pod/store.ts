@@ -50,6 +50,8 @@ export interface ContainerRecord {
   exitFile: string;
   pidFile: string;
   pid?: number;
+  /** Its nspod-shim (pid + start time): the parent that reaps it and writes its exit record. */
+  shim?: ProcessIdentity;
   startedAt?: string;
   restartCount: number;
   /** The container as written (a restart starts it again from this, with `image`'s defaults; older records have them applied). */

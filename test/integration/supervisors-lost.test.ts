@@ -1,7 +1,7 @@
 import test from 'ava';
 import path from 'node:path';
 import { readJson } from '../../src/host/files.js';
-import { isProcessAlive } from '../../src/host/proc.js';
+import { isAlive, isProcessAlive } from '../../src/host/proc.js';
 import type { PodRecord } from '../../src/pod/store.js';
 import { eventually, stateRoot } from '../helpers/host.js';
 import { nspod, runDetached } from '../helpers/cli.js';
@@ -102,4 +102,52 @@ spec:
     'a restart by the liveness probe',
   );
   t.regex(ps, /^alive\s+\d\/1\s+\S+\s+[1-9]\d*\s/m);
+});
+
+test("kill -9 of a container's shim: status says unknown (ShimLost), the container's later exit is recorded by gc with an event, and restartPolicy Always restarts it", async (t) => {
+  const root = await stateRoot(t, 'shim-lost');
+  await runDetached(
+    t,
+    root,
+    'shimless',
+    `apiVersion: v1
+kind: Pod
+metadata: { name: shimless }
+spec:
+  restartPolicy: Always
+  containers:
+    - name: app
+      image: busybox
+      command: ["sleep", "3600"]
+`,
+  );
+  const before = (await podRecord(root, 'shimless')).containers[0]!;
+  t.truthy(before.shim, 'the shim is recorded');
+  process.kill(before.shim!.pid, 'SIGKILL');
+  await eventually(() => (isProcessAlive(before.shim!) ? undefined : true), 10_000, 'the shim to die');
+  const lost = JSON.parse((await nspod(root, ['inspect', 'shimless'])).stdout).status.containers[0];
+  t.is(lost.state, 'unknown');
+  t.is(lost.reason, 'ShimLost');
+  // The container's own exit, which no shim sees.
+  process.kill(before.pid!, 'SIGKILL');
+  await eventually(() => (isAlive(before.pid!) ? undefined : true), 10_000, 'the container to die');
+  const gc = await nspod(root, ['gc']);
+  t.is(gc.exitCode, 0, gc.stderr);
+  t.regex(gc.stdout, /^recorded the exit of container app of pod shimless \(shim-lost\)$/m);
+  const after = await eventually(
+    async () => {
+      const c = (await podRecord(root, 'shimless')).containers[0]!;
+      return c.restartCount === 1 && c.shim && isProcessAlive(c.shim) ? c : undefined;
+    },
+    30_000,
+    'a restart under a new shim',
+  );
+  t.not(after.pid, before.pid);
+  const events = JSON.parse((await nspod(root, ['events', 'shimless', '-o', 'json'])).stdout) as { reason: string; message: string }[];
+  const reasons = events.map((e) => e.reason);
+  t.true(reasons.includes('ShimLost'), reasons.join(' '));
+  t.true(reasons.includes('Exited'), reasons.join(' '));
+  t.true(reasons.includes('Restarted'), reasons.join(' '));
+  t.regex(events.find((e) => e.reason === 'ShimLost')!.message, /has exited, code unknown; recorded with exit code 137/);
+  t.regex((await nspod(root, ['ps'])).stdout, /^shimless\s+1\/1\s+Running\s+1\s/m);
 });

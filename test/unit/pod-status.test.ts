@@ -100,6 +100,16 @@ test("a lost prober's results are unknown: not ready, each result 'unknown'; sta
   t.true(containerStatus(record(), plain, undefined, undefined, true, { proberLost: true }).ready, 'no probes: no prober needed');
 });
 
+test('a container whose shim is lost is unknown (ShimLost) even while its pid runs; the exit gc records says ShimLost', (t) => {
+  const lost = containerStatus(record(), plain, undefined, undefined, true, { shimLost: true });
+  t.is(lost.state, 'unknown');
+  t.is(lost.reason, 'ShimLost');
+  t.false(lost.ready);
+  const recorded = containerStatus(record(), plain, exit({ exitCode: 137, reason: 'ShimLost' }), undefined, false, { shimLost: false });
+  t.is(recorded.state, 'exited');
+  t.is(recorded.reason, 'ShimLost');
+});
+
 const pod = (over: Partial<PodRecord> = {}): PodRecord => ({
   version: 1,
   name: 'web',
