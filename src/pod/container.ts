@@ -17,7 +17,15 @@ import { containerOomScoreAdj, GUARANTEED_OOM_SCORE_ADJ, podQosClass } from '../
 import type { PodSpec } from '../spec/spec.js';
 import type { HostSpecFacts } from '../oci/common.js';
 import { podPidsLimit } from '../spec/pids.js';
-import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
+import {
+  isAlive,
+  isProcessAlive,
+  namespaceInode,
+  nofileHardLimit,
+  parentPid,
+  processStartTime,
+  type ProcessIdentity,
+} from '../host/proc.js';
 import { killCgroupProcesses, moveIntoCgroup, removeCgroupDirs, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
@@ -77,10 +85,13 @@ export function oomScoreAdjWarnings(spec: PodSpec, host: HostSpecFacts): string[
   ];
 }
 
-/** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup. */
-async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPid: number): Promise<void> {
+/** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup; returns who it is. */
+async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPid: number): Promise<ProcessIdentity | undefined> {
   const shim = parentPid(containerPid);
-  if (shim !== undefined && shim !== 1) await moveIntoCgroup(shim, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+  if (shim === undefined || shim === 1) return undefined;
+  const startTime = processStartTime(shim);
+  await moveIntoCgroup(shim, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+  return startTime === undefined ? undefined : { pid: shim, startTime };
 }
 
 /** Moves a supervisor of the pod (its prober) into the pod's supervisors cgroup. */
@@ -243,7 +254,9 @@ export async function startPrepared(
     message: `started container ${name} (pid ${container.pid})`,
   });
   rollback.add(`container ${name}`, () => destroyContainer(runtime, container.id, container.exitFile, container.pid!, 0));
-  await moveShimIntoPod(record, container.pid);
+  // Who reaps it and writes its exit record: gc records the exit of a container whose shim died (ShimLost).
+  const shim = await moveShimIntoPod(record, container.pid);
+  if (shim) container.shim = shim;
   record.containers = [...record.containers.filter((r) => r.name !== name), container];
   return container;
 }

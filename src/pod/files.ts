@@ -22,6 +22,8 @@ import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { hostsFile, resolvConf } from '../network/attachment.js';
 import type { CniDns } from '../network/cni.js';
 import type { Rollback } from './steps.js';
+import { StateRoot } from './store.js';
+import { imageRootOf } from '../image/cache.js';
 
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'] as const;
 
@@ -352,4 +354,20 @@ export async function refuseHostPathsOverOwnDirs(spec: PodSpec, dirs: OwnDir[]):
       );
     }
   }
+}
+
+/**
+ * The hostPath rule for a pod under the state root `root` run by `runtimeName`: no hostPath over the state root, the
+ * runtime's root or the image cache. Pod.create and `nspod run --dry-run` both ask it, so both refuse alike.
+ */
+export async function refuseHostPathsOverNspodDirs(
+  spec: PodSpec,
+  where: { root: string; runtimeName: string; imageRoot?: string | undefined; dataRoot?: string | undefined },
+): Promise<void> {
+  await refuseHostPathsOverOwnDirs(spec, [
+    { what: 'the state root', path: where.root },
+    { what: "the runtime's root", path: new StateRoot(where.root).runtimeRoot(where.runtimeName) },
+    { what: 'the image cache', path: imageRootOf(where) },
+    ...(where.dataRoot ? [{ what: 'the data root', path: where.dataRoot }] : []),
+  ]);
 }

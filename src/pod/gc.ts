@@ -50,13 +50,22 @@ export interface PodGcOptions {
  * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place.
  */
 export type PodGcReason =
-  'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone' | 'owner-gone';
+  | 'half-made'
+  | 'pod-gone'
+  | 'pod-stopped'
+  | 'unrecorded'
+  | 'stopper-gone'
+  | 'trash'
+  | 'creator-gone'
+  | 'owner-gone'
+  | 'prober-lost'
+  | 'shim-lost';
 
 export interface PodGcEntry {
-  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'data-dir' | 'stop';
+  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'data-dir' | 'stop' | 'prober-restart' | 'exit';
   /**
    * What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`),
-   * a directory (a pod's state dir, or its data dir under the data root); for `stop`, what was finished: `stop` or `removal`.
+   * a directory (a pod's state dir, or its data dir under the data root); for `stop`, what was finished: `stop` or `removal`; for `prober-restart`, the new prober's pid; for `exit`, the container whose exit was recorded.
    */
   what: string;
   pod: string;
@@ -311,6 +320,15 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
       });
       if (removed) continue;
     }
+    // A prober that died while its pod runs: started again (its probes' results were unknown meanwhile).
+    const restarted = await settle(() => Pod.restartLostProber(name, { root, runtime: options.runtime }));
+    const proberEntry = { kind: 'prober-restart', pod: name, reason: 'prober-lost' } as const;
+    if (!restarted.ok) c.removed.push({ ...proberEntry, what: 'prober', error: restarted.error });
+    else if (restarted.value) c.removed.push({ ...proberEntry, what: String(restarted.value.started) });
+    // Containers whose shim died: their exit recorded (ShimLost), their restartPolicy applied.
+    const shims = await settle(() => Pod.recordLostShims(name, { root, runtime: options.runtime }));
+    if (!shims.ok) c.removed.push({ kind: 'exit', what: 'containers', pod: name, reason: 'shim-lost', error: shims.error });
+    else for (const container of shims.value) c.removed.push({ kind: 'exit', what: container, pod: name, reason: 'shim-lost' });
     records.set(name, record);
     const pause = record.pause;
     if ((record.phase === 'Running' || record.phase === 'Failed') && pause && !isProcessAlive(pause))

@@ -5,7 +5,7 @@
  */
 import { NspodError, errorMessage } from '../errors.js';
 import { isAlive } from '../host/proc.js';
-import { execUser } from './security.js';
+import { execOptionsFor } from './security.js';
 import { checkFromNetns } from '../probe/prober.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { resolveProbePort, type LifecycleHandler } from '../spec/spec.js';
@@ -53,9 +53,8 @@ export async function runHandler(ctx: HookContext, c: ContainerRecord, h: Lifecy
       return { ok: true, output: '' };
     }
     if (h.exec) {
-      // As the container's own user, as pod.exec runs.
-      const user = execUser(c);
-      const exec = ctx.runtime.exec(c.id, h.exec.command, { timeoutMs: Math.max(1, timeoutMs), ...(user ? { user } : {}) });
+      // As the container's own user and groups, as pod.exec runs.
+      const exec = ctx.runtime.exec(c.id, h.exec.command, await execOptionsFor(c, { timeoutMs: Math.max(1, timeoutMs) }));
       // The runtime's exec is sent TERM at the timeout; a command that ignores it is left to the container's kill.
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {

@@ -39,6 +39,12 @@ export interface PodOptions extends NetworkOptions {
    * pause's shim, which watches the owner; nspod gc removes such pods whose owner is gone too.
    */
   removeWhen?: 'owner-exits' | undefined;
+  /**
+   * Return the running pod of this name when it was made from an equal spec (by this process or another; one being
+   * created is waited for) instead of failing on the name; POD_EXISTS names the first differing field, or says the
+   * pod is not running (a stopped or failed one is not replaced).
+   */
+  reuse?: boolean | undefined;
   /** The owner's pid for `removeWhen: 'owner-exits'`; default: this process. */
   owner?: number | undefined;
   /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */

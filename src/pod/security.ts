@@ -3,7 +3,11 @@
  * RuntimeDefault) and read, and its user and groups as the kubelet and containerd make them (runAsNonRoot checked once
  * the image's User is applied), once before anything of the pod is made (a bad one leaves no trace) and again at each start.
  */
+import path from 'node:path';
 import { NspodError } from '../errors.js';
+import { readJson } from '../host/files.js';
+import type { Spec } from '../oci/spec.js';
+import type { ExecOptions } from '../runtime/runtime.js';
 import { memberGroups, passwdEntry, withImageDefaults, type ImageDefaults } from '../image/config.js';
 import { readImageFile } from '../image/resolve.js';
 import { appArmorEnabled, appArmorProfileLoaded, seLinuxEnabled } from '../host/lsm.js';
@@ -74,6 +78,16 @@ export function execUser(c: Pick<ContainerRecord, 'user' | 'spec' | 'image'>): {
   if (c.user) return c.user;
   const own = c.spec && withImageDefaults(c.spec, c.image ?? {}).user;
   return own?.uid === undefined ? undefined : { uid: own.uid, gid: own.gid ?? 0 };
+}
+
+/**
+ * How a process is exec'd into `c` (pod.exec, exec hooks): as its user (`options.user` else execUser), over its bundle's
+ * process, so that it has the container's supplementary groups, capabilities and no_new_privs with runc and crun alike.
+ */
+export async function execOptionsFor(c: ContainerRecord, options: ExecOptions = {}): Promise<ExecOptions> {
+  const user = options.user ?? execUser(c);
+  const base = (await readJson<Spec>(path.join(c.bundle, 'config.json')).catch(() => undefined))?.process;
+  return { ...options, ...(user ? { user } : {}), ...(base ? { base } : {}) };
 }
 
 /** The host's security modules, as the pod's create reads them once. */

@@ -51,6 +51,8 @@ export interface ContainerRecord {
   exitFile: string;
   pidFile: string;
   pid?: number;
+  /** Its nspod-shim (pid + start time): the parent that reaps it and writes its exit record. */
+  shim?: ProcessIdentity;
   startedAt?: string;
   restartCount: number;
   /** The container as written (a restart starts it again from this, with `image`'s defaults; older records have them applied). */
@@ -82,6 +84,8 @@ export interface PodRecord {
    */
   rollbackFailed?: string[];
   spec: PodSpec;
+  /** The spec's hash (reuse.ts): `reuse` takes the pod for a create of an equal spec. */
+  specHash?: string;
   dir: string;
   /**
    * Its writable data on disk, under the data root: the overlay upper and work dirs, disk emptyDirs and container logs

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -6,7 +6,8 @@ import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
 import { findExecutable } from '../host/executables.js';
 import { runProgram, type ProgramOptions } from '../host/program.js';
-import type { RuntimeState } from '../oci/spec.js';
+import { execProcess } from '../oci/exec.js';
+import type { Process, RuntimeState } from '../oci/spec.js';
 
 export interface RuntimeOptions {
   /** `runc`, `crun`, or a path to either. Default: env NSPOD_RUNTIME, else `runc`. */
@@ -43,6 +44,11 @@ export interface ExecOptions {
   env?: Record<string, string>;
   cwd?: string;
   user?: { uid: number; gid?: number };
+  /**
+   * The container's own process (its config.json's): the exec runs it with the options above put over it, given as
+   * `--process` (src/oci/exec.ts), so it has the container's groups under crun too. Without it, the runtime's flags.
+   */
+  base?: Process;
   /** Text fed to the process's stdin. */
   input?: string;
   /** Pass the caller's stdin/stdout/stderr through (an interactive `nspod exec -it`). */
@@ -219,16 +225,25 @@ export class Runtime {
   /** Runs a process in a running container and waits for it. */
   async exec(id: string, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
     const args = ['exec'];
-    if (options.tty) args.push('--tty');
-    if (options.cwd) args.push('--cwd', options.cwd);
-    if (options.user) args.push('--user', `${options.user.uid}:${options.user.gid ?? options.user.uid}`);
-    for (const [k, v] of Object.entries(options.env ?? {})) args.push('--env', `${k}=${v}`);
-    args.push(id, ...command);
+    // The process file holds the container's env, Secrets' values among them: a private dir, removed after.
+    const processDir = options.base ? mkdtempSync(path.join(os.tmpdir(), 'nspod-exec-')) : undefined;
+    if (options.base && processDir) {
+      const file = path.join(processDir, 'process.json');
+      const { env, cwd, tty, user } = options;
+      writeFileSync(file, JSON.stringify(execProcess(options.base, { args: command, env, cwd, tty, user })), { mode: 0o600 });
+      args.push('--process', file, id);
+    } else {
+      if (options.tty) args.push('--tty');
+      if (options.cwd) args.push('--cwd', options.cwd);
+      if (options.user) args.push('--user', `${options.user.uid}:${options.user.gid ?? options.user.uid}`);
+      for (const [k, v] of Object.entries(options.env ?? {})) args.push('--env', `${k}=${v}`);
+      args.push(id, ...command);
+    }
     const full = this.args(args);
     const result = await runProgram(this.binary, full, {
       ...(options.inherit ? { stdio: 'inherit' as const } : { input: options.input }),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-    });
+    }).finally(() => processDir && rmSync(processDir, { recursive: true, force: true }));
     if (result.timedOut) throw new NspodError('TIMEOUT', `${this.name} exec in ${id} timed out after ${options.timeoutMs} ms`);
     const stderr = result.stderr;
     if (result.exitCode === undefined) throw this.failure(full, stderr || result.message);

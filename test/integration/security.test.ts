@@ -7,7 +7,9 @@ import { parseManifest } from '../../src/manifest/index.js';
 import { Pod } from '../../src/pod/pod.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 import { importImage } from '../../src/image/manage.js';
-import { RUNTIME, stateRoot } from '../helpers/host.js';
+import { packageRoot } from '../../src/paths.js';
+import { RUNTIME, eventually, stateRoot } from '../helpers/host.js';
+import { nspod } from '../helpers/cli.js';
 import { tempDir, toolboxImageArchive } from '../helpers/images.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
 import { podName, sleeper, testPod } from '../helpers/pods.js';
@@ -19,20 +21,24 @@ async function procStatus(pod: Pod, container: string): Promise<Record<string, s
 }
 
 /**
- * `uid=U gid=G groups=A,B` of a container's PID 1, as `id -n`-less `id` prints it: from /proc/1/status, since crun's exec
- * (unlike runc's) gives the exec'd process the container's uid and gid but not its supplementary groups.
+ * `uid=U gid=G groups=A,B` of a container's PID 1 (/proc/1/status), checked to be what `id` (names aside) says in an exec
+ * into it: an exec runs as the container's user with all its groups, with runc and crun alike.
  */
 async function idOf(pod: Pod, container: string): Promise<string> {
   const s = await procStatus(pod, container);
   const first = (v: string | undefined) => (v ?? '').split(/\s+/)[0];
   const groups = (s.Groups ?? '').trim().split(/\s+/).filter(Boolean).join(',');
   const line = `uid=${first(s.Uid)} gid=${first(s.Gid)} groups=${groups}`;
-  if (RUNTIME === 'runc') {
-    // runc's exec runs as the container's user with all its groups: `id` there says the same (names aside).
-    const id = (await pod.exec(container, ['id'])).stdout.trim().replace(/\([^)]*\)/g, '');
-    if (id !== line) throw new Error(`id in ${container} says ${id}, /proc/1/status ${line}`);
-  }
+  const id = (await pod.exec(container, ['id'])).stdout.trim().replace(/\([^)]*\)/g, '');
+  if (id !== line) throw new Error(`id in ${container} says ${id}, /proc/1/status ${line}`);
   return line;
+}
+
+/** pause/keyprobe run in a container (copied in: busybox has no keyctl): each keyring call's outcome, `name: ok|error`. */
+async function keyprobe(pod: Pod, container: string): Promise<{ exitCode: number; lines: string[] }> {
+  await pod.copyIn(container, '/tmp/keyprobe', { path: path.join(packageRoot, 'pause', 'build', 'keyprobe') }, { mode: 0o755 });
+  const r = await pod.exec(container, ['/tmp/keyprobe']);
+  return { exitCode: r.exitCode, lines: r.stdout.trim().split('\n') };
 }
 
 /** A manifest's one pod, named uniquely for this run. */
@@ -52,7 +58,7 @@ async function profileRoot(t: import('ava').ExecutionContext, files: Record<stri
   return dir;
 }
 
-test('a container with no securityContext runs under RuntimeDefault: Seccomp 2, unshare -U refused; the pause has its own filter', async (t) => {
+test('a container with no securityContext runs under RuntimeDefault: Seccomp 2, unshare -U and keyctl refused (EPERM); the pause has its own filter', async (t) => {
   const { pod } = await testPod(t, { containers: [sleeper('app')] });
   const status = await procStatus(pod, 'app');
   t.is(status.Seccomp, '2');
@@ -60,17 +66,24 @@ test('a container with no securityContext runs under RuntimeDefault: Seccomp 2, 
   const unshare = await pod.exec('app', ['unshare', '-U', 'true']);
   t.not(unshare.exitCode, 0);
   t.regex(unshare.stderr, /Operation not permitted/);
+  // Docker's profile allows none of the keyring calls (CVE-2016-0728's class); its default action is EPERM.
+  t.deepEqual(await keyprobe(pod, 'app'), {
+    exitCode: 1,
+    lines: ['keyctl: Operation not permitted', 'add_key: Operation not permitted', 'request_key: Operation not permitted'],
+  });
   // The pause: a filter of its own, and no_new_privs.
   const pause = await readFile(`/proc/${pod.pausePid}/status`, 'utf8');
   t.regex(pause, /^Seccomp:\s+2$/m);
   t.regex(pause, /^NoNewPrivs:\s+1$/m);
 });
 
-test('seccompProfile Unconfined (pod level) runs without a filter: Seccomp 0, unshare -U works', async (t) => {
+test('seccompProfile Unconfined (pod level) runs without a filter: Seccomp 0, unshare -U and keyctl work', async (t) => {
   const { pod } = await testPod(t, { seccompProfile: { type: 'Unconfined' }, containers: [sleeper('app')] });
   t.is((await procStatus(pod, 'app')).Seccomp, '0');
+  // Making a user namespace needs no capability: with no filter, the default set allows it.
   const unshare = await pod.exec('app', ['unshare', '-U', 'true']);
   t.is(unshare.exitCode, 0, unshare.stderr);
+  t.deepEqual(await keyprobe(pod, 'app'), { exitCode: 0, lines: ['keyctl: ok', 'add_key: ok', 'request_key: ok'] });
 });
 
 test("a container's own profile wins over the pod's; SYS_ADMIN gets what Docker gives it (unshare)", async (t) => {
@@ -396,4 +409,43 @@ spec:
       warnings.join('\n'),
     );
   t.is(warnings.includes('seLinuxOptions: this host has SELinux disabled, so they change nothing here'), !se, warnings.join('\n'));
+});
+
+test("an exec (pod.exec, nspod exec, an exec hook) has the container's supplementary groups: id -G is its PID 1's", async (t) => {
+  const { pod, root } = await testPod(
+    t,
+    manifestPod(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: exec-groups
+spec:
+  securityContext:
+    runAsUser: 1000
+    fsGroup: 2000
+    supplementalGroups: [4000, 5000]
+  volumes:
+  - name: scratch
+    emptyDir: {}
+  containers:
+  - name: app
+    image: busybox
+    command: ["sleep", "3600"]
+    volumeMounts:
+    - name: scratch
+      mountPath: /scratch
+    lifecycle:
+      postStart:
+        exec:
+          command: ["sh", "-c", "id -G > /scratch/hook-groups"]
+`),
+  );
+  const groups = ((await procStatus(pod, 'app')).Groups ?? '').trim().split(/\s+/).join(' ');
+  t.is(groups, '0 2000 4000 5000', "runAsUser 1000 without runAsGroup: gid 0 (no passwd entry), fsGroup's and the supplementalGroups");
+  t.is((await pod.exec('app', ['id', '-G'])).stdout.trim(), groups);
+  const cli = await nspod(root, ['exec', pod.name, '--', 'id', '-G']);
+  t.is(cli.exitCode, 0, cli.stderr);
+  t.is(cli.stdout.trim(), groups);
+  const hook = await eventually(async () => (await pod.exec('app', ['cat', '/scratch/hook-groups'])).stdout.trim() || undefined);
+  t.is(hook, groups);
 });

@@ -8,6 +8,8 @@ import { Pod } from '../../src/pod/pod.js';
 import { RUNTIME, eventually, stateRoot } from '../helpers/host.js';
 import { podName, sleeper, testPod } from '../helpers/pods.js';
 import { tempDir } from '../helpers/images.js';
+import { nspod, writeManifest } from '../helpers/cli.js';
+import { assertNoLeftovers } from '../helpers/leftovers.js';
 
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
@@ -105,4 +107,46 @@ test('a hostPath inside the state root or the image cache, or containing one, is
     t.false(existsSync(path.join(root, 'pods', name)));
     t.false(existsSync(path.join(imageRoot, 'entries')));
   }
+});
+
+test("nspod run --dry-run refuses a hostPath over nspod's own dirs with the error a real run gives, and makes nothing", async (t) => {
+  const root = await stateRoot(t);
+  const work = await tempDir(t, 'dry-hostpath');
+  const imageRoot = path.join(work, 'images');
+  for (const [hostPath, why] of [
+    [path.join(root, 'pods'), /^nspod: volumes\[0\]\.hostPath\.path: \S+ is inside the state root /],
+    [path.dirname(root), /^nspod: volumes\[0\]\.hostPath\.path: \S+ contains the state root /],
+    [path.join(imageRoot, 'entries'), /^nspod: volumes\[0\]\.hostPath\.path: \S+ is inside the image cache /],
+  ] as const) {
+    const file = await writeManifest(
+      work,
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: over-own-dirs
+spec:
+  volumes:
+  - name: v
+    hostPath:
+      path: ${hostPath}
+      type: DirectoryOrCreate
+  containers:
+  - name: a
+    image: busybox
+    command: ["sleep", "3600"]
+    volumeMounts:
+    - name: v
+      mountPath: /v
+`,
+    );
+    const dry = await nspod(root, ['--image-root', imageRoot, 'run', '--dry-run', file]);
+    const real = await nspod(root, ['--image-root', imageRoot, 'run', '-d', file]);
+    t.is(dry.exitCode, 1, dry.stdout);
+    t.regex(dry.stderr, why);
+    t.is(dry.stderr, real.stderr, 'the same refusal, word for word');
+    t.is(real.exitCode, 1);
+    t.false(dry.stdout.includes('config.json'), 'no plan is printed');
+    if (hostPath !== path.dirname(root)) t.false(existsSync(hostPath), 'DirectoryOrCreate made nothing');
+  }
+  await assertNoLeftovers(t, root);
 });

@@ -15,6 +15,8 @@ function gcLine(e: PodGcEntry): string {
     'state-dir': 'removed state dir',
     'data-dir': 'removed data dir',
     stop: 'finished the interrupted',
+    'prober-restart': 'started a new prober, pid',
+    exit: 'recorded the exit of container',
   }[e.kind];
   return `${e.error ? `failed: ${verb}` : verb} ${e.what} of pod ${e.pod} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
 }

@@ -7,6 +7,7 @@ import { Pod, resolvePodOptions, type PodOptions } from '../../pod/pod.js';
 import { LogFollower } from '../../pod/logs.js';
 import { planPod } from '../../pod/plan.js';
 import { ConfigStore } from '../../pod/configs.js';
+import { refuseHostPathsOverNspodDirs } from '../../pod/files.js';
 import { nofileHardLimit } from '../../host/proc.js';
 import { nodeFacts } from '../../host/node.js';
 import { Runtime } from '../../runtime/runtime.js';
@@ -121,6 +122,13 @@ async function dryRun(specs: { spec: PodSpec; baseDir: string }[], opts: PodOpti
       lookup: overlayLookup(manifests.objects, await store.lookupFor(spec)),
       node,
       pidsLimit: resolved.pidsLimit,
+    });
+    // What a real run refuses before making anything, the dry run refuses too.
+    await refuseHostPathsOverNspodDirs(spec, {
+      root: resolved.root,
+      runtimeName: runtime.name,
+      imageRoot: opts.imageRoot,
+      dataRoot: resolved.dataRoot,
     });
     for (const w of plan.warnings) err(`nspod: warning: ${w}\n`);
     out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
