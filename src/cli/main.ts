@@ -143,6 +143,22 @@ export function buildProgram(setCode: (code: number) => void): Command {
     );
 
   program
+    .command('cp')
+    .description(
+      'copy files out of or into a container (running or exited; the first app container when none is named), as docker cp: ' +
+        'a directory as its tree, - for a tar stream on stdin or stdout',
+    )
+    .argument('<source>', 'POD[:CONTAINER]:PATH, or a host path (- : a tar stream on stdin)')
+    .argument('<dest>', 'a host path (- : a tar stream on stdout), or POD[:CONTAINER]:PATH')
+    .addHelpText(
+      'after',
+      '\nPaths in the container resolve inside its root: its symlinks never lead to the host. A host path with a colon\n' +
+        'starts with / or ./ . Examples:\n  nspod cp web:/var/log/app.log .\n  nspod cp ./fixtures db:postgres:/docker-entrypoint-initdb.d\n' +
+        '  nspod cp web:/data - | tar t',
+    )
+    .action(run(async (from: string, to: string, _o, cmd: Command) => (await import('./commands/cp.js')).cp(from, to, globals(cmd))));
+
+  program
     .command('logs')
     .description("print a container's output of its current run (the first app container when none is named)")
     .argument('<pod>')
