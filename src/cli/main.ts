@@ -58,6 +58,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'remove the pods when their apps exit for good (with -d: by the supervisor, after the fact; with --wait: also when they do not become ready)',
     )
     .option('--replace', 'remove a pod of the same name first, if there is one')
+    .option('--reuse', 'with -d: a running pod of the same name and spec is taken as it is (another spec or a stopped pod: an error)')
     .option('--rm-with-parent', 'stop and remove the pods when the process that ran nspod exits (kill -9 too), as a test run needs')
     .option('--owner <pid>', 'stop and remove the pods when process PID exits')
     .option(

@@ -8,6 +8,8 @@ import { packageRoot } from '../../src/paths.js';
 import { RUNTIME, stateRoot } from '../helpers/host.js';
 import { podName } from '../helpers/pods.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
+import { nspod, writeManifest } from '../helpers/cli.js';
+import { tempDir } from '../helpers/images.js';
 
 /** A Node process that creates the pod with reuse and prints its pause pid and uid. */
 const creator = (spec: PodSpec, root: string) =>
@@ -58,5 +60,27 @@ test('two processes create the same spec with reuse at once: one pod, both get i
   t.true(isNspodError(stopped, 'POD_EXISTS'), String(stopped));
   t.regex(stopped!.message, /exists but is Stopped: reuse takes a running pod only/);
   await here.remove({ gracePeriodSeconds: 0 });
+  await assertNoLeftovers(t, root);
+});
+
+test('nspod run -d --reuse twice: the second run gets the first pod; a changed manifest is refused naming the field', async (t) => {
+  const root = await stateRoot(t, 'reuse');
+  const name = podName('reuse-cli');
+  t.teardown(() => nspod(root, ['rm', '-f', name]));
+  const dir = await tempDir(t, 'reuse-cli');
+  const manifest = (arg: string) =>
+    `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}}\nspec:\n  containers: [{name: app, image: busybox, command: [sleep, "${arg}"]}]\n`;
+  const file = await writeManifest(dir, manifest('3600'));
+  const first = await nspod(root, ['run', '-d', '--reuse', '--network', 'none', file]);
+  t.is(first.exitCode, 0, first.stderr);
+  const pid = (await Pod.load(name, { root })).pausePid;
+  const second = await nspod(root, ['run', '-d', '--reuse', '--network', 'none', file]);
+  t.is(second.exitCode, 0, second.stderr);
+  t.is(second.stdout, `${name}\n`);
+  t.is((await Pod.load(name, { root })).pausePid, pid);
+  const changed = await nspod(root, ['run', '-d', '--reuse', '--network', 'none', await writeManifest(dir, manifest('60'), 'b.yaml')]);
+  t.is(changed.exitCode, 1);
+  t.regex(changed.stderr, /exists with another spec: containers\[0\]\.command\[1\] is "60", the pod's is "3600"/);
+  t.is((await nspod(root, ['rm', '-f', name])).exitCode, 0);
   await assertNoLeftovers(t, root);
 });

@@ -31,6 +31,7 @@ export interface RunOptions {
   network?: string;
   wait?: string | boolean;
   replace?: boolean;
+  reuse?: boolean;
 }
 
 export async function run(files: string[], o: RunOptions, g: GlobalOptions): Promise<number> {
@@ -46,6 +47,7 @@ export async function run(files: string[], o: RunOptions, g: GlobalOptions): Pro
     const withPorts = o.publishAll ? publishAll(published) : published;
     return { spec: o.network ? { ...withPorts, network: o.network } : withPorts, baseDir: p.baseDir };
   });
+  if (o.reuse && (!o.detach || o.replace)) usageError('--reuse goes with -d/--detach, and not with --replace');
   if (o.rmWithParent && o.owner !== undefined) usageError('--rm-with-parent and --owner both name the owner: give one');
   const owner = o.rmWithParent ? process.ppid : o.owner === undefined ? undefined : Number(o.owner);
   if (owner !== undefined && !(Number.isInteger(owner) && owner > 0)) usageError(`--owner takes a pid, not ${JSON.stringify(o.owner)}`);
@@ -53,6 +55,7 @@ export async function run(files: string[], o: RunOptions, g: GlobalOptions): Pro
     ...podOptions(g),
     progress: process.stderr.isTTY,
     removeWhenDone: o.detach === true && o.rm === true,
+    ...(o.reuse ? { reuse: true } : {}),
     // The pods die with their owner: the process that ran nspod (--rm-with-parent), or the one named.
     ...(owner !== undefined ? { removeWhen: 'owner-exits' as const, owner } : {}),
   };
