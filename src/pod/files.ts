@@ -22,7 +22,8 @@ import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { hostsFile, resolvConf } from '../network/attachment.js';
 import type { CniDns } from '../network/cni.js';
 import type { Rollback } from './steps.js';
-import { StateRoot } from './store.js';
+import { containerDir, StateRoot } from './store.js';
+import { terminationLogFile, terminationMessagePath } from './termination.js';
 import { imageRootOf } from '../image/cache.js';
 
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'] as const;
@@ -183,6 +184,8 @@ export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sourc
     if (volume.image) mount.options!.push('nosuid', 'nodev', 'noexec');
     mounts.push(mount);
   }
+  // Writable even on a read-only root filesystem, as the kubelet's bind mount of it is.
+  mounts.push(bindMount(terminationLogFile(containerDir(podDir, c.name)), terminationMessagePath(c)));
   return mounts;
 }
 

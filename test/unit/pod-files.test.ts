@@ -35,6 +35,7 @@ test("a container gets the pod's hosts, hostname and resolv.conf, then its volum
       ['/run/nspod/pods/web/etc/resolv.conf', '/etc/resolv.conf', 'rw'],
       ['/srv/data', '/data', 'ro'],
       ['/run/nspod/pods/web/volumes/cache', '/cache', 'rw'],
+      ['/run/nspod/pods/web/containers/app/termination-log', '/dev/termination-log', 'rw'],
     ],
   );
 });
@@ -118,7 +119,9 @@ test('recursiveReadOnly as Kubernetes has it: Disabled leaves submounts writable
     ],
   });
   const options = (s: PodSpec, recursive: boolean) =>
-    podMounts('/run/nspod/pods/p', s, s.containers[0]!, { images: new Map(), env: {}, recursiveReadOnly: recursive }).at(-1)!.options;
+    podMounts('/run/nspod/pods/p', s, s.containers[0]!, { images: new Map(), env: {}, recursiveReadOnly: recursive }).find(
+      (m) => m.destination === '/h',
+    )!.options;
   t.deepEqual(options(spec(), true), ['rbind', 'rprivate', 'ro', 'rro']);
   t.deepEqual(options(spec('IfPossible'), true), ['rbind', 'rprivate', 'ro', 'rro']);
   t.deepEqual(options(spec('Enabled'), true), ['rbind', 'rprivate', 'ro', 'rro']);
