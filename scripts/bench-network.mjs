@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Pod, gcNetworks } from '../dist/index.js';
 import { attachPodNetwork, detachPodNetwork, planPodNetwork } from '../dist/network/attachment.js';
 import { pluginStdin } from '../dist/network/cni.js';
+import { unguardLocalnet } from '../dist/network/localnet.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const root = mkdtempSync(path.join(os.tmpdir(), 'nspod-bench-net-'));
@@ -132,11 +133,13 @@ try {
   } catch {
     /* not made */
   }
-  if (!bridgeExisted)
+  if (!bridgeExisted) {
     try {
       execFileSync('ip', ['link', 'del', netOpts.bridge]);
     } catch {
       /* not made */
     }
+    await unguardLocalnet(netOpts.bridge); // the localnet chain lives as long as its bridge
+  }
   rmSync(root, { recursive: true, force: true });
 }

@@ -9,7 +9,8 @@ test.before(async () => {
   const { pods, baseDir } = await loadManifestFile(path.join(import.meta.dirname, 'service.yaml'));
   // A name of this run's own; the pod goes with this process even if it is killed with -9.
   const spec = { ...pods[0]!, name: `${pods[0]!.name}-ava-${process.pid}` };
-  pod = await Pod.create(spec, { cwd: baseDir, removeWhen: 'owner-exits' });
+  // reuse: another suite of this run asking for the same spec gets this pod, not a name clash.
+  pod = await Pod.create(spec, { cwd: baseDir, removeWhen: 'owner-exits', reuse: true });
   await pod.waitReady({ timeout: 30_000 });
 });
 

@@ -28,6 +28,10 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'Kubernetes-style pods on a bare Linux host, driven by runc: a pause container of our own holds the namespaces, app containers join them.',
     )
     .option('--root <dir>', 'state root (env NSPOD_ROOT, default /run/nspod)')
+    .option(
+      '--data-root <dir>',
+      "pods' writable layers, disk emptyDirs and logs (env NSPOD_DATA_ROOT, default the state root's, else /var/lib/nspod)",
+    )
     .option('--runtime <runc|crun|path>', 'OCI runtime (env NSPOD_RUNTIME, default runc)')
     .option('--image-root <dir>', 'image cache (env NSPOD_IMAGE_ROOT, default /var/lib/nspod/images)')
     .option('--debug', 'print stack traces with errors')
@@ -54,6 +58,7 @@ export function buildProgram(setCode: (code: number) => void): Command {
       'remove the pods when their apps exit for good (with -d: by the supervisor, after the fact; with --wait: also when they do not become ready)',
     )
     .option('--replace', 'remove a pod of the same name first, if there is one')
+    .option('--reuse', 'with -d: a running pod of the same name and spec is taken as it is (another spec or a stopped pod: an error)')
     .option('--rm-with-parent', 'stop and remove the pods when the process that ran nspod exits (kill -9 too), as a test run needs')
     .option('--owner <pid>', 'stop and remove the pods when process PID exits')
     .option(
@@ -137,6 +142,22 @@ export function buildProgram(setCode: (code: number) => void): Command {
         (await import('./commands/port.js')).port(name, port, globals(cmd)),
       ),
     );
+
+  program
+    .command('cp')
+    .description(
+      'copy files out of or into a container (running or exited; the first app container when none is named), as docker cp: ' +
+        'a directory as its tree, - for a tar stream on stdin or stdout',
+    )
+    .argument('<source>', 'POD[:CONTAINER]:PATH, or a host path (- : a tar stream on stdin)')
+    .argument('<dest>', 'a host path (- : a tar stream on stdout), or POD[:CONTAINER]:PATH')
+    .addHelpText(
+      'after',
+      '\nPaths in the container resolve inside its root: its symlinks never lead to the host. A host path with a colon\n' +
+        'starts with / or ./ . Examples:\n  nspod cp web:/var/log/app.log .\n  nspod cp ./fixtures db:postgres:/docker-entrypoint-initdb.d\n' +
+        '  nspod cp web:/data - | tar t',
+    )
+    .action(run(async (from: string, to: string, _o, cmd: Command) => (await import('./commands/cp.js')).cp(from, to, globals(cmd))));
 
   program
     .command('logs')

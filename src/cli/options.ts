@@ -4,6 +4,7 @@ import type { PodOptions } from '../pod/pod.js';
 
 export interface GlobalOptions {
   root?: string;
+  dataRoot?: string;
   runtime?: string;
   imageRoot?: string;
   debug?: boolean;
@@ -15,5 +16,5 @@ export function usageError(message: string): never {
 }
 
 export function podOptions(g: GlobalOptions): PodOptions {
-  return { root: g.root, runtime: g.runtime, imageRoot: g.imageRoot };
+  return { root: g.root, dataRoot: g.dataRoot, runtime: g.runtime, imageRoot: g.imageRoot };
 }

@@ -30,7 +30,7 @@ import { resolveConfList, resolveNetworkOptions, type NetworkOptions, type Resol
 import { withDirLock } from '../host/lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
 import { chooseHostPorts, releaseHostPortLeases } from './hostports.js';
-import { bridgeHasPorts, guardLocalnet, localnetBridge, unguardLocalnet } from './localnet.js';
+import { bridgeExists, guardLocalnet, localnetBridge, unguardLocalnet } from './localnet.js';
 
 const NSFS_MAGIC = 0x6e736673;
 export const POD_IFNAME = 'eth0';
@@ -265,11 +265,13 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
   });
   input.onUndo?.('network attachment', () => detachPodNetwork(input.root, containerId).then(() => undefined));
   await pinNetns(input.netnsSource, input.pin);
-  // Before ADD (portmap opens the loopback during it) and again after (a last pod leaving meanwhile removed it).
+  // Before ADD (portmap opens the loopback during it), and after it when the bridge was not there (a detach that
+  // found it gone meanwhile removed the chain).
   const guarded = localnetBridge(attachment.config);
+  const bridgeWasThere = guarded !== undefined && bridgeExists(guarded);
   if (guarded) await guardLocalnet(guarded);
   attachment.result = await cniAdd(attachment.config, attachment.invocation, attachment.runtimeConfig, { cniPath: attachment.cniPath });
-  if (guarded) await guardLocalnet(guarded);
+  if (guarded && !bridgeWasThere) await guardLocalnet(guarded);
   crashPoint('after-cni-add');
   await saveAttachment(input.root, attachment);
   return attachment;
@@ -298,9 +300,9 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
     });
   }
   await unpinNetns(a.pin);
-  // The last pod to leave its bridge takes the localnet rule along.
+  // The localnet chain lives as long as its bridge: a bridge that is gone takes it along.
   const guarded = localnetBridge(a.config);
-  if (guarded && !(await bridgeHasPorts(guarded))) await unguardLocalnet(guarded);
+  if (guarded && !bridgeExists(guarded)) await unguardLocalnet(guarded);
   await releaseHostPortLeases(a.containerId, a.runtimeConfig.portMappings ?? []);
   await rm(attachmentFile(root, containerId), { force: true });
   return true;

@@ -3,9 +3,11 @@
  * `route_localnet=1` on the bridge so that 127.0.0.1:hostPort works; that also lets a pod with CAP_NET_RAW send packets
  * to 127.0.0.1 through the bridge and reach services bound to the host's loopback (CVE-2020-8558's pattern). As
  * kube-proxy does since, a rule drops packets to 127.0.0.0/8 that arrive from the bridge and are neither a reply nor
- * DNAT'ed: in a chain of nspod's own per bridge (`NSPOD-LN-<bridge>`, jumped to from INPUT), made before a pod's ADD
- * and removed once the last pod has left the bridge.
+ * DNAT'ed: in a chain of nspod's own per bridge (`NSPOD-LN-<bridge>`, jumped to from INPUT), made before the first
+ * pod's ADD and kept while the bridge exists (making and removing it per pod cost 7 iptables calls a cycle);
+ * unguardLocalnet, the one place that removes it, runs when a detach finds the bridge gone and wherever a bridge is deleted.
  */
+import { existsSync } from 'node:fs';
 import { runProgram } from '../host/program.js';
 import { NspodError } from '../errors.js';
 import type { CniConfList } from './cni.js';
@@ -85,8 +87,7 @@ export async function unguardLocalnet(bridge: string): Promise<void> {
   }
 }
 
-/** Does the bridge still have a port (a pod's veth)? A bridge that is gone has none. */
-export async function bridgeHasPorts(bridge: string): Promise<boolean> {
-  const r = await runProgram('ip', ['-o', 'link', 'show', 'master', bridge]);
-  return r.ok && r.stdout.trim() !== '';
+/** Is the bridge there (in nspod's, the host's, network namespace)? Read from sysfs: no spawn. */
+export function bridgeExists(bridge: string): boolean {
+  return existsSync(`/sys/class/net/${bridge}`);
 }

@@ -17,7 +17,15 @@ import { containerOomScoreAdj, GUARANTEED_OOM_SCORE_ADJ, podQosClass } from '../
 import type { PodSpec } from '../spec/spec.js';
 import type { HostSpecFacts } from '../oci/common.js';
 import { podPidsLimit } from '../spec/pids.js';
-import { isAlive, isProcessAlive, namespaceInode, nofileHardLimit, parentPid, processStartTime } from '../host/proc.js';
+import {
+  isAlive,
+  isProcessAlive,
+  namespaceInode,
+  nofileHardLimit,
+  parentPid,
+  processStartTime,
+  type ProcessIdentity,
+} from '../host/proc.js';
 import { killCgroupProcesses, moveIntoCgroup, removeCgroupDirs, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
@@ -78,10 +86,13 @@ export function oomScoreAdjWarnings(spec: PodSpec, host: HostSpecFacts): string[
   ];
 }
 
-/** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup. */
-async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPid: number): Promise<void> {
+/** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup; returns who it is. */
+async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPid: number): Promise<ProcessIdentity | undefined> {
   const shim = parentPid(containerPid);
-  if (shim !== undefined && shim !== 1) await moveIntoCgroup(shim, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+  if (shim === undefined || shim === 1) return undefined;
+  const startTime = processStartTime(shim);
+  await moveIntoCgroup(shim, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
+  return startTime === undefined ? undefined : { pid: shim, startTime };
 }
 
 /** Moves a supervisor of the pod (its prober) into the pod's supervisors cgroup. */
@@ -148,7 +159,7 @@ export async function prepareContainer(
   for (const warning of asRun.warnings)
     await appendEvent(pod.dir, { type: 'Warning', reason: 'InvalidEnvironmentVariableNames', container: c.name, message: warning });
   const files = containerFiles(pod, c.name);
-  const { dir, bundle } = files;
+  const { bundle } = files;
   const record: ContainerRecord = {
     ...files,
     name: c.name,
@@ -156,12 +167,15 @@ export async function prepareContainer(
     ...(!init && sidecars(pod.spec).some((s) => s.name === c.name) ? { sidecar: true } : {}),
     rootfs: path.join(bundle, 'rootfs'),
     lowerdir,
-    logPath: path.join(pod.dir, 'logs', `${c.name}.log`),
+    // On the data root with the writable layers: the kubelet keeps logs on disk too (/var/log/pods), not in /run.
+    logPath: path.join(pod.dataDir ?? pod.dir, 'logs', `${c.name}.log`),
     restartCount,
     spec: c,
     image: image.defaults,
   };
-  const [upper, work] = [path.join(dir, 'upper'), path.join(dir, 'work')];
+  // The writable layer is on the data root (disk); the bundle and the overlay's mount point stay in the pod dir.
+  const data = path.join(pod.dataDir ?? pod.dir, 'containers', c.name);
+  const [upper, work] = [path.join(data, 'upper'), path.join(data, 'work')];
   // Every run of a container starts on a fresh writable layer, as in Kubernetes (volumes keep what it wrote), and the
   // last run's log becomes the previous one (`nspod logs --previous`); the run before it goes.
   await Promise.all([upper, work].map((d) => rm(d, { recursive: true, force: true })));
@@ -171,6 +185,7 @@ export async function prepareContainer(
   // Root's alone (the pod dir is 0700 too), but for the overlay's upper dir and mount point: the rootfs' `/` takes its mode.
   await mkdir(bundle, { recursive: true, mode: 0o700 });
   await mkdir(path.dirname(record.logPath), { recursive: true, mode: 0o700 });
+  await mkdir(data, { recursive: true, mode: 0o700 });
   await mkdir(work, { recursive: true, mode: 0o700 });
   await Promise.all([upper, record.rootfs].map((d) => mkdir(d, { recursive: true, mode: 0o755 })));
   await mountOverlay(lowerdir, upper, work, record.rootfs);
@@ -180,7 +195,7 @@ export async function prepareContainer(
   const { shareProcessNamespace, hostNetwork } = pod.spec;
   const host = hostSpecFacts(pod.runtime.binary, pod.runtime.root);
   const sources = { images: new Map(Object.entries(pod.imageVolumes ?? {})), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly };
-  const subPaths = await prepareSubPaths(pod.dir, pod.spec, c, sources);
+  const subPaths = await prepareSubPaths(pod, pod.spec, c, sources);
   const seccomp = await containerSeccomp(pod.spec, c, resolveSeccompRoot(pod.seccompRoot));
   const user = await processUser(pod.spec, asRun.container, lowerdir);
   record.user = { uid: user.uid, gid: user.gid };
@@ -191,7 +206,7 @@ export async function prepareContainer(
     pause: pauseNamespacePaths(pause.pid),
     rootfs: record.rootfs,
     nofileHardLimit: nofileHardLimit(),
-    extraMounts: podMounts(pod.dir, pod.spec, c, { ...sources, subPaths }),
+    extraMounts: podMounts(pod, pod.spec, c, { ...sources, subPaths }),
     oomScoreAdj: containerOomScoreAdj(podQosClass(pod.spec), c, facts.memoryBytes),
     pidsLimit: podPidsLimit(pod.spec.annotations, pod.pidsLimit),
     host,
@@ -202,7 +217,7 @@ export async function prepareContainer(
   });
   // An exit record left by the last run would say this one exited; its message is not this run's either.
   await rm(record.exitFile, { force: true });
-  await prepareTerminationLog(terminationLogFile(dir));
+  await prepareTerminationLog(terminationLogFile(record.dir));
   return record;
 }
 
@@ -241,7 +256,9 @@ export async function startPrepared(
     message: `started container ${name} (pid ${container.pid})`,
   });
   rollback.add(`container ${name}`, () => destroyContainer(runtime, container.id, container.exitFile, container.pid!, 0));
-  await moveShimIntoPod(record, container.pid);
+  // Who reaps it and writes its exit record: gc records the exit of a container whose shim died (ShimLost).
+  const shim = await moveShimIntoPod(record, container.pid);
+  if (shim) container.shim = shim;
   record.containers = [...record.containers.filter((r) => r.name !== name), container];
   return container;
 }

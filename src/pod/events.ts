@@ -22,7 +22,9 @@ export type EventReason =
   | 'Restarted'
   | 'BackOff'
   | 'Exited'
-  | 'OOMKilled';
+  | 'OOMKilled'
+  | 'ProberLost'
+  | 'ShimLost';
 
 export interface PodEvent {
   /** RFC 3339. */
@@ -79,24 +81,41 @@ export async function readEvents(podDir: string, limit = EVENTS_KEPT): Promise<P
   return events.slice(-limit);
 }
 
+/** Creates `events.seen/<key>` exclusively: true for the one caller that made it (the one that records the event). */
+async function firstToSee(podDir: string, key: string): Promise<boolean> {
+  const seen = path.join(podDir, 'events.seen');
+  // Not recursive: a pod dir removed meanwhile must not come back because a reader saw something.
+  await mkdir(seen, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+  try {
+    await (await open(path.join(seen, key), 'wx')).close();
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/**
+ * Records `ProberLost` once per prober (pid + start time) that died while its pod ran, whoever notices it first
+ * (`nspod events`, gc): its probes' results are unknown from then on. Returns whether this call recorded it.
+ */
+export async function recordProberLost(podDir: string, prober: { pid: number; startTime: number } | undefined): Promise<boolean> {
+  if (!(await firstToSee(podDir, `_prober.${prober?.pid ?? 0}.${prober?.startTime ?? 0}`))) return false;
+  const who = prober ? `the pod's prober (pid ${prober.pid}) is gone` : 'the pod has no prober';
+  const message = `${who}: its probes' results are unknown, the containers it probes count as not ready and no liveness probe acts; nspod gc starts it again`;
+  await appendEvent(podDir, { type: 'Warning', reason: 'ProberLost', message });
+  return true;
+}
+
 /**
  * Records `Exited` (and `OOMKilled` before it when the kernel killed for memory) once per exit
  * record, however many readers see it: a marker file named after the run is created exclusively.
  * Returns whether this call recorded it.
  */
 export async function recordExitEvent(podDir: string, container: string, exit: ExitRecord, terminationMessage = ''): Promise<boolean> {
-  const seen = path.join(podDir, 'events.seen');
-  // Not recursive: a pod dir removed meanwhile must not come back because a reader saw an exit.
-  await mkdir(seen, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
-  const marker = path.join(seen, `${container}.${exit.pid}.${exit.finishedAt.replace(/[^0-9A-Za-z]/g, '')}`);
-  try {
-    await (await open(marker, 'wx')).close();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  if (!(await firstToSee(podDir, `${container}.${exit.pid}.${exit.finishedAt.replace(/[^0-9A-Za-z]/g, '')}`))) return false;
   const how = exit.signal ? `killed by signal ${exit.signal} (exit code ${exit.exitCode})` : `exited with code ${exit.exitCode}`;
   if (exit.oomKilled) {
     const message = `container ${container} was killed by the kernel's OOM killer: it hit its memory limit (exit code ${exit.exitCode})`;

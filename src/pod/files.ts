@@ -38,16 +38,24 @@ export interface VolumeSources {
   lookup: ConfigLookup;
 }
 
-/** A volume's directory under the pod dir. */
-export function volumeDir(podDir: string, name: string): string {
-  return path.join(podDir, 'volumes', name);
+/** Where a pod's files are: its state dir, and its data dir on the data root (older pods: none). */
+export interface PodDirs {
+  dir: string;
+  dataDir?: string | undefined;
+}
+
+/** A volume's directory: a disk emptyDir's under the data dir (writable data goes to disk), the others' under the pod dir. */
+export function volumeDir(pod: PodDirs, v: Pick<VolumeSpec, 'name' | 'emptyDir'>): string {
+  const onDisk = v.emptyDir !== undefined && !onTmpfs(v as VolumeSpec);
+  return path.join(onDisk ? (pod.dataDir ?? pod.dir) : pod.dir, 'volumes', v.name);
 }
 
 /**
  * /etc/hosts, /etc/hostname and /etc/resolv.conf of the pod, its volumes (emptyDir dirs, tmpfs mounts, projected
  * files), and its hostPaths checked or made. The tmpfs mounts' undo goes into `rollback`.
  */
-export async function writePodFiles(podDir: string, spec: PodSpec, sources: VolumeSources, rollback: Rollback): Promise<void> {
+export async function writePodFiles(pod: PodDirs, spec: PodSpec, sources: VolumeSources, rollback: Rollback): Promise<void> {
+  const podDir = pod.dir;
   const hostname = podHostname(spec);
   const etc = path.join(podDir, 'etc');
   await mkdir(etc, { recursive: true, mode: 0o700 });
@@ -58,8 +66,12 @@ export async function writePodFiles(podDir: string, spec: PodSpec, sources: Volu
   await mkdir(volumes, { recursive: true, mode: 0o700 });
   if ((spec.volumes ?? []).some(onTmpfs)) rollback.add('volume mounts', () => unmountAll(volumes));
   for (const v of spec.volumes ?? []) {
-    const dir = volumeDir(podDir, v.name);
-    if (v.emptyDir || isProjection(v)) await mkdir(dir, { recursive: true });
+    const dir = volumeDir(pod, v);
+    if (v.emptyDir || isProjection(v)) {
+      // Its parent (volumes/ of the pod dir or of the data dir) is root's alone.
+      await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+      await mkdir(dir, { recursive: true });
+    }
     // Writable by the container whatever its user (Kubernetes' emptyDir is 0777 too); mkdir's mode would be cut by the umask.
     if (v.emptyDir) await chmod(dir, 0o777);
     if (onTmpfs(v)) await mountTmpfs(dir, { sizeBytes: tmpfsSize(v, spec, sources.facts), mode: v.emptyDir ? 0o777 : 0o755 });
@@ -152,10 +164,10 @@ export interface MountSources {
 }
 
 /** The volume's own directory on the host. */
-function volumeSource(podDir: string, v: VolumeSpec, images: ReadonlyMap<string, string>): string {
+function volumeSource(pod: PodDirs, v: VolumeSpec, images: ReadonlyMap<string, string>): string {
   if (v.hostPath) return v.hostPath.path;
   if (v.image) return images.get(v.name) ?? `<rootfs of ${v.image.reference}>`;
-  return volumeDir(podDir, v.name);
+  return volumeDir(pod, v);
 }
 
 /** The subPath of a mount, `$(VAR)` references of subPathExpr expanded with the container's env; '' for the volume's root. */
@@ -170,14 +182,14 @@ function alwaysReadOnly(v: VolumeSpec): boolean {
 }
 
 /** A container's mounts of the pod's files and of the volumes it names. */
-export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sources: MountSources): Mount[] {
-  const mounts = ETC_FILES.map((f) => bindMount(path.join(podDir, 'etc', f), `/etc/${f}`));
+export function podMounts(pod: PodDirs, spec: PodSpec, c: ContainerSpec, sources: MountSources): Mount[] {
+  const mounts = ETC_FILES.map((f) => bindMount(path.join(pod.dir, 'etc', f), `/etc/${f}`));
   for (const [i, m] of (c.volumeMounts ?? []).entries()) {
     const volume = (spec.volumes ?? []).find((v) => v.name === m.name)!;
     const sub = mountSubPath(m, sources.env);
     const source =
       sources.subPaths?.get(i) ??
-      (sub === '' ? volumeSource(podDir, volume, sources.images) : path.join(volumeSource(podDir, volume, sources.images), sub));
+      (sub === '' ? volumeSource(pod, volume, sources.images) : path.join(volumeSource(pod, volume, sources.images), sub));
     const recursive = sources.recursiveReadOnly === true && m.recursiveReadOnly !== 'Disabled';
     const mount = bindMount(source, m.mountPath, m.readOnly === true || alwaysReadOnly(volume), recursive);
     // An image volume's files are data: nothing in it runs (Kubernetes mounts it noexec).
@@ -185,7 +197,7 @@ export function podMounts(podDir: string, spec: PodSpec, c: ContainerSpec, sourc
     mounts.push(mount);
   }
   // Writable even on a read-only root filesystem, as the kubelet's bind mount of it is.
-  mounts.push(bindMount(terminationLogFile(containerDir(podDir, c.name)), terminationMessagePath(c)));
+  mounts.push(bindMount(terminationLogFile(containerDir(pod.dir, c.name)), terminationMessagePath(c)));
   return mounts;
 }
 
@@ -233,18 +245,13 @@ export function readOnlyWarnings(spec: PodSpec, recursiveReadOnly: boolean): str
  * Each subPath of the container's mounts, made (as a directory, when it is missing from a writable volume) and checked
  * to lie inside its volume once symlinks are followed; returns mount index → the real path to bind.
  */
-export async function prepareSubPaths(
-  podDir: string,
-  spec: PodSpec,
-  c: ContainerSpec,
-  sources: MountSources,
-): Promise<Map<number, string>> {
+export async function prepareSubPaths(pod: PodDirs, spec: PodSpec, c: ContainerSpec, sources: MountSources): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   for (const [i, m] of (c.volumeMounts ?? []).entries()) {
     const sub = mountSubPath(m, sources.env);
     if (sub === '') continue;
     const volume = (spec.volumes ?? []).find((v) => v.name === m.name)!;
-    const root = await realpath(volumeSource(podDir, volume, sources.images));
+    const root = await realpath(volumeSource(pod, volume, sources.images));
     const bad = (why: string): never => {
       throw new NspodError('INVALID_SPEC', `container ${c.name}: volumeMounts[${i}] (${m.name}): subPath ${JSON.stringify(sub)} ${why}`);
     };
@@ -358,11 +365,12 @@ export async function refuseHostPathsOverOwnDirs(spec: PodSpec, dirs: OwnDir[]):
  */
 export async function refuseHostPathsOverNspodDirs(
   spec: PodSpec,
-  where: { root: string; runtimeName: string; imageRoot?: string | undefined },
+  where: { root: string; runtimeName: string; imageRoot?: string | undefined; dataRoot?: string | undefined },
 ): Promise<void> {
   await refuseHostPathsOverOwnDirs(spec, [
     { what: 'the state root', path: where.root },
     { what: "the runtime's root", path: new StateRoot(where.root).runtimeRoot(where.runtimeName) },
     { what: 'the image cache', path: imageRootOf(where) },
+    ...(where.dataRoot ? [{ what: 'the data root', path: where.dataRoot }] : []),
   ]);
 }

@@ -23,7 +23,7 @@ import { stopProber } from '../probe/prober.js';
 import { isProcessAlive } from '../host/proc.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { cgroupMounts, removeCgroupTree } from '../host/cgroups.js';
-import { resolveStateRoot } from '../paths.js';
+import { DEFAULT_DATA_ROOT, recordedDataRoot, resolveDataRoot, resolveStateRoot } from '../paths.js';
 import { StateRoot, type PodRecord } from './store.js';
 import { Pod } from './pod.js';
 import { readJson } from '../host/files.js';
@@ -32,6 +32,8 @@ import { keepsStateDir, settle } from './steps.js';
 export interface PodGcOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
   root?: string | undefined;
+  /** Data root searched for data dirs of pods that are gone (as PodOptions.dataRoot); the one the state root names is searched too. */
+  dataRoot?: string | undefined;
   /** `runc`, `crun` or a path: the binary used for runtime dirs of that name (default: the dir's name). */
   runtime?: string | undefined;
   /**
@@ -48,13 +50,22 @@ export interface PodGcOptions {
  * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place.
  */
 export type PodGcReason =
-  'half-made' | 'pod-gone' | 'pod-stopped' | 'unrecorded' | 'stopper-gone' | 'trash' | 'creator-gone' | 'owner-gone';
+  | 'half-made'
+  | 'pod-gone'
+  | 'pod-stopped'
+  | 'unrecorded'
+  | 'stopper-gone'
+  | 'trash'
+  | 'creator-gone'
+  | 'owner-gone'
+  | 'prober-lost'
+  | 'shim-lost';
 
 export interface PodGcEntry {
-  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'stop';
+  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'data-dir' | 'stop' | 'prober-restart' | 'exit';
   /**
    * What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`),
-   * a directory; for `stop`, what was finished: `stop` or `removal`.
+   * a directory (a pod's state dir, or its data dir under the data root); for `stop`, what was finished: `stop` or `removal`; for `prober-restart`, the new prober's pid; for `exit`, the container whose exit was recorded.
    */
   what: string;
   pod: string;
@@ -243,7 +254,8 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
  * - pods that die with their owner (removeWhen: 'owner-exits') whose owner is gone: stopped and removed;
  * - runtime containers whose pod dir is gone or whose pod is Stopped;
  * - mounts under pods/<name> of pods that are gone or Stopped;
- * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs.
+ * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs;
+ * - data dirs (under the data root) of pods of this root that are gone.
  * Pods whose pause died are reported, never removed. Idempotent.
  */
 export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
@@ -267,7 +279,8 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
     const pod = record?.name ?? path.basename(dir);
     await c.step({ kind: 'state-dir', what: dir, pod, reason: 'creator-gone' }, () => rm(dir, { recursive: true, force: true }));
   }
-  for (const dir of unfinished.trash) await removeDir(c, dir, path.basename(dir).split('.')[2] ?? '', 'trash');
+  for (const dir of unfinished.trash)
+    await removeDir(c, dir, path.basename(dir).split('.')[2] ?? '', 'trash', () => store.deleteTrashed(dir));
 
   const records = new Map<string, PodRecord>();
   const halfMade = new Set<string>();
@@ -307,6 +320,15 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
       });
       if (removed) continue;
     }
+    // A prober that died while its pod runs: started again (its probes' results were unknown meanwhile).
+    const restarted = await settle(() => Pod.restartLostProber(name, { root, runtime: options.runtime }));
+    const proberEntry = { kind: 'prober-restart', pod: name, reason: 'prober-lost' } as const;
+    if (!restarted.ok) c.removed.push({ ...proberEntry, what: 'prober', error: restarted.error });
+    else if (restarted.value) c.removed.push({ ...proberEntry, what: String(restarted.value.started) });
+    // Containers whose shim died: their exit recorded (ShimLost), their restartPolicy applied.
+    const shims = await settle(() => Pod.recordLostShims(name, { root, runtime: options.runtime }));
+    if (!shims.ok) c.removed.push({ kind: 'exit', what: 'containers', pod: name, reason: 'shim-lost', error: shims.error });
+    else for (const container of shims.value) c.removed.push({ kind: 'exit', what: container, pod: name, reason: 'shim-lost' });
     records.set(name, record);
     const pause = record.pause;
     if ((record.phase === 'Running' || record.phase === 'Failed') && pause && !isProcessAlive(pause))
@@ -373,6 +395,13 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
       const record = records.get(parsed.pod);
       const reason: PodGcReason = record?.uid === parsed.uid && record.phase === 'Stopped' ? 'pod-stopped' : 'pod-gone';
       await c.step({ kind: 'cgroup', what: `/nspod/${name}`, pod: parsed.pod, reason }, () => removePodCgroup(name));
+    }
+  }
+
+  // Data dirs of pods of this root that are gone: a removal that died before deleting them, a state root wiped or deleted.
+  for (const dataRoot of new Set([resolveDataRoot(root, options.dataRoot), recordedDataRoot(root) ?? DEFAULT_DATA_ROOT])) {
+    for (const { dir, pod } of await store.orphanDataDirs(dataRoot)) {
+      await c.step({ kind: 'data-dir', what: dir, pod, reason: 'pod-gone' }, () => rm(dir, { recursive: true, force: true }));
     }
   }
   return { removed: c.removed, failed };

@@ -1,6 +1,6 @@
 /** The options of a pod's lifecycle, and their env fallbacks and defaults. */
 import { NspodError } from '../errors.js';
-import { resolveStateRoot } from '../paths.js';
+import { resolveDataRoot, resolveStateRoot } from '../paths.js';
 import { currentProcessIdentity, isAlive, processStartTime, type ProcessIdentity } from '../host/proc.js';
 import { pidsLimitProblem } from '../spec/pids.js';
 import type { UnpackEvent } from '../image/resolve.js';
@@ -11,6 +11,12 @@ import type { LogRotation } from '../runtime/runtime.js';
 export interface PodOptions extends NetworkOptions {
   /** State root; default env NSPOD_ROOT, else /run/nspod. */
   root?: string | undefined;
+  /**
+   * Where pods' writable data goes (overlay upper/work dirs, disk emptyDirs, container logs): on disk, while the state
+   * root keeps only small records; default env NSPOD_DATA_ROOT, else the one the state root names (its first pod's),
+   * else /var/lib/nspod.
+   */
+  dataRoot?: string | undefined;
   /** `runc` (default), `crun`, or a path; default env NSPOD_RUNTIME. */
   runtime?: string | undefined;
   /** Directory that relative image paths are resolved against. */
@@ -33,6 +39,12 @@ export interface PodOptions extends NetworkOptions {
    * pause's shim, which watches the owner; nspod gc removes such pods whose owner is gone too.
    */
   removeWhen?: 'owner-exits' | undefined;
+  /**
+   * Return the running pod of this name when it was made from an equal spec (by this process or another; one being
+   * created is waited for) instead of failing on the name; POD_EXISTS names the first differing field, or says the
+   * pod is not running (a stopped or failed one is not replaced).
+   */
+  reuse?: boolean | undefined;
   /** The owner's pid for `removeWhen: 'owner-exits'`; default: this process. */
   owner?: number | undefined;
   /** The image cache; default env NSPOD_IMAGE_ROOT, else /var/lib/nspod/images. */
@@ -79,6 +91,7 @@ export function ownerIdentity(pid: number | undefined): ProcessIdentity {
 
 export function resolvePodOptions(options: PodOptions = {}): {
   root: string;
+  dataRoot: string;
   runtime: string | undefined;
   cwd: string;
   pidsLimit: number | undefined;
@@ -92,8 +105,10 @@ export function resolvePodOptions(options: PodOptions = {}): {
   ] as const) {
     if (!Number.isSafeInteger(n) || n < min) throw new NspodError('INVALID_SPEC', `${what} must be an integer >= ${min}, not ${n}`);
   }
+  const root = resolveStateRoot(options.root);
   return {
-    root: resolveStateRoot(options.root),
+    root,
+    dataRoot: resolveDataRoot(root, options.dataRoot),
     runtime: options.runtime ?? process.env.NSPOD_RUNTIME,
     cwd: options.cwd ?? process.cwd(),
     pidsLimit: options.pidsLimit ?? envPidsLimit(),

@@ -49,6 +49,8 @@ function maskSecrets(lookup: ConfigLookup): ConfigLookup {
 
 export interface PlanOptions {
   root: string;
+  /** The data root: the writable layers, disk emptyDirs and logs (default: in the pod dir, as older pods had them). */
+  dataRoot?: string | undefined;
   runtime: { name: string; binary: string };
   cwd: string;
   nofileHardLimit: number;
@@ -74,6 +76,8 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   validatePodSpec(spec);
   const store = new StateRoot(options.root);
   const dir = store.podDir(spec.name);
+  const pod = { dir, dataDir: options.dataRoot ? store.podDataDir(options.dataRoot, spec.name, '<uid>') : undefined };
+  const data = pod.dataDir ?? dir;
   const cgroup = podCgroupName(spec.name, '<uid>');
   const hostname = podHostname(spec);
   const rt = `${options.runtime.binary} --root ${store.runtimeRoot(options.runtime.name)}`;
@@ -90,7 +94,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   });
   const bundles: PodPlan['bundles'] = [{ container: 'pause', path: pauseBundle, config: pauseConfig }];
   const commands = [
-    `mkdir ${dir}`,
+    `mkdir ${dir}${pod.dataDir ? ` ${pod.dataDir}` : ''}`,
     `cp ${assets.pauseBinary} ${pauseBundle}/rootfs/pause   # the scratch rootfs: /pause and nothing else`,
     `${assets.shimBinary} -l ${pauseBundle}/pause.log -e ${pauseBundle}/exit -p ${pauseBundle}/pid -- ` +
       `${rt} run -d --pid-file ${pauseBundle}/pid --bundle ${pauseBundle} ${spec.name}`,
@@ -105,7 +109,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
   if (attached) facts.podIPs = ['<pod-ip>'];
   const files: PodPlan['files'] = [];
   for (const v of spec.volumes ?? []) {
-    const vdir = volumeDir(dir, v.name);
+    const vdir = volumeDir(pod, v);
     if (onTmpfs(v)) commands.push(`mount -t tmpfs tmpfs ${vdir}`);
     if (!isProjection(v)) continue;
     for (const f of volumeFiles(v, spec, facts, lookup)) {
@@ -134,7 +138,7 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
       pause,
       rootfs,
       nofileHardLimit: options.nofileHardLimit,
-      extraMounts: podMounts(dir, spec, c, { images: new Map(), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly }),
+      extraMounts: podMounts(pod, spec, c, { images: new Map(), env: asRun.env, recursiveReadOnly: host.recursiveReadOnly }),
       oomScoreAdj: containerOomScoreAdj(qos, c, options.node.memoryBytes),
       pidsLimit: podPidsLimit(spec.annotations, options.pidsLimit),
       host,
@@ -142,12 +146,12 @@ export function planPod(spec: PodSpec, options: PlanOptions): PodPlan {
     });
     bundles.push({ container: c.name, path: bundle, config });
     commands.push(
-      `mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${cdir}/upper,workdir=${cdir}/work ${rootfs}`,
+      `mount -t overlay overlay -o lowerdir=${lowerDir(c.image, options.cwd)},upperdir=${data}/containers/${c.name}/upper,workdir=${data}/containers/${c.name}/work ${rootfs}`,
     );
     const wakes = wantsExitCommand({ spec, supervised: true, removeWhenDone: options.removeWhenDone }, { name: c.name, init });
     const exitCommand = wakes ? ' -x <nspod internal container-exited>' : '';
     const run = `${rt} run -d --pid-file ${cdir}/pid --bundle ${bundle} ${spec.name}.${c.name}`;
-    commands.push(`${assets.shimBinary} -l ${dir}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${exitCommand} -- ${run}`);
+    commands.push(`${assets.shimBinary} -l ${data}/logs/${c.name}.log -e ${cdir}/exit -p ${cdir}/pid${exitCommand} -- ${run}`);
     if (init) commands.push(`# wait for ${c.name} to exit 0, then: ${rt} delete ${spec.name}.${c.name}; umount ${rootfs}`);
     else if (isSidecar(c) && spec.initContainers?.includes(c))
       commands.push(

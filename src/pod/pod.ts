@@ -28,20 +28,31 @@ import {
   type NetworkPlan,
 } from '../network/attachment.js';
 import { hostPortOf } from '../network/ports.js';
-import { currentProcessIdentity, isAlive, type ProcessIdentity } from '../host/proc.js';
+import { currentProcessIdentity, isAlive, isProcessAlive, type ProcessIdentity } from '../host/proc.js';
 import { unmountAll } from '../host/mounts.js';
 import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
-import { readProbeStatus, startProber, stopProber } from '../probe/prober.js';
+import { probesDir, readProbeStatus, startProber, stopProber, type ProberRecord } from '../probe/prober.js';
 import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { previousLogOf, StateRoot, type ContainerRecord, type PodRecord } from './store.js';
-import { appendEvent, exitMessage, readEvents, recordExits, type PodEvent } from './events.js';
+import { appendEvent, exitMessage, readEvents, recordExits, recordProberLost, type PodEvent } from './events.js';
 import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
 import { lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
-import { currentRunExit, followOver, readExitRecord, readPodStatus, type ContainerStatus, type PodStatus } from './status.js';
+import {
+  currentRunExit,
+  followOver,
+  LOST_EXIT_CODE,
+  proberLost,
+  readExitRecord,
+  readPodStatus,
+  type ContainerStatus,
+  type ExitRecord,
+  type PodStatus,
+} from './status.js';
+import { writeJsonAtomic } from '../host/files.js';
 import { readOnlyWarnings, refuseHostPathsOverNspodDirs, writeNetworkedPodFiles, writePodFiles } from './files.js';
 import { securityWarnings } from '../spec/risks.js';
 import { oomScoreAdjWarnings } from './container.js';
@@ -57,6 +68,7 @@ import {
   stoppingMarker,
   type StoppingMarker,
   type SupervisedPod,
+  wakeSupervisor,
 } from './supervisor.js';
 import {
   assertPauseIsOurs,
@@ -70,6 +82,7 @@ import {
 } from './container.js';
 import { ownerIdentity, resolvePodOptions, type PodOptions, type StopOptions } from './options.js';
 import { ConfigStore } from './configs.js';
+import { specDifference, specHash } from './reuse.js';
 import { runPostStart, stopContainer } from './lifecycle.js';
 import { checkPodConfig, podFacts } from './env.js';
 import { nodeFacts } from '../host/node.js';
@@ -90,6 +103,9 @@ export type { ContainerState, ContainerStatus, ExitRecord, PodStatus } from './s
 
 /** How long a stop waits for another one of the same pod (which holds the pod's lock for the whole stop) to end. */
 const STOP_WAIT_MS = 10 * 60_000;
+
+/** How long `reuse` waits for another process's create of the pod (images pulled, probes) to end. */
+const REUSE_WAIT_MS = 10 * 60_000;
 
 /** The containers the prober watches: the sidecars and the apps that have probes. */
 function probedContainers(spec: PodSpec): ContainerSpec[] {
@@ -128,6 +144,11 @@ export class Pod implements AsyncDisposable {
     return this.record.dir;
   }
 
+  /** Where its writable data is (upper and work dirs, disk emptyDirs, logs): under the data root; older pods': dir. */
+  get dataDir(): string {
+    return this.record.dataDir ?? this.record.dir;
+  }
+
   /** The pause's pid: the handle on every namespace of the pod. */
   get pausePid(): number {
     if (!this.record.pause) throw new NspodError('PAUSE_GONE', `pod ${this.name} has no pause container`);
@@ -140,10 +161,21 @@ export class Pod implements AsyncDisposable {
     validatePodSpec(spec);
     const found = Runtime.find(opts.runtime);
     const store = new StateRoot(opts.root);
+    const hash = specHash(spec);
+    // A pod of the same spec that runs already is taken before any image is resolved.
+    if (options.reuse) {
+      const running = await Pod.reuseExisting(store, spec, hash, options);
+      if (running) return running;
+    }
     const runtimeRoot = store.runtimeRoot(found.name);
     const runtime = new Runtime({ runtime: found.binary, root: runtimeRoot });
     // A hostPath over nspod's own dirs is refused before anything is made.
-    await refuseHostPathsOverNspodDirs(spec, { root: opts.root, runtimeName: found.name, imageRoot: options.imageRoot });
+    await refuseHostPathsOverNspodDirs(spec, {
+      root: opts.root,
+      runtimeName: found.name,
+      imageRoot: options.imageRoot,
+      dataRoot: opts.dataRoot,
+    });
     // What takes isolation away is said once per pod, before anything runs.
     const host = hostSpecFacts(found.binary, runtimeRoot);
     const lsm = hostLsm();
@@ -173,16 +205,19 @@ export class Pod implements AsyncDisposable {
     checkPodConfig(spec, lookup, podFacts({ spec, uid: '', network: undefined }, node));
     // The network is checked before anything is made too: its config, and hostPorts other pods hold.
     const networkPlan = await planPodNetwork(spec, opts.root, options, store.portsHeldByPods());
+    const uid = randomBytes(4).toString('hex');
     const pod = new Pod(
       {
         version: 1,
         name: spec.name,
-        uid: randomBytes(4).toString('hex'),
+        uid,
         createdAt: new Date().toISOString(),
         creator: currentProcessIdentity(),
         phase: 'Creating',
         spec,
+        specHash: hash,
         dir: store.podDir(spec.name),
+        dataDir: store.podDataDir(opts.dataRoot, spec.name, uid),
         runtime: { name: runtime.name, binary: runtime.binary, root: runtimeRoot },
         containers: [],
         networkMode: networkPlan.mode,
@@ -200,15 +235,26 @@ export class Pod implements AsyncDisposable {
     const rollback = new Rollback();
     // The name comes into existence with its record (Creating, with its creator): from here on gc can
     // tell a pod being made from one whose creator died.
-    await store.claim(pod.record);
+    // With reuse, a creator that lost the claim to another takes that one's pod (once it is made).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await store.claim(pod.record);
+        break;
+      } catch (e) {
+        if (!options.reuse || !isNspodError(e, 'POD_EXISTS') || attempt >= 3) throw e;
+        const theirs = await Pod.reuseExisting(store, spec, hash, options);
+        if (theirs) return theirs;
+      }
+    }
     rollback.add('state dir', (failed) => pod.releaseClaim(failed));
     rollback.add('cgroups', () => removePodCgroups(pod.record));
     try {
+      await store.makeDataDir(pod.record);
       await testPoint('create-claimed');
       for (const message of warnings) await appendEvent(pod.dir, { type: 'Warning', reason: 'SecurityRisk', message });
       await ensurePrivateDir(path.dirname(runtimeRoot));
       await ensurePrivateDir(runtimeRoot);
-      await writePodFiles(pod.dir, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
+      await writePodFiles(pod.record, spec, { facts: podFacts(pod.record, node), lookup }, rollback);
       await testPoint('create-files');
       pod.record.pause = await startPause(pod.record, store.root, runtime, rollback);
       await store.save(pod.record);
@@ -245,6 +291,49 @@ export class Pod implements AsyncDisposable {
       if (failures.length > 0) error.message += `; rollback also failed: ${failures.join('; ')}`;
       throw error;
     }
+  }
+
+  /**
+   * reuse: the pod of the name when it runs from the same spec (one another process is still creating is waited for);
+   * undefined when there is none (or its create failed and was undone). POD_EXISTS names the first field where a
+   * pod of the name differs, or says it is not running: a stopped or failed pod is never reused nor replaced.
+   */
+  private static async reuseExisting(store: StateRoot, spec: PodSpec, hash: string, options: PodOptions): Promise<Pod | undefined> {
+    const name = spec.name;
+    let creator = 'another process';
+    const seen = await until(
+      async () => {
+        const record = await store.load(name).catch(() => undefined);
+        if (!record) return { record };
+        if ((record.specHash ?? specHash(record.spec)) !== hash) {
+          const d = specDifference(record.spec, spec);
+          const what = d ? `${d.field} is ${d.now}, the pod's is ${d.was}` : 'the spec differs';
+          throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} exists with another spec: ${what}`, {
+            hint: `reuse takes a pod of the same spec only: remove it (nspod rm -f ${name}) or give this one another name`,
+          });
+        }
+        if (record.phase !== 'Creating') return { record };
+        if (record.rollbackFailed || (record.creator && !isProcessAlive(record.creator))) {
+          throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} was left half-made by its creator`, {
+            hint: 'nspod gc removes it',
+          });
+        }
+        creator = `process ${record.creator?.pid ?? 'unknown'}`;
+        return undefined;
+      },
+      () => `pod ${name} is still being created by ${creator}`,
+      { timeout: REUSE_WAIT_MS },
+    );
+    if (!seen.record) return undefined;
+    const pod = new Pod(seen.record, store, new Runtime({ runtime: seen.record.runtime.binary, root: seen.record.runtime.root }));
+    const phase = seen.record.phase === 'Running' ? (await pod.status()).phase : seen.record.phase;
+    if (phase !== 'Running') {
+      throw new NspodError('POD_EXISTS', `pod ${JSON.stringify(name)} exists but is ${phase}: reuse takes a running pod only`, {
+        hint: `remove it first (nspod rm -f ${name})`,
+      });
+    }
+    if (options.onLog) await pod.consumeLogs(options.onLog);
+    return pod;
   }
 
   /**
@@ -397,17 +486,48 @@ export class Pod implements AsyncDisposable {
    * sidecars' and the apps'), whose records it follows by their pid files: a run it has not seen yet is not probed.
    */
   private async startProber(rollback: Rollback): Promise<void> {
+    await this.launchProber((prober) => rollback.add('prober', () => stopProber(prober)));
+  }
+
+  /** Writes the prober's config from the record, starts it, records it (pod.json) and moves it into the supervisors cgroup. */
+  private async launchProber(onStarted?: (prober: ProberRecord) => void): Promise<ProberRecord> {
     const r = this.record;
-    this.record.prober = await startProber({
+    const prober = await startProber({
       podDir: r.dir,
       runtime: { binary: r.runtime.binary, root: r.runtime.root },
       netns: r.network?.pin ?? `/proc/${this.pausePid}/ns/net`,
       pausePid: this.pausePid,
       containers: probedContainers(this.spec).map((spec) => ({ spec, ...containerFiles(r, spec.name) })),
     });
-    await this.store.save(this.record);
-    rollback.add('prober', () => stopProber(this.record.prober));
-    await moveSupervisorIntoPod(r, this.record.prober.pid);
+    r.prober = prober;
+    onStarted?.(prober);
+    await this.store.save(r);
+    await moveSupervisorIntoPod(r, prober.pid);
+    return prober;
+  }
+
+  /**
+   * nspod gc's part for a prober that died while its pod runs (its probes' results unknown, no liveness acting): the
+   * event `ProberLost` (once), then, under the pod's lock, a new prober from the record, its predecessor's results
+   * removed first so that none is taken for the new one's. Returns the lost and the new prober, or undefined when the
+   * pod's prober is alive (or it has none to have, or it is being stopped).
+   */
+  static async restartLostProber(name: string, options: PodOptions = {}): Promise<{ lost: number; started: number } | undefined> {
+    const pod = await Pod.load(name, options).catch(() => undefined);
+    if (!pod || !proberLost(pod.record) || !pod.record.pause || !isProcessAlive(pod.record.pause)) return undefined;
+    return await pod.store.withLock(name, async () => {
+      if (!(await pod.stillExists())) return undefined;
+      await pod.reload();
+      const r = pod.record;
+      if (!proberLost(r) || (await readStoppingMarker(r.dir)) || !r.pause || !isProcessAlive(r.pause)) return undefined;
+      await recordProberLost(r.dir, r.prober);
+      const lost = r.prober?.pid ?? 0;
+      await Promise.all(probedContainers(r.spec).map((c) => rm(path.join(probesDir(r.dir), `${c.name}.json`), { force: true })));
+      const started = await pod.launchProber();
+      const message = `started the pod's prober again (pid ${started.pid}, was ${lost || 'none'}): its probes start over`;
+      await appendEvent(r.dir, { type: 'Normal', reason: 'ProberStarted', message });
+      return { lost, started: started.pid };
+    });
   }
 
   /** Opens a pod another process (or this one) created. */
@@ -452,6 +572,53 @@ export class Pod implements AsyncDisposable {
     }
   }
 
+  /**
+   * nspod gc's part for containers whose shim died before it wrote their exit record (`kill -9`, the OOM killer): nobody
+   * reaps them, copies their output (their stdout and stderr pipes died with the shim) or sees them exit. Under the
+   * pod's lock, one still running is killed, and each gets the exit record its shim would have written, with the
+   * kubelet's code for a container it lost (137) and reason ShimLost, and the event ShimLost; then the supervisor's
+   * step runs for it as for any exit, so its restartPolicy applies (a restart gets a new shim). Returns their names.
+   */
+  static async recordLostShims(name: string, options: PodOptions = {}): Promise<string[]> {
+    const pod = await Pod.load(name, options).catch(() => undefined);
+    const lostIn = async (r: PodRecord) => {
+      const lost: ContainerRecord[] = [];
+      for (const c of r.containers) {
+        if (c.init || !c.shim || c.pid === undefined || isProcessAlive(c.shim)) continue;
+        if (!currentRunExit(c, await readExitRecord(c.exitFile))) lost.push(c);
+      }
+      return lost;
+    };
+    if (!pod || pod.record.phase !== 'Running' || (await lostIn(pod.record)).length === 0) return [];
+    const recorded = await pod.store.withLock(name, async () => {
+      if (!(await pod.stillExists())) return [];
+      await pod.reload();
+      const r = pod.record;
+      if (r.phase !== 'Running' || (await readStoppingMarker(r.dir))) return [];
+      const lost = await lostIn(r);
+      for (const c of lost) {
+        const running = isAlive(c.pid!);
+        if (running) await destroyContainer(pod.runtime, c.id, c.exitFile, c.pid!, 0).catch(() => undefined);
+        const exit: ExitRecord = {
+          pid: c.pid!,
+          exitCode: LOST_EXIT_CODE,
+          signal: 0,
+          finishedAt: new Date().toISOString(),
+          reason: 'ShimLost',
+        };
+        await writeJsonAtomic(c.exitFile, exit, { mode: 0o600 });
+        const what = running ? 'it was killed: its output and exit went nowhere' : 'it has exited, code unknown';
+        const message = `the shim of container ${c.name} (pid ${c.shim!.pid}) is gone; ${what}; recorded with exit code ${LOST_EXIT_CODE}`;
+        await appendEvent(r.dir, { type: 'Warning', reason: 'ShimLost', container: c.name, message });
+      }
+      return lost;
+    });
+    for (const c of recorded) {
+      if (!wakeSupervisor(pod.record, pod.store.root, c)) await recordExits(pod.dir, [c], pod.record.spec);
+    }
+    return recorded.map((c) => c.name);
+  }
+
   /** Names of the pods under a state root. */
   static async list(options: PodOptions = {}): Promise<string[]> {
     return await new StateRoot(resolvePodOptions(options).root).names();
@@ -471,7 +638,11 @@ export class Pod implements AsyncDisposable {
 
   /** The pod's events, oldest first (the last 200), with the exits its shims recorded. */
   async events(): Promise<PodEvent[]> {
+    const fresh = await this.store.load(this.name).catch(() => undefined);
+    if (fresh?.uid === this.record.uid) this.record = fresh;
     await recordExits(this.dir, this.record.containers, this.spec);
+    if (this.record.pause && isProcessAlive(this.record.pause) && proberLost(this.record))
+      await recordProberLost(this.dir, this.record.prober).catch(() => false);
     return await readEvents(this.dir);
   }
 

@@ -22,7 +22,12 @@ export interface ExitRecord {
   finishedAt: string;
   /** The kernel's OOM killer struck in the container's memory cgroup. */
   oomKilled?: boolean;
+  /** `ShimLost`: written by nspod gc for a container whose shim died; its real exit code is unknown. */
+  reason?: string;
 }
+
+/** The exit code recorded for a container whose exit nobody saw: the kubelet's for one it lost (ContainerStatusUnknown). */
+export const LOST_EXIT_CODE = 137;
 
 export type ContainerState = 'running' | 'exited' | 'unknown';
 
@@ -54,8 +59,18 @@ export interface ContainerStatus {
    * the run before a restart's while the next runs; absent when that run left none.
    */
   message?: string | undefined;
-  /** The prober's last results for this run of the container. */
+  /** `ShimLost`: its shim died, so its exit is not seen (state unknown) or was recorded by gc with exit code unknown (137). */
+  reason?: string | undefined;
+  /** The prober's last results for this run of the container (`lastResult: 'unknown'` while the pod's prober is lost). */
   probes?: ProbeResult[] | undefined;
+}
+
+/** What watches a container: a supervisor that died leaves its results unknown. */
+export interface Supervision {
+  /** The pod's prober is gone while the pod runs: its last results are stale (nspod gc starts it again). */
+  proberLost?: boolean;
+  /** The container's shim died before writing an exit record: whether it runs or not, nobody reaps it or logs it. */
+  shimLost?: boolean;
 }
 
 export interface PodStatus {
@@ -82,6 +97,8 @@ export interface PodStatus {
   ready: boolean;
   /** Its QoS class as Kubernetes computes it from requests and limits: what its containers' oom_score_adj follows. */
   qosClass: QosClass;
+  /** The pod's nspod-prober, when it has one: `alive: false` while the pod runs means its probes' results are unknown. */
+  prober?: { pid: number; alive: boolean } | undefined;
 }
 
 /** A shim's exit record; one cut short (a full disk) still says the container exited, with code 255. */
@@ -118,12 +135,14 @@ export function containerStatus(
   exit: ExitRecord | undefined,
   probes: ContainerProbeStatus | undefined,
   alive: boolean,
+  supervision: Supervision = {},
   message?: string,
 ): ContainerStatus {
-  const running = !exit && c.pid !== undefined && alive;
+  const running = !exit && c.pid !== undefined && alive && supervision.shimLost !== true;
   const probed = isProbed(c, spec);
-  // Results about an earlier run of the container say nothing of this one.
-  const current = probes !== undefined && probes.pid === c.pid ? probes : undefined;
+  // Results about an earlier run of the container say nothing of this one; a dead prober's say nothing of now.
+  const current = probes !== undefined && probes.pid === c.pid && !(probed && supervision.proberLost) ? probes : undefined;
+  const stale = probed && supervision.proberLost === true;
   return {
     name: c.name,
     id: c.id,
@@ -139,16 +158,21 @@ export function containerStatus(
     bundle: c.bundle,
     logPath: c.logPath,
     previousLogPath: c.restartCount > 0 ? previousLogPath(c.logPath) : undefined,
-    started: running && !c.postStartPending && (!spec?.startupProbe || current?.started === true),
+    // Started is kept through a lost prober, as the kubelet keeps it for a container that had started.
+    started:
+      running &&
+      !c.postStartPending &&
+      (!spec?.startupProbe || (stale ? probes?.pid === c.pid && probes?.started === true : current?.started === true)),
     ready: running && !c.postStartPending && (!probed || (current?.ready === true && current.running)),
     oomKilled: exit?.oomKilled === true ? true : undefined,
     message: (exit ? message : c.lastTerminationMessage) || undefined,
-    probes: probes?.probes,
+    reason: exit?.reason ?? (!exit && supervision.shimLost ? 'ShimLost' : undefined),
+    probes: stale ? probes?.probes.map((p) => ({ ...p, lastResult: 'unknown' as const })) : probes?.probes,
   };
 }
 
 /** The pod's status from its record, its containers' statuses and whether its pause is alive (a Running pod without one has Failed). */
-export function podStatus(r: PodRecord, containers: ContainerStatus[], pauseAlive: boolean): PodStatus {
+export function podStatus(r: PodRecord, containers: ContainerStatus[], pauseAlive: boolean, proberAlive?: boolean): PodStatus {
   const pause = r.pause;
   const phase = r.phase === 'Running' && !pauseAlive ? 'Failed' : r.phase;
   return {
@@ -163,22 +187,37 @@ export function podStatus(r: PodRecord, containers: ContainerStatus[], pauseAliv
     network: networkStatus(r.networkMode ?? (r.spec.hostNetwork ? 'host' : 'cni'), r.network),
     ready: phase === 'Running' && containers.filter((c) => !c.init).every((c) => c.ready),
     qosClass: podQosClass(r.spec),
+    ...(r.prober ? { prober: { pid: r.prober.pid, alive: proberAlive ?? false } } : {}),
   };
+}
+
+/**
+ * Is the pod's prober lost: the pod runs with probed containers, and the prober its record names is gone (or none was
+ * recorded)? One /proc read: status readers stay cheap.
+ */
+export function proberLost(r: PodRecord): boolean {
+  if (r.phase !== 'Running' || !r.containers.some((c) => isProbed(c, c.init ? undefined : runningContainerSpec(r.spec, c.name))))
+    return false;
+  return r.prober === undefined || !isProcessAlive(r.prober);
 }
 
 /** Reads what a pod's status is made of (exit records, probe results, /proc) and derives it. */
 export async function readPodStatus(r: PodRecord): Promise<PodStatus> {
   const pauseAlive = r.pause !== undefined && isProcessAlive(r.pause);
+  const supervision: Supervision = { proberLost: pauseAlive && proberLost(r) };
   const containers: ContainerStatus[] = [];
   for (const c of r.containers) {
-    const exit = currentRunExit(c, await readExitRecord(c.exitFile));
+    let exit = currentRunExit(c, await readExitRecord(c.exitFile));
+    // A shim writes the exit record, then exits: one found gone is asked for its record once more.
+    if (!exit && c.shim && !isProcessAlive(c.shim)) exit = currentRunExit(c, await readExitRecord(c.exitFile));
     const alive = !exit && c.pid !== undefined && isAlive(c.pid);
     const spec = c.init ? undefined : runningContainerSpec(r.spec, c.name);
     const probes = isProbed(c, spec) ? await readProbeStatus(r.dir, c.name) : undefined;
     const message = exit ? await readTerminationMessage(c, exit.exitCode, terminationMessageLimit(r.spec)) : undefined;
-    containers.push(containerStatus(c, spec, exit, probes, alive, message));
+    const shimLost = !exit && c.shim !== undefined && !isProcessAlive(c.shim);
+    containers.push(containerStatus(c, spec, exit, probes, alive, { ...supervision, shimLost }, message));
   }
-  return podStatus(r, containers, pauseAlive);
+  return podStatus(r, containers, pauseAlive, r.prober !== undefined && isProcessAlive(r.prober));
 }
 
 /** Is a follow of container `name`'s log over: it exited for good, the pod stopped or failed, or it is gone? */

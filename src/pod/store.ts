@@ -1,6 +1,6 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError, isNspodError } from '../errors.js';
 import { withDirLock, readLockHolder } from '../host/lock.js';
@@ -14,6 +14,7 @@ import { type ProcessIdentity } from '../host/proc.js';
 import { ensurePrivateDir, readJson, writeJsonAtomic } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { mountsUnder } from '../host/mounts.js';
+import { dataRootFile, recordedDataRoot } from '../paths.js';
 
 export type NamespaceName = 'net' | 'ipc' | 'uts' | 'pid' | 'mnt';
 
@@ -50,6 +51,8 @@ export interface ContainerRecord {
   exitFile: string;
   pidFile: string;
   pid?: number;
+  /** Its nspod-shim (pid + start time): the parent that reaps it and writes its exit record. */
+  shim?: ProcessIdentity;
   startedAt?: string;
   restartCount: number;
   /** The container as written (a restart starts it again from this, with `image`'s defaults; older records have them applied). */
@@ -83,7 +86,14 @@ export interface PodRecord {
    */
   rollbackFailed?: string[];
   spec: PodSpec;
+  /** The spec's hash (reuse.ts): `reuse` takes the pod for a create of an equal spec. */
+  specHash?: string;
   dir: string;
+  /**
+   * Its writable data on disk, under the data root: the overlay upper and work dirs, disk emptyDirs and container logs
+   * (`<dataRoot>/roots/<state root's hash>/<name>-<uid>`); older records have them in `dir`.
+   */
+  dataDir?: string;
   runtime: { name: string; binary: string; root: string };
   /** Exited app containers are restarted per restartPolicy by the shim's exit command (`nspod internal container-exited`). */
   supervised?: boolean;
@@ -151,6 +161,58 @@ export class StateRoot {
 
   recordPath(name: string): string {
     return path.join(this.podDir(name), 'pod.json');
+  }
+
+  /**
+   * This state root's dir under a data root: `roots/<hash of the state root's path>`, so that state roots sharing a data
+   * root never meet there, and gc of one finds what its own pods left without a record of theirs (a wiped /run).
+   */
+  dataDirUnder(dataRoot: string): string {
+    return path.join(dataRoot, 'roots', createHash('sha256').update(this.root).digest('hex').slice(0, 16));
+  }
+
+  /** A pod's writable data under the data root (PodRecord.dataDir). */
+  podDataDir(dataRoot: string, name: string, uid: string): string {
+    return path.join(this.dataDirUnder(dataRoot), `${name}-${uid}`);
+  }
+
+  /**
+   * Makes the claimed pod's data dir (0700, as its state dir), under a dir that names this state root for whoever looks;
+   * the state root names its data root (dataRootFile) from its first pod on. Its undo is the claim's: release().
+   */
+  async makeDataDir(record: PodRecord): Promise<void> {
+    if (!record.dataDir) return;
+    const mine = path.dirname(record.dataDir);
+    // The data root itself may be a dir of the host's (a disk's mount point): made when missing, never chmodded.
+    await mkdir(path.dirname(path.dirname(mine)), { recursive: true, mode: 0o700 });
+    for (const d of [path.dirname(mine), mine]) await ensurePrivateDir(d);
+    await writeFile(path.join(mine, 'state-root'), `${this.root}\n`, { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
+    await mkdir(record.dataDir, { mode: 0o700 });
+    if (recordedDataRoot(this.root) === undefined) {
+      await writeFile(dataRootFile(this.root), `${path.dirname(path.dirname(mine))}\n`, { flag: 'wx', mode: 0o600 }).catch(ignoreExisting);
+    }
+  }
+
+  /**
+   * The data dirs under `dataRoot` of pods of this state root that are gone (no record of that uid, no claim being staged):
+   * a removal or a gc that died before deleting them, a state root wiped (a tmpfs after a reboot) or deleted by hand.
+   */
+  async orphanDataDirs(dataRoot: string): Promise<{ dir: string; pod: string }[]> {
+    const mine = this.dataDirUnder(dataRoot);
+    const entries = await readdir(mine).catch(() => [] as string[]);
+    const claims = new Set((await this.unfinished()).claims.map((c) => path.basename(c)));
+    const out = [];
+    for (const entry of entries) {
+      const m = /^(.+)-([0-9a-f]{8})$/.exec(entry);
+      if (!m) continue;
+      const [, name, uid] = m as unknown as [string, string, string];
+      if (claims.has(`${CLAIM_PREFIX}${name}.${uid}`)) continue;
+      const record = await this.load(name).catch(() => undefined);
+      // A record that cannot be read yet (being written) is no proof the pod is gone.
+      if (record?.uid === uid || (!record && existsSync(this.recordPath(name)))) continue;
+      out.push({ dir: path.join(mine, entry), pod: name });
+    }
+    return out;
   }
 
   /**
@@ -269,7 +331,15 @@ export class StateRoot {
    */
   async release(name: string): Promise<void> {
     const trashed = await this.trash(name);
-    if (trashed) await rm(trashed, { recursive: true, force: true });
+    if (trashed) await this.deleteTrashed(trashed);
+  }
+
+  /** Deletes a trashed pod dir: its data dir first (its record, which names it, goes last), then the dir. */
+  async deleteTrashed(trashed: string): Promise<void> {
+    const record = await readJson<PodRecord>(path.join(trashed, 'pod.json')).catch(() => undefined);
+    if (record?.dataDir) await rm(record.dataDir, { recursive: true, force: true });
+    await testPoint('rm-data-deleted');
+    await rm(trashed, { recursive: true, force: true });
   }
 
   /** Renames the pod's dir into the trash; the trash dir, or undefined when there was no dir. */
@@ -289,3 +359,7 @@ export class StateRoot {
 /** Entries of pods/ that are no pod (a pod's name is a DNS label: it never starts with a dot). */
 const CLAIM_PREFIX = '.claim.';
 const TRASH_PREFIX = '.trash.';
+
+function ignoreExisting(e: NodeJS.ErrnoException): void {
+  if (e.code !== 'EEXIST') throw e;
+}

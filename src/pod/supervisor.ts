@@ -69,11 +69,15 @@ export async function readStoppingMarker(podDir: string): Promise<Partial<Stoppi
  * supervisor that saw no Running pod and did nothing: wake it again now.
  */
 export function catchUpExits(record: PodRecord, root: string): void {
-  for (const c of record.containers) {
-    if (!wantsExitCommand(record, c) || !existsSync(c.exitFile)) continue;
-    const [node, ...args] = exitCommand(root, record.name, c.name);
-    spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
-  }
+  for (const c of record.containers) if (existsSync(c.exitFile)) wakeSupervisor(record, root, c);
+}
+
+/** Runs the container's exit command, detached, as its shim would have on its exit (when it has one). */
+export function wakeSupervisor(record: PodRecord, root: string, c: { name: string; init: boolean }): boolean {
+  if (!wantsExitCommand(record, c)) return false;
+  const [node, ...args] = exitCommand(root, record.name, c.name);
+  spawn(node!, args, { detached: true, stdio: 'ignore' }).unref();
+  return true;
 }
 
 /** Has every app container exited with no restart to come? (Sidecars do not count.) */

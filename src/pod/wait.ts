@@ -74,28 +74,40 @@ export function unreadyReason(c: ContainerStatus): string {
   const running = c.started ? 'running, not ready' : 'running, not started';
   const state =
     c.state === 'exited' ? `exited with code ${c.exitCode}${c.oomKilled ? ' (OOMKilled)' : ''}` : c.state === 'running' ? running : c.state;
+  if ((c.probes ?? []).some((p) => p.lastResult === 'unknown'))
+    return `container ${c.name} is ${state}; its probes' results are unknown: the pod's prober is gone (nspod gc starts it again)`;
   if (!probe) return `container ${c.name} is ${state}`;
   const output = probe.lastOutput ? `: ${probe.lastOutput}` : '';
   const result = probe.lastResult === 'failure' ? `failed ${probe.failures} time(s)${output}` : 'has not succeeded yet';
   return `container ${c.name} is ${state}; its ${probe.kind} probe (${probe.type}) ${result}`;
 }
 
+/** A container that exited and will not run again, said with its exit code and its last log lines. */
+async function exitedError(pod: Waitable, c: ContainerStatus, outcome: string): Promise<NspodError> {
+  const why = `${unreadyReason(c)}, and restartPolicy ${restartPolicy(pod.spec)} does not restart it${await logTailForError(c.logPath)}`;
+  return new NspodError('RUNTIME_FAILED', `pod ${pod.name} ${outcome}: ${why}`, { hint: `see ${c.logPath}` });
+}
+
+/**
+ * Rejects when the pod can no longer get where a wait waits for: it is stopped or failed, or one of its app containers
+ * exited for good (as a pod with such a container never becomes Ready): a wait for it would only time out.
+ */
+async function assertPodMayServe(pod: Waitable, status: PodStatus, outcome: string): Promise<void> {
+  if (status.phase === 'Failed' || status.phase === 'Stopped') {
+    throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} is ${status.phase} and ${outcome}`);
+  }
+  const gone = status.containers.find((c) => !c.init && exitedForGood(pod.spec, c));
+  if (gone) throw await exitedError(pod, gone, outcome);
+}
+
 /** Resolves when the pod is Ready (every app container ready); rejects early when it cannot become so. */
 export async function waitReady(pod: Waitable, options: WaitOptions = {}): Promise<PodStatus> {
-  const policy = restartPolicy(pod.spec);
   let last: PodStatus | undefined;
   return await until(
     async () => {
       last = await pod.status();
       if (last.ready) return last;
-      if (last.phase === 'Failed' || last.phase === 'Stopped') {
-        throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} is ${last.phase} and will not become ready`);
-      }
-      const gone = last.containers.find((c) => !c.init && exitedForGood(pod.spec, c));
-      if (gone) {
-        const why = `${unreadyReason(gone)}, and restartPolicy ${policy} does not restart it${await logTailForError(gone.logPath)}`;
-        throw new NspodError('RUNTIME_FAILED', `pod ${pod.name} will not become ready: ${why}`, { hint: `see ${gone.logPath}` });
-      }
+      await assertPodMayServe(pod, last, 'will not become ready');
       return undefined;
     },
     () => {
@@ -133,7 +145,15 @@ export async function waitForLogLine(pod: Waitable, container: string, pattern: 
   const where = options.stream ? `the ${options.stream} of` : 'the log of';
   try {
     await until(
-      async () => (seen >= times ? true : undefined),
+      async () => {
+        if (seen >= times) return true;
+        const now = await pod.container(container);
+        if (now.init || !exitedForGood(pod.spec, now)) return undefined;
+        // It wrote all it will: what is left of its log is read before giving up.
+        await follower.stop();
+        if (seen >= times) return true;
+        throw await exitedError(pod, now, `has not logged ${times} line(s) matching ${String(pattern)}`);
+      },
       () => `${seen} of ${times} line(s) matching ${String(pattern)} in ${where} ${pod.name}/${container} (${c.logPath})`,
       options,
     );
@@ -154,7 +174,9 @@ export async function waitForPort(pod: Waitable, port: number, options: WaitOpti
     async () => {
       const r = await checkFromNetns(podNetns(pod), { kind: 'tcp', port });
       output = r.output;
-      return r.ok ? true : undefined;
+      if (r.ok) return true;
+      await assertPodMayServe(pod, await pod.status(), `will not listen on ${port}`);
+      return undefined;
     },
     () => `nothing listens on 127.0.0.1:${port} in pod ${pod.name}: ${output}`,
     options,
@@ -266,7 +288,9 @@ export async function waitForHttp(pod: Waitable, options: HttpWaitOptions): Prom
   await until(
     async () => {
       output = await httpAttempt(pod, options, path);
-      return output === '' ? true : undefined;
+      if (output === '') return true;
+      await assertPodMayServe(pod, await pod.status(), `will not answer ${url}`);
+      return undefined;
     },
     () =>
       `${options.method ?? 'GET'} ${url} in pod ${pod.name} did not answer ${options.status ?? '2xx/3xx'}${options.body !== undefined || options.responseHeaders ? ' as asked' : ''}: ${output}`,
@@ -287,10 +311,7 @@ export interface CommandWaitOptions extends WaitOptions {
 /** Rejects when the container has exited and will not run again (a wait for it would only time out). */
 async function assertMayRun(pod: Waitable, container: string | undefined): Promise<void> {
   const c = await pod.container(container);
-  if (!c.init && exitedForGood(pod.spec, c)) {
-    const why = `${unreadyReason(c)}, and restartPolicy ${restartPolicy(pod.spec)} does not restart it${await logTailForError(c.logPath)}`;
-    throw new NspodError('RUNTIME_FAILED', `pod ${pod.name}: ${why}`, { hint: `see ${c.logPath}` });
-  }
+  if (!c.init && exitedForGood(pod.spec, c)) throw await exitedError(pod, c, 'will not run the command');
 }
 
 /** One run's result in a message: its exit code and the start of its output. */

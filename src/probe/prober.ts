@@ -21,7 +21,8 @@ export interface ProbeResult {
   type: 'exec' | 'httpGet' | 'tcpSocket';
   successes: number;
   failures: number;
-  lastResult: 'none' | 'success' | 'failure';
+  /** `unknown`: the prober that wrote it is gone (nspod's status says so; the prober never writes it). */
+  lastResult: 'none' | 'success' | 'failure' | 'unknown';
   lastProbeAt: string;
   /** The last probe's output (stdout+stderr, or the HTTP response head), at most 1 KiB. */
   lastOutput: string;

@@ -1,21 +1,41 @@
 /** Test helpers that look at the real host: state roots, leaks, processes, namespaces. */
-import { mkdtemp, rm, readdir, readFile, readlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { ExecutionContext } from 'ava';
 import { mountsUnder } from '../../src/host/mounts.js';
+import { dataRootFile, recordedDataRoot } from '../../src/paths.js';
 
 export const RUNTIME = process.env.NSPOD_RUNTIME ?? 'runc';
 
-/** A fresh state root for one test, removed (after a leak check) when the test ends, pass or fail. */
+/**
+ * A fresh state root for one test, with a data root of its own beside it (named in the state root, so that every nspod
+ * call on the root uses it and none touches the host's /var/lib/nspod); both removed when the test ends, pass or fail.
+ */
 export async function stateRoot(t: ExecutionContext, tag = 'test'): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), `nspod-${tag}-`));
   t.teardown(async () => {
     await forceClean(root);
   });
+  await giveDataRoot(root);
   return root;
+}
+
+/** Names a fresh data root (`<root>.data`) in the state root `root`: forceClean(root) removes it. */
+export async function giveDataRoot(root: string): Promise<string> {
+  const dataRoot = `${root}.data`;
+  await mkdir(dataRoot, { mode: 0o700 });
+  await writeFile(dataRootFile(root), `${dataRoot}\n`);
+  return dataRoot;
+}
+
+/** The data root a test's state root names (giveDataRoot). */
+export function testDataRoot(root: string): string {
+  const named = recordedDataRoot(root);
+  if (!named) throw new Error(`${root} names no data root: make it with stateRoot(t)`);
+  return named;
 }
 
 /** Kills and deletes every container under the root's runtime dirs and unmounts everything below it, then removes it. */
@@ -39,6 +59,7 @@ export async function forceClean(root: string): Promise<void> {
     if (name && uid) await forceRemovePodCgroup(`nspod/${name}-${uid}`);
   }
   await rm(root, { recursive: true, force: true });
+  await rm(`${root}.data`, { recursive: true, force: true });
 }
 
 /** Kills what is left in a pod's cgroup (shims, an exit command they started) and removes it in every hierarchy. */

@@ -9,7 +9,8 @@ import type { ExecutionContext } from 'ava';
 import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { mountsUnder } from '../../src/host/mounts.js';
-import { eventually, forceClean, runtimeContainers, RUNTIME } from './host.js';
+import { unguardLocalnet } from '../../src/network/localnet.js';
+import { eventually, forceClean, giveDataRoot, runtimeContainers, RUNTIME } from './host.js';
 import { slotNetwork, type NetSlotName } from './net-slots.js';
 
 export { NET_SLOTS, slotNetwork, type NetSlotName } from './net-slots.js';
@@ -27,12 +28,13 @@ export interface NetTestEnv {
 /**
  * The slot's bridge and subnet (see the table in test/helpers/net-slots.ts), a fresh
  * state root with its own lease dir. Teardown, pass or fail: remove every
- * pod, gc, force-clean the root, delete the bridge.
+ * pod, gc, force-clean the root, delete the bridge (and its localnet chain).
  */
 export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promise<NetTestEnv> {
   const root = await mkdtemp(path.join(os.tmpdir(), `nspod-net-${slot}-`));
   const { bridge, podSubnet } = slotNetwork(slot);
   const ipamDataDir = path.join(root, 'network', 'ipam');
+  await giveDataRoot(root);
   t.teardown(async () => {
     for (const name of await Pod.list({ root })) {
       await (await Pod.load(name, { root })).remove({ gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -40,6 +42,7 @@ export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promis
     await gcNetworks({ root }).catch(() => undefined);
     await forceClean(root);
     await execa('ip', ['link', 'del', bridge], { reject: false });
+    await unguardLocalnet(bridge); // the localnet chain lives as long as its bridge
   });
   // defaultNetwork is explicit so that an NSPOD_NETWORK in the environment cannot change what is tested.
   return { root, bridge, podSubnet, ipamDataDir, options: { root, bridge, podSubnet, ipamDataDir, defaultNetwork: 'default' } };

@@ -10,6 +10,9 @@ import { waitForLogLine } from '../../src/pod/wait.js';
 import type { Pod } from '../../src/pod/pod.js';
 import { testPod } from '../helpers/pods.js';
 import { tempDir } from '../helpers/images.js';
+import { nspod, NSPOD_BIN } from '../helpers/cli.js';
+import { RUNTIME } from '../helpers/host.js';
+import { execa } from 'execa';
 
 /** The entries of a tar stream: name → content (directories and symlinks: their type, a symlink's target). */
 async function untar(stream: Readable): Promise<Map<string, string>> {
@@ -153,4 +156,42 @@ test("symlinks in the container are followed inside its root only: /etc/shadow, 
   t.is(await cat(pod, `/data/evil/etc/${marker}-4`), 'dots');
   for (const suffix of ['', '-2', '-3', '-4']) t.false(existsSync(`/etc/${marker}${suffix}`), `host /etc/${marker}${suffix}`);
   t.is(await sha('/etc/shadow'), hostShadow, "the host's /etc/shadow is untouched");
+});
+
+test('nspod cp: a file and a directory out of an exited container and into a running one, - as a tar stream, one-line errors', async (t) => {
+  const { pod, root } = await (async () => {
+    const p = await copyPod(t);
+    return { pod: p, root: path.dirname(path.dirname(p.dir)) };
+  })();
+  await waitForLogLine(pod, 'done', /^finished$/, { timeout: 20_000 });
+  const host = await tempDir(t, 'cp');
+  // Out: into a host directory (as its name there), and to a new host name.
+  t.is((await nspod(root, ['cp', `${pod.name}:done:/out/dir`, host])).exitCode, 0);
+  t.is(await readFile(path.join(host, 'dir', 'sub', 'f'), 'utf8'), 'deep\n');
+  t.is((await nspod(root, ['cp', `${pod.name}:done:/out/result.txt`, path.join(host, 'copy.txt')])).exitCode, 0);
+  t.is(await readFile(path.join(host, 'copy.txt'), 'utf8'), 'made\n');
+  // In: a host directory into the first app container (none named), and a tar on stdin.
+  t.is((await nspod(root, ['cp', path.join(host, 'dir'), `${pod.name}:/data`])).exitCode, 0);
+  t.is(await cat(pod, '/data/dir/sub/f'), 'deep');
+  const listed = await execa('sh', ['-c', `node ${NSPOD_BIN} --root ${root} --runtime ${RUNTIME} cp ${pod.name}:done:/out/dir - | tar -t`]);
+  t.deepEqual(listed.stdout.split('\n').sort(), ['dir', 'dir/link', 'dir/sub', 'dir/sub/f']);
+  const piped = await execa('sh', [
+    '-c',
+    `printf 'x\\n' > ${host}/x.txt && tar -C ${host} -c x.txt | node ${NSPOD_BIN} --root ${root} --runtime ${RUNTIME} cp - ${pod.name}:app:/srv/in`,
+  ]);
+  t.is(piped.exitCode, 0, piped.stderr);
+  t.is(await cat(pod, '/srv/in/x.txt'), 'x');
+  // Errors: one line each, naming what is missing.
+  for (const [args, said] of [
+    [['cp', 'nopod:/x', host], /no pod named "nopod"/],
+    [['cp', `${pod.name}:nope:/x`, host], /has no container "nope"/],
+    [['cp', `${pod.name}:done:/out/nothing`, host], /\/out\/nothing: no such file or directory/],
+    [['cp', path.join(host, 'missing'), `${pod.name}:/tmp`], /missing: no such file or directory on the host/],
+  ] as const) {
+    const r = await nspod(root, [...args]);
+    t.is(r.exitCode, 1, r.stderr);
+    t.regex(r.stderr, said);
+    t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+  t.regex((await nspod(root, ['cp', '--help'])).stdout, /POD\[:CONTAINER\]:PATH/);
 });

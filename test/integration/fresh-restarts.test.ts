@@ -54,7 +54,7 @@ spec:
     30000,
     'the fourth run',
   );
-  const upper = path.join(root, 'pods', name, 'containers', 'app', 'upper');
+  const upper = path.join((await Pod.load(name, { root, runtime: RUNTIME })).dataDir, 'containers', 'app', 'upper');
   await eventually(async () => ((await readdir(path.join(upper, 'tmp')).catch((): string[] => [])).includes('big.4') ? true : undefined));
   t.deepEqual(await readdir(path.join(upper, 'tmp')), ['big.4'], 'only this run wrote here');
   t.true((await bytesBelow(upper)) <= 11 * 1024 * 1024, 'at most one run of 10 MB');

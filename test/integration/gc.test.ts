@@ -164,9 +164,12 @@ test('gc removes stray runtime containers, mounts of stopped pods and old empty 
       `cgroup /nspod/${stray.cgroup} stray pod-gone`,
       'container stray stray pod-gone',
       'container stray.c stray pod-gone',
+      // Its pod dir was deleted by hand: its data dir (writable layers, logs) is an orphan of this root.
+      `data-dir ${stray.dataDir} stray pod-gone`,
       `mount ${leftMount} stopped pod-stopped`,
     ].sort(),
   );
+  t.false(existsSync(stray.dataDir), "the stray pod's data dir");
   t.deepEqual(report.failed, [{ pod: 'dead', pausePid: deadPause }]);
 
   t.false(isAlive(strayStatus.pause!.pid));

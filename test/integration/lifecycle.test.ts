@@ -29,6 +29,9 @@ async function detached(t: import('ava').ExecutionContext, name: string, manifes
 }
 type Cli = (args: string[]) => ReturnType<typeof nspod>;
 
+/** Where the pod's emptyDirs and writable layers are (its record's dataDir, under the test's data root). */
+const dataDirOf = async (dir: string) => (JSON.parse(await readFile(path.join(dir, 'pod.json'), 'utf8')) as { dataDir: string }).dataDir;
+
 /** A shell that says which signal ended it (by trap), once its traps are set. */
 const TRAPPER = (signals: string[]) =>
   `${signals.map((s) => `trap 'echo got ${s}; exit 0' ${s}`).join('; ')}; echo up; while true; do sleep 0.1; done`;
@@ -165,7 +168,7 @@ spec:
 `,
   );
   t.is((await pod.cli(['stop', name])).exitCode, 0);
-  t.is(await readFile(path.join(pod.dir, 'volumes', 'data', 'bye'), 'utf8'), 'bye from preStop\n');
+  t.is(await readFile(path.join(await dataDirOf(pod.dir), 'volumes', 'data', 'bye'), 'utf8'), 'bye from preStop\n');
   const failed = (await pod.events()).filter((e) => e.reason === 'FailedPreStopHook');
   t.is(failed.length, 1);
   t.is(failed[0]!.container, 'broken');

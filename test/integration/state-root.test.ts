@@ -42,6 +42,7 @@ test('the state root is root alone: 0700 dirs (chmodded when they were there), 0
     { root },
   );
   const dir = pod.dir;
+  const data = pod.dataDir;
   await eventually(() => (existsSync(path.join(dir, 'probes', 'app.json')) ? true : undefined), 10_000, 'the probe status file');
   await pod.waitReady({ timeout: 20_000 });
   // The pod works as before: a non-root container reads the pod's files and writes its emptyDir through its mounts.
@@ -51,11 +52,14 @@ test('the state root is root alone: 0700 dirs (chmodded when they were there), 0
   const runtimeRoot = path.join(root, 'runtime', RUNTIME);
   const dirs = [root, path.join(root, 'pods'), path.join(root, 'runtime'), runtimeRoot, dir, path.join(dir, 'pause')];
   for (const c of ['init', 'app']) dirs.push(path.join(dir, 'containers', c), path.join(dir, 'containers', c, 'bundle'));
-  dirs.push(path.join(dir, 'logs'), path.join(dir, 'probes'), path.join(dir, 'etc'), path.join(dir, 'volumes'));
+  dirs.push(path.join(dir, 'probes'), path.join(dir, 'etc'), path.join(dir, 'volumes'));
+  // Its data dir on the data root: the writable layers, the emptyDir and the logs.
+  dirs.push(path.dirname(data), data, path.join(data, 'logs'), path.join(data, 'volumes'), path.join(data, 'containers', 'app'));
+  dirs.push(path.join(data, 'containers', 'app', 'work'));
   for (const d of dirs) t.is(await mode(d), '700', d);
   const files = [path.join(dir, 'pod.json'), path.join(dir, 'events.jsonl'), path.join(dir, 'pause', 'config.json')];
   files.push(path.join(dir, 'containers', 'app', 'bundle', 'config.json'), path.join(dir, 'containers', 'init', 'exit'));
-  files.push(path.join(dir, 'probes', 'app.json'), path.join(dir, 'logs', 'app.log'), path.join(dir, 'logs', 'init.log'));
+  files.push(path.join(dir, 'probes', 'app.json'), path.join(data, 'logs', 'app.log'), path.join(data, 'logs', 'init.log'));
   files.push(path.join(dir, 'probes', 'prober.conf'));
   for (const f of files) t.is(await mode(f), '600', f);
 
@@ -63,7 +67,17 @@ test('the state root is root alone: 0700 dirs (chmodded when they were there), 0
   const found = await asNobody(`find ${root}`);
   t.not(found.exitCode, 0);
   t.deepEqual(found.stdout.split('\n').filter(Boolean), [root], 'find lists the root itself and nothing below it');
-  for (const p of [...dirs, ...files, path.join(dir, 'containers', 'app', 'bundle', 'rootfs', 'bin')]) {
+  const roots = path.dirname(path.dirname(path.dirname(data)));
+  const foundData = await asNobody(`find ${roots}`);
+  t.deepEqual(foundData.stdout.split('\n').filter(Boolean), [roots], 'find lists nothing below the data root');
+  const upper = path.join(data, 'containers', 'app', 'upper');
+  for (const p of [
+    ...dirs,
+    ...files,
+    path.join(dir, 'containers', 'app', 'bundle', 'rootfs', 'bin'),
+    upper,
+    path.join(data, 'volumes', 'scratch'),
+  ]) {
     const r = await asNobody(`ls ${p} || cat ${p}`);
     t.not(r.exitCode, 0, `${p}: ${r.stdout}`);
     t.regex(r.stderr, /Permission denied/, p);

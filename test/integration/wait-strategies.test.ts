@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { isNspodError } from '../../src/errors.js';
 import { importImage } from '../../src/image/manage.js';
-import { waitForCommand, waitForHealthy, waitForHttp, waitForLogLine } from '../../src/pod/wait.js';
+import { waitForCommand, waitForHealthy, waitForHttp, waitForLogLine, waitForPort } from '../../src/pod/wait.js';
 import { testPod, webServer } from '../helpers/pods.js';
 import { tempDir, toolboxImageArchive } from '../helpers/images.js';
 import { TIME_FACTOR } from '../helpers/host.js';
@@ -110,6 +110,29 @@ test('waitForCommand runs argv in the container until it exits 0; a container go
   const gone = await t.throwsAsync(waitForCommand(pod, 'brief', ['true'], { timeout: 30_000 * TIME_FACTOR }));
   t.true(isNspodError(gone, 'RUNTIME_FAILED'), String(gone));
   t.regex(gone!.message, /brief is exited with code 3, and restartPolicy Never does not restart it/);
+});
+
+test('waitForHttp, waitForPort and waitForLogLine on a container that printed "boom" and exited 1 reject long before their 60 s timeout, saying it exited, its code and its last lines', async (t) => {
+  const { pod } = await testPod(t, {
+    network: 'none',
+    restartPolicy: 'Never',
+    containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'echo starting; echo boom >&2; exit 1'] }],
+  });
+  // A 60 s timeout: a TIMEOUT error would mean the wait did not see the exit.
+  const timeout = 60_000;
+  const said =
+    /pod \S+ (will not|has not logged) .*: container web is exited with code 1, and restartPolicy Never does not restart it; its last log lines \(up to 20\): starting \| boom/;
+  for (const wait of [
+    waitForHttp(pod, { port: 8080, timeout }),
+    waitForPort(pod, 8080, { timeout }),
+    waitForLogLine(pod, 'web', /listening/, { timeout }),
+  ]) {
+    const error = await t.throwsAsync(wait);
+    t.true(isNspodError(error, 'RUNTIME_FAILED'), String(error));
+    t.regex(error!.message, said);
+  }
+  // A line it did write before it exited is still found.
+  await waitForLogLine(pod, 'web', /boom/, { stream: 'stderr', timeout });
 });
 
 test('waitForLogLine on stderr only: a stdout line does not count', async (t) => {

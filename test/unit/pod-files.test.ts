@@ -8,12 +8,13 @@ import { podSpecProblems } from '../../src/spec/spec.js';
 import { parseManifest } from '../../src/manifest/manifest.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 
-test("a container gets the pod's hosts, hostname and resolv.conf, then its volumes: emptyDir under the pod dir, hostPath as named", (t) => {
+test("a container gets the pod's hosts, hostname and resolv.conf, then its volumes: a disk emptyDir under the data dir, a Memory one under the pod dir, hostPath as named", (t) => {
   const spec: PodSpec = {
     name: 'web',
     volumes: [
       { name: 'cache', emptyDir: {} },
       { name: 'data', hostPath: { path: '/srv/data' } },
+      { name: 'ram', emptyDir: { medium: 'Memory' } },
     ],
     containers: [
       {
@@ -22,11 +23,13 @@ test("a container gets the pod's hosts, hostname and resolv.conf, then its volum
         volumeMounts: [
           { name: 'data', mountPath: '/data', readOnly: true },
           { name: 'cache', mountPath: '/cache' },
+          { name: 'ram', mountPath: '/ram' },
         ],
       },
     ],
   };
-  const mounts = podMounts('/run/nspod/pods/web', spec, spec.containers[0]!, { images: new Map(), env: {} });
+  const dirs = { dir: '/run/nspod/pods/web', dataDir: '/var/lib/nspod/roots/0123456789abcdef/web-01234567' };
+  const mounts = podMounts(dirs, spec, spec.containers[0]!, { images: new Map(), env: {} });
   t.deepEqual(
     mounts.map((m) => [m.source, m.destination, m.options?.includes('ro') ? 'ro' : 'rw']),
     [
@@ -34,7 +37,8 @@ test("a container gets the pod's hosts, hostname and resolv.conf, then its volum
       ['/run/nspod/pods/web/etc/hostname', '/etc/hostname', 'rw'],
       ['/run/nspod/pods/web/etc/resolv.conf', '/etc/resolv.conf', 'rw'],
       ['/srv/data', '/data', 'ro'],
-      ['/run/nspod/pods/web/volumes/cache', '/cache', 'rw'],
+      ['/var/lib/nspod/roots/0123456789abcdef/web-01234567/volumes/cache', '/cache', 'rw'],
+      ['/run/nspod/pods/web/volumes/ram', '/ram', 'rw'],
       ['/run/nspod/pods/web/containers/app/termination-log', '/dev/termination-log', 'rw'],
     ],
   );
@@ -119,7 +123,7 @@ test('recursiveReadOnly as Kubernetes has it: Disabled leaves submounts writable
     ],
   });
   const options = (s: PodSpec, recursive: boolean) =>
-    podMounts('/run/nspod/pods/p', s, s.containers[0]!, { images: new Map(), env: {}, recursiveReadOnly: recursive }).find(
+    podMounts({ dir: '/run/nspod/pods/p' }, s, s.containers[0]!, { images: new Map(), env: {}, recursiveReadOnly: recursive }).find(
       (m) => m.destination === '/h',
     )!.options;
   t.deepEqual(options(spec(), true), ['rbind', 'rprivate', 'ro', 'rro']);

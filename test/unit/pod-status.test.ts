@@ -80,6 +80,36 @@ test("readiness comes from the prober's results about this run only; a startup p
   t.true(containerStatus(record({ init: true }), readiness, undefined, undefined, true).ready, 'init containers are never probed');
 });
 
+test("a lost prober's results are unknown: not ready, each result 'unknown'; started is kept; unprobed containers are unaffected", (t) => {
+  const result = {
+    kind: 'readiness',
+    type: 'exec',
+    successes: 3,
+    failures: 0,
+    lastResult: 'success',
+    lastProbeAt: '',
+    lastOutput: '',
+  } as const;
+  const lost = containerStatus(record(), readiness, undefined, probes({ probes: [result] }), true, { proberLost: true });
+  t.false(lost.ready);
+  t.deepEqual(
+    lost.probes?.map((p) => p.lastResult),
+    ['unknown'],
+  );
+  t.true(containerStatus(record(), startup, undefined, probes(), true, { proberLost: true }).started, 'started before: started still');
+  t.true(containerStatus(record(), plain, undefined, undefined, true, { proberLost: true }).ready, 'no probes: no prober needed');
+});
+
+test('a container whose shim is lost is unknown (ShimLost) even while its pid runs; the exit gc records says ShimLost', (t) => {
+  const lost = containerStatus(record(), plain, undefined, undefined, true, { shimLost: true });
+  t.is(lost.state, 'unknown');
+  t.is(lost.reason, 'ShimLost');
+  t.false(lost.ready);
+  const recorded = containerStatus(record(), plain, exit({ exitCode: 137, reason: 'ShimLost' }), undefined, false, { shimLost: false });
+  t.is(recorded.state, 'exited');
+  t.is(recorded.reason, 'ShimLost');
+});
+
 const pod = (over: Partial<PodRecord> = {}): PodRecord => ({
   version: 1,
   name: 'web',

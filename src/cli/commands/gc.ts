@@ -13,7 +13,10 @@ function gcLine(e: PodGcEntry): string {
     prober: 'stopped prober pid',
     cgroup: 'removed cgroup',
     'state-dir': 'removed state dir',
+    'data-dir': 'removed data dir',
     stop: 'finished the interrupted',
+    'prober-restart': 'started a new prober, pid',
+    exit: 'recorded the exit of container',
   }[e.kind];
   return `${e.error ? `failed: ${verb}` : verb} ${e.what} of pod ${e.pod} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
 }
@@ -21,7 +24,7 @@ function gcLine(e: PodGcEntry): string {
 export async function gc(o: { output?: string }, g: GlobalOptions): Promise<number> {
   const resolved = resolvePodOptions(podOptions(g));
   // gcPods runs gcNetworks first, while pinned netns still hold what CNI DEL releases.
-  const report = await gcPods({ root: resolved.root, runtime: resolved.runtime });
+  const report = await gcPods({ root: resolved.root, dataRoot: resolved.dataRoot, runtime: resolved.runtime });
   const failures = report.removed.filter((e) => e.error !== undefined).length;
   if (o.output === 'json') {
     out(`${JSON.stringify(report, null, 2)}\n`);

@@ -31,6 +31,7 @@ export interface RunOptions {
   network?: string;
   wait?: string | boolean;
   replace?: boolean;
+  reuse?: boolean;
 }
 
 export async function run(files: string[], o: RunOptions, g: GlobalOptions): Promise<number> {
@@ -46,6 +47,7 @@ export async function run(files: string[], o: RunOptions, g: GlobalOptions): Pro
     const withPorts = o.publishAll ? publishAll(published) : published;
     return { spec: o.network ? { ...withPorts, network: o.network } : withPorts, baseDir: p.baseDir };
   });
+  if (o.reuse && (!o.detach || o.replace)) usageError('--reuse goes with -d/--detach, and not with --replace');
   if (o.rmWithParent && o.owner !== undefined) usageError('--rm-with-parent and --owner both name the owner: give one');
   const owner = o.rmWithParent ? process.ppid : o.owner === undefined ? undefined : Number(o.owner);
   if (owner !== undefined && !(Number.isInteger(owner) && owner > 0)) usageError(`--owner takes a pid, not ${JSON.stringify(o.owner)}`);
@@ -53,6 +55,7 @@ export async function run(files: string[], o: RunOptions, g: GlobalOptions): Pro
     ...podOptions(g),
     progress: process.stderr.isTTY,
     removeWhenDone: o.detach === true && o.rm === true,
+    ...(o.reuse ? { reuse: true } : {}),
     // The pods die with their owner: the process that ran nspod (--rm-with-parent), or the one named.
     ...(owner !== undefined ? { removeWhen: 'owner-exits' as const, owner } : {}),
   };
@@ -114,6 +117,7 @@ async function dryRun(specs: { spec: PodSpec; baseDir: string }[], opts: PodOpti
   for (const { spec, baseDir } of specs) {
     const plan = planPod(spec, {
       root: resolved.root,
+      dataRoot: resolved.dataRoot,
       runtime: { name: runtime.name, binary: runtime.binary },
       cwd: baseDir,
       nofileHardLimit: nofileHardLimit(),
@@ -123,7 +127,12 @@ async function dryRun(specs: { spec: PodSpec; baseDir: string }[], opts: PodOpti
       pidsLimit: resolved.pidsLimit,
     });
     // What a real run refuses before making anything, the dry run refuses too.
-    await refuseHostPathsOverNspodDirs(spec, { root: resolved.root, runtimeName: runtime.name, imageRoot: opts.imageRoot });
+    await refuseHostPathsOverNspodDirs(spec, {
+      root: resolved.root,
+      runtimeName: runtime.name,
+      imageRoot: opts.imageRoot,
+      dataRoot: resolved.dataRoot,
+    });
     for (const w of plan.warnings) err(`nspod: warning: ${w}\n`);
     out(`# pod ${plan.pod}: nothing below was run (--dry-run)\n`);
     for (const b of plan.bundles) out(`\n# ${b.path}/config.json (${b.container})\n${JSON.stringify(b.config, null, 2)}\n`);
