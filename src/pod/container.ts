@@ -29,10 +29,11 @@ import {
 import { killCgroupProcesses, moveIntoCgroup, removeCgroupDirs, swapAccounting } from '../host/cgroups.js';
 import { mountOverlay, unmountAll } from '../host/mounts.js';
 import { waitForFile } from '../host/files.js';
-import { previousLogPath, type ContainerRecord, type NamespaceName, type PauseRecord, type PodRecord } from './store.js';
+import { containerDir, previousLogPath, type ContainerRecord, type NamespaceName, type PauseRecord, type PodRecord } from './store.js';
 import { appendEvent } from './events.js';
 import { podHostname, podMounts, prepareSubPaths } from './files.js';
 import { ConfigStore } from './configs.js';
+import { prepareTerminationLog, terminationLogFile } from './termination.js';
 import { containerAsRun, podFacts } from './env.js';
 import type { RunnableContainer } from './images.js';
 import type { Rollback } from './steps.js';
@@ -130,7 +131,7 @@ export function containerFiles(
   pod: Pick<PodRecord, 'name' | 'dir'>,
   name: string,
 ): { id: string; dir: string; bundle: string; pidFile: string; exitFile: string } {
-  const dir = path.join(pod.dir, 'containers', name);
+  const dir = containerDir(pod.dir, name);
   return {
     id: `${pod.name}.${name}`,
     dir,
@@ -214,8 +215,9 @@ export async function prepareContainer(
     user,
     lsm: containerLsm(pod.spec, c, hostLsm()),
   });
-  // An exit record left by the last run would say this one exited.
+  // An exit record left by the last run would say this one exited; its message is not this run's either.
   await rm(record.exitFile, { force: true });
+  await prepareTerminationLog(terminationLogFile(record.dir));
   return record;
 }
 

@@ -5,7 +5,10 @@
  */
 import { appendFile, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { PodSpec } from '../spec/spec.js';
 import { readExitRecord, type ExitRecord } from './status.js';
+import type { ContainerRecord } from './store.js';
+import { readTerminationMessage, terminationMessageLimit } from './termination.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -111,7 +114,7 @@ export async function recordProberLost(podDir: string, prober: { pid: number; st
  * record, however many readers see it: a marker file named after the run is created exclusively.
  * Returns whether this call recorded it.
  */
-export async function recordExitEvent(podDir: string, container: string, exit: ExitRecord): Promise<boolean> {
+export async function recordExitEvent(podDir: string, container: string, exit: ExitRecord, terminationMessage = ''): Promise<boolean> {
   if (!(await firstToSee(podDir, `${container}.${exit.pid}.${exit.finishedAt.replace(/[^0-9A-Za-z]/g, '')}`))) return false;
   const how = exit.signal ? `killed by signal ${exit.signal} (exit code ${exit.exitCode})` : `exited with code ${exit.exitCode}`;
   if (exit.oomKilled) {
@@ -119,7 +122,9 @@ export async function recordExitEvent(podDir: string, container: string, exit: E
     await appendEvent(podDir, { time: exit.finishedAt, type: 'Warning', reason: 'OOMKilled', container, message });
   }
   const type = exit.exitCode === 0 ? 'Normal' : 'Warning';
-  await appendEvent(podDir, { time: exit.finishedAt, type, reason: 'Exited', container, message: `container ${container} ${how}` });
+  // As kubectl describe shows the terminated state's Message.
+  const told = terminationMessage === '' ? '' : `; message: ${terminationMessage}`;
+  await appendEvent(podDir, { time: exit.finishedAt, type, reason: 'Exited', container, message: `container ${container} ${how}${told}` });
   return true;
 }
 
@@ -127,9 +132,14 @@ export async function recordExitEvent(podDir: string, container: string, exit: E
  * Records the exits the shims wrote that no event tells yet (a container with no exit command wakes
  * nobody, and the C shim writes no events): run before the events are read, so they include them.
  */
-export async function recordExits(podDir: string, containers: { name: string; exitFile: string }[]): Promise<void> {
+export async function recordExits(podDir: string, containers: ContainerRecord[], spec: PodSpec): Promise<void> {
   for (const c of containers) {
     const exit = await readExitRecord(c.exitFile).catch(() => undefined);
-    if (exit) await recordExitEvent(podDir, c.name, exit).catch(() => false);
+    if (exit) await recordExitEvent(podDir, c.name, exit, await exitMessage(c, exit, spec)).catch(() => false);
   }
+}
+
+/** The termination message of the run an exit record ends ('' when it left none or it cannot be read). */
+export async function exitMessage(c: ContainerRecord, exit: ExitRecord, spec: PodSpec): Promise<string> {
+  return await readTerminationMessage(c, exit.exitCode, terminationMessageLimit(spec)).catch(() => '');
 }

@@ -22,7 +22,8 @@ import { isProjection, onTmpfs, volumeFiles } from '../spec/volumes.js';
 import { hostsFile, resolvConf } from '../network/attachment.js';
 import type { CniDns } from '../network/cni.js';
 import type { Rollback } from './steps.js';
-import { StateRoot } from './store.js';
+import { containerDir, StateRoot } from './store.js';
+import { terminationLogFile, terminationMessagePath } from './termination.js';
 import { imageRootOf } from '../image/cache.js';
 
 const ETC_FILES = ['hosts', 'hostname', 'resolv.conf'] as const;
@@ -195,6 +196,8 @@ export function podMounts(pod: PodDirs, spec: PodSpec, c: ContainerSpec, sources
     if (volume.image) mount.options!.push('nosuid', 'nodev', 'noexec');
     mounts.push(mount);
   }
+  // Writable even on a read-only root filesystem, as the kubelet's bind mount of it is.
+  mounts.push(bindMount(terminationLogFile(containerDir(pod.dir, c.name)), terminationMessagePath(c)));
   return mounts;
 }
 

@@ -1,9 +1,6 @@
 /** Container logs in the Kubernetes CRI format the shim writes: `<RFC 3339 time> <stdout|stderr> <F|P> <text>`. */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
-import type { PodSpec } from '../spec/spec.js';
-import { exitedForGood } from '../spec/restart.js';
-import type { PodStatus } from './status.js';
 
 export interface LogLine {
   time: string;
@@ -132,13 +129,6 @@ export function lineJoiner(): (l: LogLine) => LogEntry | undefined {
     partial[l.stream] = '';
     return { time: l.time, stream: l.stream, line };
   };
-}
-
-/** Is a follow of container `name`'s log over: it exited for good, the pod stopped or failed, or it is gone? */
-export function followOver(spec: PodSpec, status: PodStatus | undefined, name: string): boolean {
-  const c = status?.containers.find((x) => x.name === name);
-  if (!status || !c || status.phase === 'Stopped' || status.phase === 'Failed') return true;
-  return c.state === 'exited' && (c.init || exitedForGood(spec, c));
 }
 
 /** A log's lines as an async iterable (what `pod.logs` returns); with `follow`, until `over()` says the container is done. */

@@ -37,12 +37,13 @@ import { probesDir, readProbeStatus, startProber, stopProber, type ProberRecord 
 import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { previousLogOf, StateRoot, type ContainerRecord, type PodRecord } from './store.js';
-import { appendEvent, readEvents, recordExits, recordProberLost, type PodEvent } from './events.js';
+import { appendEvent, exitMessage, readEvents, recordExits, recordProberLost, type PodEvent } from './events.js';
 import { readEffectiveSecurity, type EffectiveSecurity } from './effective.js';
-import { followOver, lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
+import { lineJoiner, LogFollower, logTailForError, streamLog, type LogEntry, type LogStreamOptions } from './logs.js';
 import { until, waitReady, type WaitOptions } from './wait.js';
 import {
   currentRunExit,
+  followOver,
   LOST_EXIT_CODE,
   proberLost,
   readExitRecord,
@@ -613,7 +614,7 @@ export class Pod implements AsyncDisposable {
       return lost;
     });
     for (const c of recorded) {
-      if (!wakeSupervisor(pod.record, pod.store.root, c)) await recordExits(pod.dir, [c]);
+      if (!wakeSupervisor(pod.record, pod.store.root, c)) await recordExits(pod.dir, [c], pod.record.spec);
     }
     return recorded.map((c) => c.name);
   }
@@ -639,7 +640,7 @@ export class Pod implements AsyncDisposable {
   async events(): Promise<PodEvent[]> {
     const fresh = await this.store.load(this.name).catch(() => undefined);
     if (fresh?.uid === this.record.uid) this.record = fresh;
-    await recordExits(this.dir, this.record.containers);
+    await recordExits(this.dir, this.record.containers, this.spec);
     if (this.record.pause && isProcessAlive(this.record.pause) && proberLost(this.record))
       await recordProberLost(this.dir, this.record.prober).catch(() => false);
     return await readEvents(this.dir);
@@ -852,14 +853,17 @@ export class Pod implements AsyncDisposable {
     const declared = runningContainerSpec(this.spec, name);
     if (!declared || old.init) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container or sidecar ${name}`);
     assertPauseIsOurs(this.record);
-    // The exit this run ends is told before its record goes.
-    await recordExits(this.dir, [old]);
+    // The exit this run ends is told before its record goes, and its message kept: the next run's file starts empty.
+    await recordExits(this.dir, [old], this.spec);
+    const ended = currentRunExit(old, await readExitRecord(old.exitFile));
+    const lastMessage = ended ? await exitMessage(old, ended, this.spec) : old.lastTerminationMessage;
     await destroyContainer(this.runtime, old.id, old.exitFile, old.pid ?? 0, 0);
     await unmountAll(old.rootfs);
     const rollback = new Rollback();
     try {
       const again = { container: old.spec ?? declared, defaults: old.image ?? {}, lowerdir: old.lowerdir };
-      await this.startContainer(again, false, rollback, old.restartCount + 1);
+      const started = await this.startContainer(again, false, rollback, old.restartCount + 1);
+      if (lastMessage) started.lastTerminationMessage = lastMessage;
     } catch (e) {
       await rollback.run();
       throw e;
@@ -904,7 +908,7 @@ export class Pod implements AsyncDisposable {
     await appendEvent(this.dir, { type: 'Normal', reason: 'Completed', message });
     for (const c of this.sidecarRecords().reverse()) {
       await stopContainer({ record: this.record, runtime: this.runtime }, c, graceMs);
-      await recordExits(this.dir, [c]);
+      await recordExits(this.dir, [c], this.spec);
     }
   }
 

@@ -9,9 +9,10 @@ import { isAlive, isProcessAlive } from '../host/proc.js';
 import { networkStatus, type PodNetworkStatus } from '../network/attachment.js';
 import { hasProbes } from '../probe/config.js';
 import { readProbeStatus, type ContainerProbeStatus, type ProbeResult } from '../probe/prober.js';
-import type { ContainerSpec } from '../spec/spec.js';
-import { runningContainerSpec } from '../spec/restart.js';
+import type { ContainerSpec, PodSpec } from '../spec/spec.js';
+import { exitedForGood, runningContainerSpec } from '../spec/restart.js';
 import { podQosClass, type QosClass } from '../spec/qos.js';
+import { readTerminationMessage, terminationMessageLimit } from './termination.js';
 import { previousLogPath, type ContainerRecord, type NamespaceName, type PodPhase, type PodRecord } from './store.js';
 
 export interface ExitRecord {
@@ -53,6 +54,11 @@ export interface ContainerStatus {
   /** Running, and its readiness probe (if any) succeeded: Kubernetes' container Ready. */
   ready: boolean;
   oomKilled?: boolean | undefined;
+  /**
+   * The termination message of its last terminated run (Kubernetes' terminated.message): this run's once it exited,
+   * the run before a restart's while the next runs; absent when that run left none.
+   */
+  message?: string | undefined;
   /** `ShimLost`: its shim died, so its exit is not seen (state unknown) or was recorded by gc with exit code unknown (137). */
   reason?: string | undefined;
   /** The prober's last results for this run of the container (`lastResult: 'unknown'` while the pod's prober is lost). */
@@ -130,6 +136,7 @@ export function containerStatus(
   probes: ContainerProbeStatus | undefined,
   alive: boolean,
   supervision: Supervision = {},
+  message?: string,
 ): ContainerStatus {
   const running = !exit && c.pid !== undefined && alive && supervision.shimLost !== true;
   const probed = isProbed(c, spec);
@@ -158,6 +165,7 @@ export function containerStatus(
       (!spec?.startupProbe || (stale ? probes?.pid === c.pid && probes?.started === true : current?.started === true)),
     ready: running && !c.postStartPending && (!probed || (current?.ready === true && current.running)),
     oomKilled: exit?.oomKilled === true ? true : undefined,
+    message: (exit ? message : c.lastTerminationMessage) || undefined,
     reason: exit?.reason ?? (!exit && supervision.shimLost ? 'ShimLost' : undefined),
     probes: stale ? probes?.probes.map((p) => ({ ...p, lastResult: 'unknown' as const })) : probes?.probes,
   };
@@ -205,8 +213,16 @@ export async function readPodStatus(r: PodRecord): Promise<PodStatus> {
     const alive = !exit && c.pid !== undefined && isAlive(c.pid);
     const spec = c.init ? undefined : runningContainerSpec(r.spec, c.name);
     const probes = isProbed(c, spec) ? await readProbeStatus(r.dir, c.name) : undefined;
+    const message = exit ? await readTerminationMessage(c, exit.exitCode, terminationMessageLimit(r.spec)) : undefined;
     const shimLost = !exit && c.shim !== undefined && !isProcessAlive(c.shim);
-    containers.push(containerStatus(c, spec, exit, probes, alive, { ...supervision, shimLost }));
+    containers.push(containerStatus(c, spec, exit, probes, alive, { ...supervision, shimLost }, message));
   }
   return podStatus(r, containers, pauseAlive, r.prober !== undefined && isProcessAlive(r.prober));
+}
+
+/** Is a follow of container `name`'s log over: it exited for good, the pod stopped or failed, or it is gone? */
+export function followOver(spec: PodSpec, status: PodStatus | undefined, name: string): boolean {
+  const c = status?.containers.find((x) => x.name === name);
+  if (!status || !c || status.phase === 'Stopped' || status.phase === 'Failed') return true;
+  return c.state === 'exited' && (c.init || exitedForGood(spec, c));
 }

@@ -65,6 +65,8 @@ export interface ContainerRecord {
   postStartPending?: boolean;
   /** When the supervisor will start it again (back-off after an exit). */
   nextRestartAt?: string;
+  /** The termination message of the run before its last restart (its file is fresh for this run). */
+  lastTerminationMessage?: string;
 }
 
 export type PodPhase = 'Creating' | 'Running' | 'Stopping' | 'Stopped' | 'Failed';
@@ -121,6 +123,11 @@ export interface PodRecord {
   logRotation?: LogRotation;
   /** The pod's nspod-prober, when a container has probes. */
   prober?: { pid: number; startTime: number; config: string };
+}
+
+/** A container's dir under its pod's: bundle, records, termination message file. */
+export function containerDir(podDir: string, name: string): string {
+  return path.join(podDir, 'containers', name);
 }
 
 /** Where the log of a container's previous run is kept (`<name>.log` → `<name>.previous.log`) once it starts again. */

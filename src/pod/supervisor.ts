@@ -11,7 +11,7 @@ import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { isApp, mayRestart, restartBackoffMs, restartPolicy, restartsAfter, sidecars } from '../spec/restart.js';
-import { appendEvent, recordExitEvent } from './events.js';
+import { appendEvent, exitMessage, recordExitEvent } from './events.js';
 import { readExitRecord } from './status.js';
 import type { PodRecord } from './store.js';
 import type { ProcessIdentity } from '../host/proc.js';
@@ -119,7 +119,7 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     if (fresh.phase !== 'Running' || !c) return undefined;
     const exit = await readExitRecord(c.exitFile);
     if (!exit || exit.pid !== c.pid) return undefined;
-    await recordExitEvent(pod.dir, name, exit).catch(() => false);
+    await recordExitEvent(pod.dir, name, exit, await exitMessage(c, exit, fresh.spec)).catch(() => false);
     // The apps are done and the sidecars are being stopped: none of them starts again.
     if (fresh.appsDone) return 'left' as const;
     const policy = c.sidecar ? 'Always (a sidecar)' : (c.spec?.restartPolicy ?? restartPolicy(fresh.spec));

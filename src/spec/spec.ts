@@ -145,6 +145,10 @@ export interface ContainerSpec {
   restartPolicyRules?: ContainerRestartRule[];
   /** Hooks run after the start and before the stop, and the signal that stops it (Kubernetes `lifecycle`). */
   lifecycle?: Lifecycle;
+  /** Where the container writes its termination message (a fresh file per run); default /dev/termination-log. */
+  terminationMessagePath?: string;
+  /** FallbackToLogsOnError: a failed run that wrote no message gets its log's tail as one; default File. */
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
 }
 
 /** Kubernetes' ContainerRestartRule: restart on these exit codes (In) or on every other one (NotIn). */
@@ -700,6 +704,7 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
     else for (const p of probeProblems(c, kind, probe)) report(`${at}.${kind}${p.field}`, p.why);
   }
   if (c.lifecycle !== undefined) lifecycleProblems(c.lifecycle, `${at}.lifecycle`, c, pod, report);
+  terminationMessageProblems(c, at, report);
   for (const [name, value] of Object.entries(c.env ?? {})) {
     const envAt = fieldPath(`${at}.env`, name);
     if (name.length === 0 || name.includes('=')) report(envAt, `invalid variable name ${JSON.stringify(name)}`);
@@ -712,6 +717,15 @@ function containerProblems(c: ContainerSpec, at: string, pod: PodContext, report
     for (const k of refs) objectNameProblems(from[k]!.name, `${fromAt}.${k}.name`, report);
     if (from?.prefix !== undefined && typeof from.prefix !== 'string') report(`${fromAt}.prefix`, 'must be a string');
   }
+}
+
+/** terminationMessagePath and terminationMessagePolicy as the API server checks them, and an absolute path (a mount point). */
+function terminationMessageProblems(c: ContainerSpec, at: string, report: Report): void {
+  const { terminationMessagePath: file, terminationMessagePolicy: policy } = c;
+  if (file !== undefined && (typeof file !== 'string' || !file.startsWith('/')))
+    report(`${at}.terminationMessagePath`, `${JSON.stringify(file)} must be an absolute path: the file is mounted there`);
+  if (policy !== undefined && policy !== 'File' && policy !== 'FallbackToLogsOnError')
+    report(`${at}.terminationMessagePolicy`, `${JSON.stringify(policy)} must be File or FallbackToLogsOnError`);
 }
 
 /** A container's restartPolicy and restartPolicyRules (Kubernetes 1.34's container restart rules; sidecars). */
