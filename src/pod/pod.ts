@@ -498,7 +498,8 @@ export class Pod implements AsyncDisposable {
       pausePid: this.pausePid,
       containers: probedContainers(this.spec).map((spec) => ({ spec, ...containerFiles(r, spec.name) })),
     });
-<<<<<<< Updated upstream
+    // Started, not yet recorded: gc finds such a prober by its command line (probersOf).
+    await testPoint('create-prober-started');
     r.prober = prober;
     onStarted?.(prober);
     await this.store.save(r);
@@ -528,13 +529,6 @@ export class Pod implements AsyncDisposable {
       await appendEvent(r.dir, { type: 'Normal', reason: 'ProberStarted', message });
       return { lost, started: started.pid };
     });
-=======
-    // Started, not yet recorded: gc finds such a prober by its command line (probersOf).
-    await testPoint('create-prober-started');
-    await this.store.save(this.record);
-    rollback.add('prober', () => stopProber(this.record.prober));
-    await moveSupervisorIntoPod(r, this.record.prober.pid);
->>>>>>> Stashed changes
   }
 
   /** Opens a pod another process (or this one) created. */
