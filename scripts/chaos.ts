@@ -39,6 +39,7 @@ export const CREATE_STEPS = [
   'create-files',
   'create-pause',
   'after-cni-add',
+  'create-prober-started',
   'create-prober',
   'create-containers',
 ] as const;
@@ -54,7 +55,7 @@ export const STOP_STEPS = [
 ] as const;
 
 /** Each cycle kills its create at the next of these, and its removal at the next of those: ten cycles hit every one. */
-const CREATE_KILLS = [...CREATE_STEPS, 'random', 'random', 'random'] as const;
+const CREATE_KILLS = [...CREATE_STEPS, 'random', 'random'] as const;
 const STOP_KILLS = [...STOP_STEPS, 'random', 'race'] as const;
 /** `rm -f` of one pod at once in a race cycle. */
 const RACERS = 5;
@@ -149,7 +150,7 @@ export function chaosPlan(cycles: number, seed: number): CyclePlan[] {
     return {
       index,
       network: createKill === 'after-cni-add' || cniDraw < 0.3 ? 'cni' : 'none',
-      probe: random() < 0.5,
+      probe: createKill === 'create-prober-started' || random() < 0.5,
       createKill,
       stopKill: STOP_KILLS[index % STOP_KILLS.length]!,
       createFraction: random(),

@@ -1,5 +1,5 @@
 /** Processes as /proc tells them: identity (pid + start time), liveness, namespaces, limits. */
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 /** The caller's RLIMIT_NOFILE hard limit (containers never ask for more: raising it needs CAP_SYS_RESOURCE). */
 export function nofileHardLimit(): number {
@@ -77,4 +77,22 @@ export function namespaceInode(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The live processes whose command line is exactly `argv` (a daemon found by what it was started with, no record naming it). */
+export function processesRunning(argv: readonly string[]): ProcessIdentity[] {
+  const wanted = `${argv.join('\0')}\0`;
+  const out: ProcessIdentity[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== wanted || !isAlive(pid)) continue;
+    } catch {
+      continue;
+    }
+    const startTime = processStartTime(pid);
+    if (startTime !== undefined) out.push({ pid, startTime });
+  }
+  return out;
 }

@@ -19,7 +19,7 @@ import {
   type OrphanReason,
   type ReleasedAttachment,
 } from '../network/attachment.js';
-import { stopProber } from '../probe/prober.js';
+import { probersOf, stopProber } from '../probe/prober.js';
 import { isProcessAlive } from '../host/proc.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
 import { cgroupMounts, removeCgroupTree } from '../host/cgroups.js';
@@ -194,8 +194,10 @@ async function removeHalfMadePod(store: StateRoot, record: PodRecord, c: Collect
   const reason: PodGcReason = 'half-made';
   // Shims of exiting apps skip their exit command while this marker exists.
   await writeFile(path.join(record.dir, 'stopping'), '').catch(() => undefined);
-  if (record.prober && isProcessAlive(record.prober)) {
-    await c.step({ kind: 'prober', what: String(record.prober.pid), pod, reason }, () => stopProber(record.prober));
+  // The recorded prober, and one started but not recorded (its creator died between the start and the save).
+  const probers = [...(record.prober ? [record.prober] : []), ...probersOf(record.dir)];
+  for (const p of probers.filter((p, i) => isProcessAlive(p) && probers.findIndex((q) => q.pid === p.pid) === i)) {
+    await c.step({ kind: 'prober', what: String(p.pid), pod, reason }, () => stopProber(p));
   }
   const runtime = new Runtime({ runtime: record.runtime.binary, root: record.runtime.root });
   const listed = existsSync(record.runtime.root) ? await runtime.list() : [];

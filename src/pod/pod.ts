@@ -499,6 +499,8 @@ export class Pod implements AsyncDisposable {
       pausePid: this.pausePid,
       containers: probedContainers(this.spec).map((spec) => ({ spec, ...containerFiles(r, spec.name) })),
     });
+    // Started, not yet recorded: gc finds such a prober by its command line (probersOf).
+    await testPoint('create-prober-started');
     r.prober = prober;
     onStarted?.(prober);
     await this.store.save(r);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
-import { isProcessAlive, processStartTime } from '../host/proc.js';
+import { isProcessAlive, processesRunning, processStartTime } from '../host/proc.js';
 import { programStream, runProgram } from '../host/program.js';
 import { proberConfig, type ProberConfigInput } from './config.js';
 
@@ -60,6 +60,12 @@ export async function startProber(input: ProberConfigInput, binary = assets.prob
   const startTime = processStartTime(pid);
   if (startTime === undefined) throw new NspodError('INTERNAL', `nspod-prober (pid ${pid}) exited right after it started`);
   return { pid, startTime, config };
+}
+
+/** The probers running for a pod dir, by their command line: one its starter did not live to record is found so too. */
+export function probersOf(podDir: string, binary = assets.proberBinary): ProberRecord[] {
+  const config = path.join(probesDir(podDir), 'prober.conf');
+  return processesRunning([binary, config]).map((p) => ({ ...p, config }));
 }
 
 /** TERM, then KILL after `graceMs`; only if the pid is still the prober that was started. */
