@@ -23,6 +23,11 @@ spec:
       command: ["sh", "-c", ${JSON.stringify(script)}]
 `;
 
+/** Where the pod's container logs are: the data root's pod dir, as its record says. */
+async function logDir(root: string, name: string): Promise<string> {
+  return path.dirname((await (await Pod.load(name, { root })).container('app')).logPath);
+}
+
 async function exited(root: string, name: string): Promise<void> {
   await eventually(
     async () => ((await (await Pod.load(name, { root })).container('app')).state === 'exited' ? true : undefined),
@@ -38,7 +43,7 @@ test('a container writing 200 MiB to stdout: its log files stay within 10 MiB x 
   const script = 's=$(head -c 999 /dev/zero | tr "\\0" y); yes $s | head -c 209715200; echo; echo the end';
   t.is((await nspod(root, ['run', '-d', await writeManifest(root, pod(name, script))])).exitCode, 0);
   await exited(root, name);
-  const dir = path.join(root, 'pods', name, 'logs');
+  const dir = await logDir(root, name);
   const files = (await readdir(dir)).sort();
   t.deepEqual(files, ['app.log', 'app.log.1', 'app.log.2', 'app.log.3', 'app.log.4']);
   // A file is rotated once a write took it past the bound: by at most one read's worth of records.
@@ -86,7 +91,7 @@ test('logs -f follows the log across rotations: every line, in order, once', asy
     expected,
   );
   // And the log did rotate, within its bound.
-  const files = (await readdir(path.join(root, 'pods', name, 'logs'))).sort();
+  const files = (await readdir(await logDir(root, name))).sort();
   t.deepEqual(files, ['app.log', 'app.log.1']);
   t.is((await nspod(root, ['rm', '-f', name])).exitCode, 0);
   await assertNoLeftovers(t, root);

@@ -77,7 +77,7 @@ spec:
   const inspect = async () => JSON.parse((await nspod(root, ['inspect', name])).stdout).status.containers[0];
   const before = await inspect();
   t.truthy(before.pid, 'the app runs');
-  const logFile = path.join(root, 'pods', name, 'logs', 'app.log');
+  const logFile: string = before.logPath;
   const size = (await stat(logFile)).size;
   await eventually(async () => ((await stat(logFile)).size > size ? true : undefined), 5000, 'the log to grow');
 
