@@ -40,6 +40,15 @@ export function parentPid(pid: number): number | undefined {
   }
 }
 
+/** A process's name as /proc/<pid>/comm says it (its program's first 15 bytes), or undefined when it is gone. */
+export function processName(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trimEnd();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The state letter of /proc/<pid>/stat (R, S, Z, ...), or undefined when there is no such process. */
 export function processState(pid: number): string | undefined {
   try {

@@ -23,6 +23,7 @@ import {
   namespaceInode,
   nofileHardLimit,
   parentPid,
+  processName,
   processStartTime,
   type ProcessIdentity,
 } from '../host/proc.js';
@@ -88,8 +89,13 @@ export function oomScoreAdjWarnings(spec: PodSpec, host: HostSpecFacts): string[
 
 /** A container's shim (its parent: the subreaper it was handed to) joins the pod's supervisors cgroup; returns who it is. */
 async function moveShimIntoPod(pod: Pick<PodRecord, 'name' | 'uid'>, containerPid: number): Promise<ProcessIdentity | undefined> {
-  const shim = parentPid(containerPid);
-  if (shim === undefined || shim === 1) return undefined;
+  // Right after `run -d` the parent can still be the runtime's own process (crun), not yet the subreaper shim.
+  let shim = parentPid(containerPid);
+  for (let i = 0; i < 100 && shim !== undefined && shim !== 1 && processName(shim) !== 'nspod-shim'; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    shim = parentPid(containerPid);
+  }
+  if (shim === undefined || shim === 1 || processName(shim) !== 'nspod-shim') return undefined;
   const startTime = processStartTime(shim);
   await moveIntoCgroup(shim, supervisorsCgroupPath(podCgroupName(pod.name, pod.uid)));
   return startTime === undefined ? undefined : { pid: shim, startTime };
