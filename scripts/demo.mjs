@@ -66,10 +66,15 @@ try {
 
   const ip = status.network?.podIP;
   step(`the host: GET http://127.0.0.1:18080/ (hostPort 18080 -> web:8080) and http://${ip}:8080/ (the pod's address)`);
+  // Each address is tried, then any failure thrown; NSPOD_TEST_TIME_FACTOR stretches the wait under emulation (test:vm).
+  const wait = 5000 * Math.max(1, Number(process.env.NSPOD_TEST_TIME_FACTOR ?? 1) || 1);
+  const failed = [];
   for (const url of ['http://127.0.0.1:18080/', `http://${ip}:8080/`]) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
-    console.log(`${url} -> ${res.status} ${(await res.text()).trim()}`);
+    const res = await fetch(url, { signal: AbortSignal.timeout(wait) }).catch((e) => e);
+    if (res instanceof Error) failed.push(`${url}: ${res.message}${res.cause ? ` (${res.cause.message ?? res.cause})` : ""}`);
+    else console.log(`${url} -> ${res.status} ${(await res.text()).trim()}`);
   }
+  if (failed.length > 0) throw new Error(`GET failed: ${failed.join('; ')}`);
 
   step(`nspod debug ${name} -- ip -o -4 addr: a host program in the pod\'s namespaces, entered through the pause`);
   const nspod = new URL('../bin/nspod.js', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { execa, type ResultPromise } from 'execa';
 import { packageRoot } from '../../src/paths.js';
-import { RUNTIME } from './host.js';
+import { RUNTIME, TIME_FACTOR } from './host.js';
 
 export const NSPOD_BIN = path.join(packageRoot, 'bin', 'nspod.js');
 
@@ -44,12 +44,13 @@ export async function runDetached(t: ExecutionContext, root: string, name: strin
   t.is(r.exitCode, 0, r.stderr);
 }
 
-/** Starts the CLI without waiting for it (foreground `run`). */
+/** Starts the CLI without waiting for it (foreground `run`); a SIGTERM it is sent is followed by SIGKILL only after 5 s × TIME_FACTOR. */
 export function nspodSpawn(root: string, args: string[]): ResultPromise {
   return execa(process.execPath, [NSPOD_BIN, '--root', root, '--runtime', RUNTIME, ...args], {
     reject: false,
     stripFinalNewline: false,
     stdin: 'ignore',
+    forceKillAfterDelay: 5000 * TIME_FACTOR,
     env: { NSPOD_RESTART_BACKOFF_MS: '100' },
   });
 }
