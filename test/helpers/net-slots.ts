@@ -1,5 +1,5 @@
 /**
- * Who uses which part of 198.18.0.0/24. Tests of one file run side by side
+ * Who uses which part of 198.18.0.0/23 (slots 0-15 in 198.18.0.0/24, from 16 on in 198.18.1.0/24). Tests of one file run side by side
  * (and files run in parallel), so every test that makes a bridge owns a
  * bridge name and a subnet no other test or bench touches. The unit is a /28
  * slot: slot k is 198.18.0.<16k>/28 on bridge nspt<k>; a user may take
@@ -25,6 +25,7 @@
  * | 14    | 198.18.0.224/28   | nspt14 | network-ports: two creates race for one hostPort       |
  * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
  * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
+ * | 16    | 198.18.1.0/28     | nspt16 | restart-all: the pod IP across an in-place restart (slots from 16 on are in 198.18.1.0/24) |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -43,6 +44,7 @@ export const NET_SLOTS = {
   portsRace: { first: 14, count: 1 },
   bench: { first: 15, count: 1 },
   chaos: { first: 15, count: 1 },
+  restartAll: { first: 16, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
 /** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */
@@ -62,5 +64,6 @@ export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: str
   if (name === 'chaos') return CHAOS_NET;
   if (name === 'hostAndNone') return NO_BRIDGE;
   const { first, count } = NET_SLOTS[name];
-  return { bridge: `nspt${first}`, podSubnet: `198.18.0.${16 * first}/${28 - Math.log2(count)}` };
+  const base = 16 * first;
+  return { bridge: `nspt${first}`, podSubnet: `198.18.${Math.floor(base / 256)}.${base % 256}/${28 - Math.log2(count)}` };
 }
