@@ -1,5 +1,6 @@
 /**
- * Who uses which part of 198.18.0.0/23 (slots 0-15 in 198.18.0.0/24, from 16 on in 198.18.1.0/24). Tests of one file run side by side
+ * Who uses which part of 198.18.0.0/24 and 198.18.2.0/24 (slots 0-15 in the first, from 16 on in the second:
+ * 198.18.1.0/24 is kept for host addresses tests add to an interface of their own). Tests of one file run side by side
  * (and files run in parallel), so every test that makes a bridge owns a
  * bridge name and a subnet no other test or bench touches. The unit is a /28
  * slot: slot k is 198.18.0.<16k>/28 on bridge nspt<k>; a user may take
@@ -25,7 +26,7 @@
  * | 14    | 198.18.0.224/28   | nspt14 | network-ports: two creates race for one hostPort       |
  * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
  * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
- * | 16    | 198.18.1.0/28     | nspt16 | restart-all: the pod IP across an in-place restart (slots from 16 on are in 198.18.1.0/24) |
+ * | 16    | 198.18.2.0/28     | nspt16 | restart-all: the pod IP across an in-place restart     |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -64,6 +65,5 @@ export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: str
   if (name === 'chaos') return CHAOS_NET;
   if (name === 'hostAndNone') return NO_BRIDGE;
   const { first, count } = NET_SLOTS[name];
-  const base = 16 * first;
-  return { bridge: `nspt${first}`, podSubnet: `198.18.${Math.floor(base / 256)}.${base % 256}/${28 - Math.log2(count)}` };
+  return { bridge: `nspt${first}`, podSubnet: `198.18.${first < 16 ? 0 : 2}.${16 * (first % 16)}/${28 - Math.log2(count)}` };
 }
