@@ -71,7 +71,7 @@ try {
   const failed = [];
   for (const url of ['http://127.0.0.1:18080/', `http://${ip}:8080/`]) {
     const res = await fetch(url, { signal: AbortSignal.timeout(wait) }).catch((e) => e);
-    if (res instanceof Error) failed.push(`${url}: ${res.message}${res.cause ? ` (${res.cause.message ?? res.cause})` : ""}`);
+    if (res instanceof Error) failed.push(`${url}: ${res.message}${res.cause ? ` (${res.cause.message ?? res.cause})` : ''}`);
     else console.log(`${url} -> ${res.status} ${(await res.text()).trim()}`);
   }
   if (failed.length > 0) throw new Error(`GET failed: ${failed.join('; ')}`);
