@@ -25,8 +25,9 @@
  * | 13    | 198.18.0.208/28   | nspt13 | network-ipam: two state roots on one network           |
  * | 14    | 198.18.0.224/28   | nspt14 | network-ports: two creates race for one hostPort       |
  * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
- * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
+ * | 15    | 198.18.0.248/29   | nspc0  | chaos.test: the chaos bench's short run (one pod at a time) |
  * | 16    | 198.18.2.0/28     | nspt16 | restart-all: the pod IP across an in-place restart     |
+ * | 31    | 198.18.2.240/28   | nspc1  | npm run chaos (scripts/chaos.ts; may run beside the suite) |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -57,7 +58,14 @@ export type NetSlotName = keyof typeof NET_SLOTS | 'hostAndNone';
 export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/29' };
 
 /** The chaos bench (scripts/chaos.ts): the upper half of slot 15, five pod addresses for its one pod at a time. */
-export const CHAOS_NET = { bridge: 'nspc0', podSubnet: '198.18.0.248/29' };
+export interface ChaosNet {
+  bridge: string;
+  podSubnet: string;
+}
+/** The chaos bench's short run in the suite. */
+export const CHAOS_NET: ChaosNet = { bridge: 'nspc0', podSubnet: '198.18.0.248/29' };
+/** `npm run chaos`: a bridge and subnet of its own, so that it can run while the suite (and its chaos.test) runs. */
+export const CHAOS_BENCH_NET: ChaosNet = { bridge: 'nspc1', podSubnet: '198.18.2.240/28' };
 
 /** The bridge and subnet of a slot block: bridge nspt<first>, subnet 198.18.0.<16·first>/<28 - log2(count)>. */
 export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: string } {
