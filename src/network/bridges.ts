@@ -14,6 +14,7 @@ import { readJson, writeJsonAtomic } from '../host/files.js';
 import { withDirLock } from '../host/lock.js';
 import { currentProcessIdentity, namespaceInode, type ProcessIdentity } from '../host/proc.js';
 import { runProgram } from '../host/program.js';
+import { testPoint } from '../host/testpoint.js';
 import type { CniConfList } from './cni.js';
 import { DEFAULT_IPAM_BASE } from './config.js';
 import { unguardLocalnet } from './localnet.js';
@@ -96,6 +97,7 @@ export async function joinBridge(
   dir = DEFAULT_BRIDGE_DIR,
 ): Promise<boolean> {
   await mkdir(bridgeUsersDir(bridge, dir), { recursive: true, mode: 0o700 });
+  await testPoint('bridge-join');
   return await withDirLock(bridgeLock(bridge, dir), async () => {
     const user: BridgeUser = { attachment, creator: currentProcessIdentity() };
     await writeJsonAtomic(path.join(bridgeUsersDir(bridge, dir), `${containerId}.json`), user, { mkdir: true });
@@ -223,6 +225,7 @@ export async function collectBridges(options: { minAgeMs: number; dir?: string |
       if (verdict.action === 'keep') return;
       if (verdict.action === 'forget') return await rm(bridgeRecordFile(bridge, dir), { force: true });
       const entry: CollectedBridge = { bridge, deleted: false, leaseDirs: [] };
+      await testPoint('bridge-gc-decided');
       if (bridgeNow(bridge)) {
         const r = await runProgram('ip', ['link', 'delete', 'dev', bridge]);
         if (!r.ok) {

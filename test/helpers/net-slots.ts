@@ -28,6 +28,7 @@
  * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
  * | 16    | 198.18.2.0/28     | nspt16 | network-gc: gc removes the bridge nspod made (lease dir host-wide, its own name) |
  * | 17    | 198.18.2.16/28    | nspt17 | network-gc: gc never removes a bridge made by hand     |
+ * | 18    | 198.18.2.32/28    | nspt18 | network-gc: a create waits for the bridge gc deleting its bridge |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -48,6 +49,7 @@ export const NET_SLOTS = {
   chaos: { first: 15, count: 1 },
   bridgeGc: { first: 16, count: 1 },
   bridgeByHand: { first: 17, count: 1 },
+  bridgeRace: { first: 18, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
 /** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
-import { rm, utimes } from 'node:fs/promises';
+import { readdir, rm, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -10,7 +10,7 @@ import { bridgeRecordFile, bridgeUsersDir } from '../../src/network/bridges.js';
 import { defaultIpamDataDir } from '../../src/network/config.js';
 import { localnetChain } from '../../src/network/localnet.js';
 import { gcNetworks, gcPods } from '../../src/pod/gc.js';
-import { nspod } from '../helpers/cli.js';
+import { nspod, writeManifest } from '../helpers/cli.js';
 import { isAlive } from '../../src/host/proc.js';
 import { eventually, RUNTIME, runtimeContainers } from '../helpers/host.js';
 import {
@@ -181,4 +181,42 @@ test("gc never removes a bridge made by hand, with the same config, no pod on it
   t.deepEqual(await bridgeEntries(), []);
   t.is(ifindex(env.bridge), again, 'the one made by hand after it is still there');
   t.false(existsSync(bridgeRecordFile(env.bridge)), 'the record of the bridge nspod made, which went, is forgotten');
+});
+
+test('a create on a bridge gc is deleting waits for it (the bridge lock), then makes the bridge anew and records it; its pod is reachable', async (t) => {
+  const env = await netTestEnv(t, 'bridgeRace');
+  const cliEnv = { NSPOD_NETWORK: 'default', NSPOD_BRIDGE: env.bridge, NSPOD_POD_SUBNET: env.podSubnet, NSPOD_IPAM_DIR: env.ipamDataDir };
+  await (await Pod.create({ name: 'first', containers: [sleeper] }, env.options)).remove({ gracePeriodSeconds: 0 });
+  const old = ifindex(env.bridge);
+  await idleForMinutes(env.bridge);
+  const breaks = path.join(env.root, 'breaks');
+  const parked = async (step: string) =>
+    await eventually(
+      async () => (existsSync(breaks) ? (await readdir(breaks)).find((f) => f.startsWith(`${step}.`)) : undefined),
+      30_000,
+      `a process parked at ${step}`,
+    );
+  const release = (file: string) => rm(path.join(breaks, file));
+  // The create parks right before it takes the bridge's lock to join; gc parks holding it, its verdict made.
+  const manifest = await writeManifest(
+    env.root,
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: late\nspec:\n  terminationGracePeriodSeconds: 0\n  containers:\n    - name: web\n      image: busybox\n      command: ["sh", "-c", "mkdir -p /www && echo hello from late > /www/index.html && exec httpd -f -p 80 -h /www"]\n`,
+  );
+  const run = nspod(env.root, ['run', '-d', manifest], {
+    env: { ...cliEnv, NSPOD_TEST_BREAK_AT: 'bridge-join', NSPOD_TEST_BREAK_DIR: breaks },
+  });
+  const joining = await parked('bridge-join');
+  const gc = nspod(env.root, ['gc'], { env: { ...cliEnv, NSPOD_TEST_BREAK_AT: 'bridge-gc-decided', NSPOD_TEST_BREAK_DIR: breaks } });
+  const deciding = await parked('bridge-gc-decided');
+  await release(joining); // the create now waits for the lock gc holds
+  await release(deciding);
+  const [ran, collected] = await Promise.all([run, gc]);
+  t.is(collected.exitCode, 0, collected.stderr);
+  t.regex(collected.stdout, new RegExp(`^removed bridge ${env.bridge} \\(unused\\)$`, 'm'));
+  t.is(ran.exitCode, 0, ran.stderr);
+  const now = ifindex(env.bridge);
+  t.not(now, old, 'the bridge was deleted and made again');
+  t.is(JSON.parse(readFileSync(bridgeRecordFile(env.bridge), 'utf8')).ifindex, now, 'and recorded as the one nspod made');
+  const s = await (await Pod.load('late', { root: env.root })).status();
+  t.is(await httpGetEventually(`http://${s.network.podIP!}/`), 'hello from late\n');
 });
