@@ -52,11 +52,14 @@ export const STOP_STEPS = [
   'stop-pause',
   'stop-stopped',
   'rm-trashed',
+  'rm-data-deleted',
 ] as const;
 
-/** Each cycle kills its create at the next of these, and its removal at the next of those: ten cycles hit every one. */
+/** Each cycle kills its create at the next of these, and its removal at the next of those. */
 const CREATE_KILLS = [...CREATE_STEPS, 'random', 'random'] as const;
 const STOP_KILLS = [...STOP_STEPS, 'random', 'race'] as const;
+/** Cycles that hit every create step, every stop step and one race. */
+export const ROTATION = Math.max(CREATE_KILLS.length, STOP_KILLS.length);
 /** `rm -f` of one pod at once in a race cycle. */
 const RACERS = 5;
 

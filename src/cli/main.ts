@@ -281,12 +281,15 @@ export function buildProgram(setCode: (code: number) => void): Command {
     .command('doctor')
     .description(
       "check this host: root, runtime and its version, namespaces, overlayfs, cgroups, CNI plugins, nspod's binaries " +
-        "(says what to install); CNI CHECK of each running pod's network",
+        "(says what to install); where the state and data roots are, on what, with how much free; CNI CHECK of each running pod's network",
     )
     .action(
       run(async (_o, cmd: Command) => {
         const g = globals(cmd);
-        return (await import('./commands/doctor.js')).runDoctor({ runtime: g.runtime, root: resolveStateRoot(g.root) }, out);
+        return (await import('./commands/doctor.js')).runDoctor(
+          { runtime: g.runtime, root: resolveStateRoot(g.root), dataRoot: g.dataRoot },
+          out,
+        );
       }),
     );
 

@@ -24,7 +24,8 @@ export type EventReason =
   | 'Exited'
   | 'OOMKilled'
   | 'ProberLost'
-  | 'ShimLost';
+  | 'ShimLost'
+  | 'PodRestartInPlace';
 
 export interface PodEvent {
   /** RFC 3339. */

@@ -15,7 +15,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NspodError, isNspodError } from '../errors.js';
+import { NspodError, errorMessage, isNspodError } from '../errors.js';
 import { podCgroupName } from '../oci/common.js';
 import { Runtime, type ExecOptions, type ExecResult } from '../runtime/runtime.js';
 import { validatePodSpec, type PodSpec } from '../spec/spec.js';
@@ -363,8 +363,8 @@ export class Pod implements AsyncDisposable {
   }
 
   /** An init container runs to completion before the apps; a non-zero exit fails the pod. */
-  private async runInitContainer(image: RunnableContainer, rollback: Rollback): Promise<void> {
-    const record = await this.startContainer(image, true, rollback);
+  private async runInitContainer(image: RunnableContainer, rollback: Rollback, restartCount = 0): Promise<void> {
+    const record = await this.startContainer(image, true, rollback, restartCount);
     await waitForFile(record.exitFile, 24 * 3600_000, () => isAlive(record.pid!));
     const exit = await readExitRecord(record.exitFile);
     await this.runtime.delete(record.id, { force: true });
@@ -382,8 +382,9 @@ export class Pod implements AsyncDisposable {
    * its postStart hook returned, then its startup probe succeeded (without one, it runs). One that exits before it has
    * started fails the pod's creation.
    */
-  private async startSidecar(image: RunnableContainer, rollback: Rollback): Promise<void> {
-    const record = await this.startContainer(image, false, rollback);
+  private async startSidecar(image: RunnableContainer, rollback: Rollback, restartCount = 0, lastMessage?: string): Promise<void> {
+    const record = await this.startContainer(image, false, rollback, restartCount);
+    if (lastMessage) record.lastTerminationMessage = lastMessage;
     // Started once its postStart hook returned (a failing one kills it: the wait below then says so).
     if (record.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, record)))
       delete record.postStartPending;
@@ -855,16 +856,10 @@ export class Pod implements AsyncDisposable {
     const declared = runningContainerSpec(this.spec, name);
     if (!declared || old.init) throw new NspodError('CONTAINER_NOT_FOUND', `pod ${this.name} has no app container or sidecar ${name}`);
     assertPauseIsOurs(this.record);
-    // The exit this run ends is told before its record goes, and its message kept: the next run's file starts empty.
-    await recordExits(this.dir, [old], this.spec);
-    const ended = currentRunExit(old, await readExitRecord(old.exitFile));
-    const lastMessage = ended ? await exitMessage(old, ended, this.spec) : old.lastTerminationMessage;
-    await destroyContainer(this.runtime, old.id, old.exitFile, old.pid ?? 0, 0);
-    await unmountAll(old.rootfs);
+    const lastMessage = await this.endRun(old);
     const rollback = new Rollback();
     try {
-      const again = { container: old.spec ?? declared, defaults: old.image ?? {}, lowerdir: old.lowerdir };
-      const started = await this.startContainer(again, false, rollback, old.restartCount + 1);
+      const started = await this.startContainer(this.runAgain(old, declared), false, rollback, old.restartCount + 1);
       if (lastMessage) started.lastTerminationMessage = lastMessage;
     } catch (e) {
       await rollback.run();
@@ -873,8 +868,80 @@ export class Pod implements AsyncDisposable {
     await this.store.save(this.record);
   }
 
+  /** Ends a container's run that has exited (or is killed now): its exit told, its runtime state and rootfs gone; returns its message. */
+  private async endRun(old: ContainerRecord): Promise<string | undefined> {
+    // The exit this run ends is told before its record goes, and its message kept: the next run's file starts empty.
+    await recordExits(this.dir, [old], this.spec);
+    const ended = currentRunExit(old, await readExitRecord(old.exitFile));
+    const lastMessage = ended ? await exitMessage(old, ended, this.spec) : old.lastTerminationMessage;
+    await destroyContainer(this.runtime, old.id, old.exitFile, old.pid ?? 0, 0);
+    await unmountAll(old.rootfs);
+    return lastMessage;
+  }
+
+  /** What a container's next run starts from: its record's spec, image defaults and lower dirs. */
+  private runAgain(old: ContainerRecord, declared: ContainerSpec): RunnableContainer {
+    return { container: old.spec ?? declared, defaults: old.image ?? {}, lowerdir: old.lowerdir };
+  }
+
+  /**
+   * RestartAllContainers (Kubernetes 1.35), under the pod's lock: the pod restarts in place. Every running container is
+   * killed at once (no preStop, no grace period: Kubernetes' fast termination, event Killing), then the init containers
+   * run again in order (a sidecar until it has started) and the apps start, each with its restart count up by one; the
+   * pause, so the pod IP and namespaces, and the volumes stay. An init container that fails fails the pod (reason
+   * InitContainerFailed; nspod runs an init container once, as under restartPolicy Never). Returns the apps started.
+   */
+  private async restartAllLocked(trigger: string, exitCode: number): Promise<{ started: string[] } | { failed: string }> {
+    assertPauseIsOurs(this.record);
+    // Kubernetes' PodRestartInPlace condition, as an event: True now, False once every container is gone.
+    const why = `Container ${trigger} exited with code ${exitCode}, triggering pod restart`;
+    await appendEvent(this.dir, { type: 'Normal', reason: 'PodRestartInPlace', container: trigger, message: why });
+    const previous = new Map(this.record.containers.map((c) => [c.name, c]));
+    const messages = new Map<string, string | undefined>();
+    await Promise.all(
+      this.record.containers
+        .filter((c) => !c.init)
+        .map(async (c) => {
+          await stopContainer({ record: this.record, runtime: this.runtime }, c, 0);
+          messages.set(c.name, await this.endRun(c));
+        }),
+    );
+    const done = 'every container has been killed: the init containers run again, then the apps start';
+    await appendEvent(this.dir, { type: 'Normal', reason: 'PodRestartInPlace', message: done });
+    const next = (c: ContainerSpec) => {
+      const old = previous.get(c.name);
+      const image = old ? this.runAgain(old, c) : undefined;
+      if (!image) throw new NspodError('RUNTIME_FAILED', `container ${c.name} has no record to start again from`);
+      return { image, restartCount: (old?.restartCount ?? 0) + 1, message: messages.get(c.name) ?? old?.lastTerminationMessage };
+    };
+    const rollback = new Rollback();
+    try {
+      for (const c of this.spec.initContainers ?? []) {
+        const { image, restartCount, message } = next(c);
+        if (isSidecar(c)) await this.startSidecar(image, rollback, restartCount, message);
+        else await this.runInitContainer(image, rollback, restartCount);
+      }
+      await Promise.all(
+        this.spec.containers.map(async (c) => {
+          const { image, restartCount, message } = next(c);
+          const started = await this.startContainer(image, false, rollback, restartCount);
+          if (message) started.lastTerminationMessage = message;
+        }),
+      );
+    } catch (e) {
+      await rollback.run();
+      const failed = `the pod's restart in place failed: ${errorMessage(e)}`;
+      this.record.reason = 'InitContainerFailed';
+      await this.store.save(this.record);
+      await appendEvent(this.dir, { type: 'Warning', reason: 'Failed', message: failed });
+      return { failed };
+    }
+    await this.store.save(this.record);
+    return { started: this.spec.containers.map((c) => c.name) };
+  }
+
   /** The supervisor's step after an app container exited (supervisor.ts): a restart, the pod's removal, or nothing. */
-  async onContainerExit(name: string): Promise<'restarted' | 'left' | 'removed' | 'ignored'> {
+  async onContainerExit(name: string): Promise<'restarted' | 'left' | 'stopped' | 'removed' | 'ignored'> {
     const pod: SupervisedPod = {
       name: this.name,
       dir: this.dir,
@@ -885,6 +952,8 @@ export class Pod implements AsyncDisposable {
         }),
       save: (record) => this.store.save(record),
       restartLocked: (container) => this.restartLocked(container),
+      restartAllLocked: (trigger, exitCode) => this.restartAllLocked(trigger, exitCode),
+      stop: (options) => this.stop(options),
       stopSidecars: () => this.stopSidecars(),
       afterRestart: (container) => this.afterRestart(container),
       remove: (options) => this.remove(options),

@@ -91,7 +91,7 @@ export interface PodStatus {
   containers: ContainerStatus[];
   /** The pod's network: mode, IPs, interfaces, routes, DNS, published ports. */
   network: PodNetworkStatus;
-  /** Why nspod stopped the pod itself: DeadlineExceeded (activeDeadlineSeconds), as Kubernetes' status.reason. */
+  /** Why nspod stopped the pod itself: DeadlineExceeded (activeDeadlineSeconds), as Kubernetes' status.reason; InitContainerFailed (RestartAllContainers). */
   reason?: string | undefined;
   /** Kubernetes' pod Ready: running, and every app container and sidecar ready. */
   ready: boolean;

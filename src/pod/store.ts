@@ -109,7 +109,7 @@ export interface PodRecord {
   containers: ContainerRecord[];
   /** The timer that stops the pod at its activeDeadlineSeconds (deadline.ts). */
   deadlineTimer?: ProcessIdentity;
-  /** Why the pod was stopped by nspod itself: DeadlineExceeded (as Kubernetes' pod status.reason). */
+  /** Why the pod was stopped by nspod itself: DeadlineExceeded (as Kubernetes' pod status.reason), InitContainerFailed (an in-place restart's). */
   reason?: string;
   /** When the app containers were found done for good in a pod with sidecars: from then on no sidecar restarts, and they are stopped. */
   appsDone?: string;

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import { packageRoot } from '../paths.js';
-import { isApp, mayRestart, restartBackoffMs, restartPolicy, restartsAfter, sidecars } from '../spec/restart.js';
+import { isApp, mayRestart, restartBackoffMs, restartPolicy, restartsAfter, restartsAllAfter, sidecars } from '../spec/restart.js';
 import { appendEvent, exitMessage, recordExitEvent } from './events.js';
 import { readExitRecord } from './status.js';
 import type { PodRecord } from './store.js';
@@ -98,6 +98,12 @@ export interface SupervisedPod {
   save(record: PodRecord): Promise<void>;
   /** Starts an app container or a sidecar again; called under the lock. */
   restartLocked(container: string): Promise<void>;
+  /**
+   * RestartAllContainers, under the lock: every container killed, the init containers run again, then the apps start.
+   * Returns the apps started (their postStart hooks run after the lock), or why the pod failed (an init container).
+   */
+  restartAllLocked(trigger: string, exitCode: number): Promise<{ started: string[] } | { failed: string }>;
+  stop(options: { gracePeriodSeconds: number }): Promise<void>;
   /** Once the apps are done for good: marks the pod so (no sidecar restarts from then on) and stops the sidecars, last started first. */
   stopSidecars(): Promise<void>;
   /** Runs the restarted container's postStart hook, after the lock is released. */
@@ -111,7 +117,7 @@ export interface SupervisedPod {
  * back-off that doubles with each restart (base NSPOD_RESTART_BACKOFF_MS,
  * default 1000 ms, at most 5 minutes). Returns what it did.
  */
-export async function onContainerExit(pod: SupervisedPod, name: string): Promise<'restarted' | 'left' | 'removed' | 'ignored'> {
+export async function onContainerExit(pod: SupervisedPod, name: string): Promise<'restarted' | 'left' | 'stopped' | 'removed' | 'ignored'> {
   let record: PodRecord | undefined;
   const plan = await pod.locked(async (fresh) => {
     record = fresh;
@@ -122,6 +128,8 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     await recordExitEvent(pod.dir, name, exit, await exitMessage(c, exit, fresh.spec)).catch(() => false);
     // The apps are done and the sidecars are being stopped: none of them starts again.
     if (fresh.appsDone) return 'left' as const;
+    // RestartAllContainers restarts the pod in place at once, whatever the restartPolicy says (Kubernetes 1.35).
+    if (restartsAllAfter(fresh.spec, name, exit.exitCode)) return { all: await pod.restartAllLocked(name, exit.exitCode) };
     const policy = c.sidecar ? 'Always (a sidecar)' : (c.spec?.restartPolicy ?? restartPolicy(fresh.spec));
     if (!restartsAfter(fresh.spec, name, exit.exitCode, c.restartCount)) {
       if (fresh.spec.backoffLimit !== undefined && exit.exitCode !== 0) {
@@ -138,6 +146,19 @@ export async function onContainerExit(pod: SupervisedPod, name: string): Promise
     return { pid: c.pid, delay };
   });
   if (plan === undefined) return 'ignored';
+  if (typeof plan === 'object' && plan.all) {
+    if ('started' in plan.all) {
+      for (const app of plan.all.started) await pod.afterRestart(app);
+      return 'restarted';
+    }
+    // An init container failed on the way: the pod has failed (nspod runs an init container once).
+    if (record?.removeWhenDone) {
+      await pod.remove({ gracePeriodSeconds: 0 });
+      return 'removed';
+    }
+    await pod.stop({ gracePeriodSeconds: 0 });
+    return 'stopped';
+  }
   if (plan === 'left') {
     if (!record || record.appsDone || !(await appsDoneForGood(record))) return 'left';
     if (sidecars(record.spec).length > 0) await pod.stopSidecars();

@@ -38,7 +38,20 @@ export function isApp(c: { init: boolean; sidecar?: boolean | undefined }): bool
 /** Does a container restart rule match an exit with this code? */
 export function ruleMatches(rule: ContainerRestartRule, exitCode: number): boolean {
   const listed = (rule.exitCodes.values ?? []).includes(exitCode);
-  return rule.action === 'Restart' && (rule.exitCodes.operator === 'In' ? listed : !listed);
+  return rule.exitCodes.operator === 'In' ? listed : !listed;
+}
+
+/** The action of the first of the container's restartPolicyRules that matches an exit with this code (rules go in order). */
+export function matchingRuleAction(
+  c: Pick<ContainerSpec, 'restartPolicyRules'> | undefined,
+  exitCode: number,
+): ContainerRestartRule['action'] | undefined {
+  return c?.restartPolicyRules?.find((rule) => ruleMatches(rule, exitCode))?.action;
+}
+
+/** Does this exit of the app container or sidecar `name` restart the whole pod in place (action RestartAllContainers)? */
+export function restartsAllAfter(spec: PodSpec, name: string, exitCode: number): boolean {
+  return matchingRuleAction(runningContainerSpec(spec, name), exitCode) === 'RestartAllContainers';
 }
 
 /** Does an exit with this code call for a restart under this policy? */
@@ -53,14 +66,16 @@ export function restartBackoffMs(restarts: number, base = Number(process.env.NSP
 
 /**
  * Does this exit of the container `name` (an app container or a sidecar), restarted `restarts` times, call for another
- * start? A sidecar always restarts. Else the first of its restartPolicyRules that matches restarts it; then, in a Job's
+ * start? A sidecar always restarts. Else the first of its restartPolicyRules that matches restarts it (alone or with the
+ * whole pod); then, in a Job's
  * pod (backoffLimit), a failure is retried until the limit is used up, a success never is; else the container's
  * restartPolicy says, or the pod's.
  */
 export function restartsAfter(spec: PodSpec, name: string, exitCode: number, restarts: number): boolean {
   const c = runningContainerSpec(spec, name);
   if (c && isSidecarSpec(spec, c)) return true;
-  if (c?.restartPolicyRules?.some((rule) => ruleMatches(rule, exitCode))) return true;
+  // Restart starts it again, RestartAllContainers the whole pod with it.
+  if (matchingRuleAction(c, exitCode)) return true;
   if (spec.backoffLimit !== undefined) return exitCode !== 0 && restarts < spec.backoffLimit;
   return shouldRestart(c?.restartPolicy ?? restartPolicy(spec), exitCode);
 }

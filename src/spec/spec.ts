@@ -151,9 +151,10 @@ export interface ContainerSpec {
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
 }
 
-/** Kubernetes' ContainerRestartRule: restart on these exit codes (In) or on every other one (NotIn). */
+/** Kubernetes' ContainerRestartRule: act on these exit codes (In) or on every other one (NotIn). */
 export interface ContainerRestartRule {
-  action: 'Restart';
+  /** Restart: this container; RestartAllContainers (Kubernetes 1.35): the whole pod in place, its init containers first. */
+  action: 'Restart' | 'RestartAllContainers';
   exitCodes: { operator: 'In' | 'NotIn'; values?: number[] };
 }
 
@@ -752,13 +753,17 @@ function restartProblems(c: ContainerSpec, at: string, init: boolean, report: Re
       continue;
     }
     const action: string = rule.action;
-    if (action === 'RestartAllContainers')
-      report(`${ruleAt}.action`, 'RestartAllContainers is not supported: nspod restarts one container at a time', 'use action Restart');
-    else if (action !== 'Restart') report(`${ruleAt}.action`, `${JSON.stringify(action)} must be Restart`);
-    else if (init)
+    if (action !== 'Restart' && action !== 'RestartAllContainers')
+      report(`${ruleAt}.action`, `${JSON.stringify(action)} must be Restart or RestartAllContainers`);
+    else if (init && action === 'Restart')
       report(
         `${ruleAt}.action`,
         'Restart rules are not supported on init containers: nspod runs an init container once, and a sidecar always restarts',
+      );
+    else if (init && policy !== 'Always')
+      report(
+        `${ruleAt}.action`,
+        'RestartAllContainers is not supported on an init container that runs to completion: nspod runs it once (on a sidecar or an app container it is)',
       );
     const codes = rule.exitCodes;
     if (typeof codes !== 'object' || codes === null) {

@@ -1,9 +1,8 @@
 /**
- * Who uses which part of 198.18.0.0/24 and 198.18.2.0/24. Tests of one file run side by side
+ * Who uses which part of 198.18.0.0/23 (slots 0-15 in 198.18.0.0/24, from 16 on in 198.18.1.0/24). Tests of one file run side by side
  * (and files run in parallel), so every test that makes a bridge owns a
  * bridge name and a subnet no other test or bench touches. The unit is a /28
- * slot: slot k is 198.18.0.<16k>/28 on bridge nspt<k> for k < 16, and 198.18.2.<16(k-16)>/28 for 16 <= k < 32
- * (198.18.1.0/24 is network-ports' stand-in for host addresses); a user may take
+ * slot: slot k is 198.18.0.<16k>/28 on bridge nspt<k>; a user may take
  * several adjacent slots (an aligned block) when it needs more than the 13
  * pod addresses a /28 gives (host-local keeps .0, the gateway .1 and the broadcast).
  *
@@ -26,9 +25,10 @@
  * | 14    | 198.18.0.224/28   | nspt14 | network-ports: two creates race for one hostPort       |
  * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
  * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
- * | 16    | 198.18.2.0/28     | nspt16 | network-gc: gc removes the bridge nspod made (lease dir host-wide, its own name) |
- * | 17    | 198.18.2.16/28    | nspt17 | network-gc: gc never removes a bridge made by hand     |
- * | 18    | 198.18.2.32/28    | nspt18 | network-gc: a create waits for the bridge gc deleting its bridge |
+ * | 16    | 198.18.1.0/28     | nspt16 | restart-all: the pod IP across an in-place restart (slots from 16 on are in 198.18.1.0/24) |
+ * | 17    | 198.18.1.16/28    | nspt17 | network-gc: gc removes the bridge nspod made (lease dir host-wide, its own name) |
+ * | 18    | 198.18.1.32/28    | nspt18 | network-gc: gc never removes a bridge made by hand     |
+ * | 19    | 198.18.1.48/28    | nspt19 | network-gc: a create waits for the bridge gc deleting its bridge |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -47,9 +47,10 @@ export const NET_SLOTS = {
   portsRace: { first: 14, count: 1 },
   bench: { first: 15, count: 1 },
   chaos: { first: 15, count: 1 },
-  bridgeGc: { first: 16, count: 1 },
-  bridgeByHand: { first: 17, count: 1 },
-  bridgeRace: { first: 18, count: 1 },
+  restartAll: { first: 16, count: 1 },
+  bridgeGc: { first: 17, count: 1 },
+  bridgeByHand: { first: 18, count: 1 },
+  bridgeRace: { first: 19, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
 /** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */
@@ -63,11 +64,12 @@ export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/29' };
 /** The chaos bench (scripts/chaos.ts): the upper half of slot 15, five pod addresses for its one pod at a time. */
 export const CHAOS_NET = { bridge: 'nspc0', podSubnet: '198.18.0.248/29' };
 
-/** The bridge and subnet of a slot block: bridge nspt<first>, subnet 198.18.<0|2>.<16·(first mod 16)>/<28 - log2(count)>. */
+/** The bridge and subnet of a slot block: bridge nspt<first>, subnet 198.18.0.<16·first>/<28 - log2(count)>. */
 export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: string } {
   if (name === 'bench') return BENCH_NET;
   if (name === 'chaos') return CHAOS_NET;
   if (name === 'hostAndNone') return NO_BRIDGE;
   const { first, count } = NET_SLOTS[name];
-  return { bridge: `nspt${first}`, podSubnet: `198.18.${first < 16 ? 0 : 2}.${16 * (first % 16)}/${28 - Math.log2(count)}` };
+  const base = 16 * first;
+  return { bridge: `nspt${first}`, podSubnet: `198.18.${Math.floor(base / 256)}.${base % 256}/${28 - Math.log2(count)}` };
 }

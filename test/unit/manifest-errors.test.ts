@@ -590,23 +590,23 @@ test('a missing manifest file is an INVALID_SPEC naming the file', async (t) => 
 });
 
 test(
-  "the docs' RestartAllContainers rule on a sidecar, with its field and line",
+  'a RestartAllContainers rule on an init container that runs to completion, with its field and line',
   rejects,
   [
     ...HEAD,
     '  restartPolicy: Never',
     '  initContainers:',
-    '  - name: watcher-sidecar',
+    '  - name: setup',
     '    image: busybox',
-    '    command: [sh, -c, "sleep 60; exit 88"]',
-    '    restartPolicy: Always',
+    '    command: [sh, -c, "exit 88"]',
+    '    restartPolicy: Never',
     '    restartPolicyRules:',
     '    - action: RestartAllContainers',
     '      exitCodes: {operator: In, values: [88]}',
     '  containers:',
     ...WEB,
   ],
-  'pod.yaml: spec.initContainers[0].restartPolicyRules[0].action (line 13): RestartAllContainers is not supported: nspod restarts one container at a time',
+  'pod.yaml: spec.initContainers[0].restartPolicyRules[0].action (line 13): RestartAllContainers is not supported on an init container that runs to completion: nspod runs it once (on a sidecar or an app container it is)',
 );
 
 test(

@@ -1,6 +1,16 @@
 import test from 'ava';
 import { parseManifest } from '../../src/manifest/index.js';
-import { exitedForGood, isSidecar, mayRestart, podOutcome, restartsAfter, ruleMatches, sidecars } from '../../src/spec/restart.js';
+import {
+  exitedForGood,
+  isSidecar,
+  matchingRuleAction,
+  mayRestart,
+  podOutcome,
+  restartsAfter,
+  restartsAllAfter,
+  ruleMatches,
+  sidecars,
+} from '../../src/spec/restart.js';
 import type { PodSpec } from '../../src/spec/spec.js';
 import { deadlineLeftMs } from '../../src/pod/deadline.js';
 
@@ -39,6 +49,30 @@ test('exit 42 restarts under restartPolicy Never with the rule In [42]; exit 1 d
   t.true(mayRestart(spec, 'app'));
   t.true(mayRestart(spec, 'proxy'));
   t.false(mayRestart(spec, 'plain'));
+});
+
+test('RestartAllContainers: the first matching rule decides; a sidecar exit 88 restarts the pod, exit 1 only the sidecar', (t) => {
+  const all = { action: 'RestartAllContainers' as const, exitCodes: { operator: 'In' as const, values: [88] } };
+  const spec = pod({
+    initContainers: [
+      { name: 'setup', image: 'busybox', command: ['true'] },
+      { name: 'watcher', image: 'busybox', command: ['true'], restartPolicy: 'Always', restartPolicyRules: [all] },
+    ],
+    containers: [{ name: 'app', image: 'busybox', command: ['true'], restartPolicy: 'Never', restartPolicyRules: [rule42, all] }],
+  });
+  t.true(restartsAllAfter(spec, 'watcher', 88));
+  t.false(restartsAllAfter(spec, 'watcher', 1));
+  t.true(restartsAfter(spec, 'watcher', 1, 0), 'a sidecar still restarts alone');
+  t.true(restartsAllAfter(spec, 'app', 88));
+  t.true(restartsAfter(spec, 'app', 88, 0), 'its exit is not for good: it starts again with the pod');
+  t.false(restartsAllAfter(spec, 'app', 42));
+  t.is(matchingRuleAction(spec.containers[0], 42), 'Restart');
+  t.is(
+    matchingRuleAction({ restartPolicyRules: [{ ...all, exitCodes: { operator: 'NotIn', values: [0] } }, rule42] }, 42),
+    'RestartAllContainers',
+  );
+  t.false(restartsAfter(spec, 'app', 1, 0));
+  t.false(restartsAllAfter(spec, 'setup', 88), 'init containers that run to completion have no rules here');
 });
 
 test("a container's restartPolicy replaces the pod's for it", (t) => {

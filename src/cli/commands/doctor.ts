@@ -1,9 +1,10 @@
 /** `nspod doctor`: what this host has and lacks for nspod, with what to install. */
 import { existsSync, readFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { errorMessage } from '../../errors.js';
-import { assets } from '../../paths.js';
+import { assets, resolveDataRoot } from '../../paths.js';
 import { isProcessAlive } from '../../host/proc.js';
 import { cgroupVersion } from '../../host/cgroups.js';
 import { overlayMountProblem } from '../../host/mounts.js';
@@ -75,7 +76,42 @@ export async function podNetworkChecks(root: string): Promise<Check[]> {
   return checks;
 }
 
-export async function doctorChecks(options: { runtime?: string | undefined; root?: string | undefined }): Promise<Check[]> {
+/** Statfs' type of tmpfs (linux/magic.h). */
+const TMPFS_MAGIC = 0x01021994;
+/** Below this much free space the data root is a warning: writable layers and logs fill it first. */
+const LOW_DATA_SPACE = 1024 * 1024 * 1024;
+
+/** Where the state root and the data root are, on what, with how much free: the data root must be a disk. */
+export async function rootChecks(stateRoot: string, dataRoot: string): Promise<Check[]> {
+  // The nearest dir that exists: a root not yet made lands on its parent's filesystem.
+  const existing = (dir: string): string => (existsSync(dir) || path.dirname(dir) === dir ? dir : existing(path.dirname(dir)));
+  const place = async (dir: string) => {
+    const fs = await statfs(existing(dir));
+    return { tmpfs: Number(fs.type) === TMPFS_MAGIC, free: Number(fs.bavail) * Number(fs.bsize) };
+  };
+  const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB free`;
+  const state = await place(stateRoot);
+  const data = await place(dataRoot);
+  return [
+    {
+      name: 'state root',
+      ok: true,
+      detail: `${stateRoot} (${state.tmpfs ? 'tmpfs' : 'disk'}, ${gib(state.free)}): records, exit files, events`,
+    },
+    {
+      name: 'data root',
+      ok: data.tmpfs || data.free < LOW_DATA_SPACE ? 'warn' : true,
+      detail: `${dataRoot} (${data.tmpfs ? 'tmpfs: writable layers and logs would fill memory' : 'disk'}, ${gib(data.free)}): writable layers, disk emptyDirs, logs`,
+      fix: 'give a disk with room: --data-root DIR or NSPOD_DATA_ROOT',
+    },
+  ];
+}
+
+export async function doctorChecks(options: {
+  runtime?: string | undefined;
+  root?: string | undefined;
+  dataRoot?: string | undefined;
+}): Promise<Check[]> {
   const checks: Check[] = [];
   const root = process.getuid?.() === 0;
   checks.push({
@@ -128,12 +164,13 @@ export async function doctorChecks(options: { runtime?: string | undefined; root
     detail: schemas ? assets.runtimeSpecSchemas : 'not installed',
     fix: 'run scripts/setup (apt-get install golang-github-opencontainers-specs-dev)',
   });
+  if (options.root) checks.push(...(await rootChecks(options.root, resolveDataRoot(options.root, options.dataRoot))));
   if (options.root) checks.push(...(await podNetworkChecks(options.root)));
   return checks;
 }
 
 export async function runDoctor(
-  options: { runtime?: string | undefined; root?: string | undefined },
+  options: { runtime?: string | undefined; root?: string | undefined; dataRoot?: string | undefined },
   out: (s: string) => void,
 ): Promise<number> {
   const checks = await doctorChecks(options);
