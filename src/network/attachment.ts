@@ -269,7 +269,9 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
   // On the bridge's users before ADD (so gc keeps it); a bridge this ADD brings into being is recorded as nspod's.
   const bridge = bridgeOf(attachment.config);
   const leaseDir = leaseDirOf(attachment.config);
-  const bridgeMade = bridge !== undefined && !(await joinBridge(bridge, containerId, attachmentFile(input.root, containerId), leaseDir));
+  const bridgeMade =
+    bridge !== undefined &&
+    !(await joinBridge(bridge, { root: input.root, containerId, attachment: attachmentFile(input.root, containerId), leaseDir }));
   // Before ADD (portmap opens the loopback during it), and after it when the bridge was not there (a detach that
   // found it gone meanwhile removed the chain).
   const guarded = localnetBridge(attachment.config);

@@ -2,7 +2,8 @@
  * Bridges nspod made, and who uses them, host-wide as the bridges are: a record per bridge that a pod's CNI ADD
  * brought into being (its ifindex, so a bridge of the same name made later by someone else is never taken for it),
  * and a marker per attachment on it. gc removes a recorded bridge once no marker is live and no interface is left on
- * it, with its lease dir and localnet chain; joins and removals take one lock per bridge, so a create never attaches
+ * it, with its lease dir and localnet chain (the gc of a state root whose pods were on it, or any once those roots are
+ * gone: one root's gc never takes another's idle bridge from under it); joins and removals take one lock per bridge, so a create never attaches
  * to a bridge being deleted. A bridge nspod did not make is never touched (as the CNI bridge plugin, which never
  * deletes one; podman deletes its network's bridge with the last container, nspod only at gc, after a quiet minute).
  */
@@ -36,10 +37,13 @@ export interface BridgeRecord {
   createdAt: string;
   /** host-local lease dirs of the networks on it (`<dataDir>/<network>`), removed with it. */
   leaseDirs: string[];
+  /** The state roots whose pods were on it: their gc removes it (another root's gc, only once all of these are gone). */
+  roots: string[];
 }
 
 /** One attachment on a bridge: in use while its attachment file exists (written before the marker, removed before it). */
 export interface BridgeUser {
+  root: string;
   attachment: string;
   creator: ProcessIdentity;
 }
@@ -91,21 +95,35 @@ function currentNetns(): number | undefined {
  */
 export async function joinBridge(
   bridge: string,
-  containerId: string,
-  attachment: string,
-  leaseDir: string | undefined,
+  user: { root: string; containerId: string; attachment: string; leaseDir: string | undefined },
   dir = DEFAULT_BRIDGE_DIR,
 ): Promise<boolean> {
   await mkdir(bridgeUsersDir(bridge, dir), { recursive: true, mode: 0o700 });
   await testPoint('bridge-join');
   return await withDirLock(bridgeLock(bridge, dir), async () => {
-    const user: BridgeUser = { attachment, creator: currentProcessIdentity() };
-    await writeJsonAtomic(path.join(bridgeUsersDir(bridge, dir), `${containerId}.json`), user, { mkdir: true });
+    const marker: BridgeUser = { root: user.root, attachment: user.attachment, creator: currentProcessIdentity() };
+    await writeJsonAtomic(path.join(bridgeUsersDir(bridge, dir), `${user.containerId}.json`), marker, { mkdir: true });
     const record = await readJson<BridgeRecord>(bridgeRecordFile(bridge, dir)).catch(() => undefined);
-    if (record && leaseDir && !record.leaseDirs.includes(leaseDir))
-      await writeJsonAtomic(bridgeRecordFile(bridge, dir), { ...record, leaseDirs: [...record.leaseDirs, leaseDir] });
+    if (record) await saveRecord(bridge, dir, record, user.leaseDir ? [user.leaseDir] : [], [user.root]);
     return bridgeNow(bridge) !== undefined;
   });
+}
+
+/** The record with these lease dirs and roots added (written only when it changes). */
+async function saveRecord(bridge: string, dir: string, record: BridgeRecord, leaseDirs: string[], roots: string[]): Promise<void> {
+  const next = {
+    ...record,
+    leaseDirs: [...new Set([...record.leaseDirs, ...leaseDirs])],
+    roots: [...new Set([...(record.roots ?? []), ...roots])],
+  };
+  if (next.leaseDirs.length === record.leaseDirs.length && next.roots.length === (record.roots ?? []).length) return;
+  await writeJsonAtomic(bridgeRecordFile(bridge, dir), next);
+}
+
+async function markers(bridge: string, dir: string): Promise<(BridgeUser | undefined)[]> {
+  const users = bridgeUsersDir(bridge, dir);
+  const files = (await readdir(users).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  return await Promise.all(files.map((f) => readJson<BridgeUser>(path.join(users, f)).catch(() => undefined)));
 }
 
 /** After an ADD that found no bridge: the bridge there now is nspod's (kept when another create recorded it already). */
@@ -116,12 +134,19 @@ export async function recordMadeBridge(bridge: string, leaseDir: string | undefi
   await withDirLock(bridgeLock(bridge, dir), async () => {
     const old = await readJson<BridgeRecord>(bridgeRecordFile(bridge, dir)).catch(() => undefined);
     const same = old !== undefined && old.ifindex === now.ifindex && old.netns === netns;
-    const leaseDirs = [...new Set([...(same ? old.leaseDirs : []), ...(leaseDir ? [leaseDir] : [])])];
-    if (same && leaseDirs.length === old.leaseDirs.length) return;
-    const record: BridgeRecord = same
-      ? { ...old, leaseDirs }
-      : { version: 1, bridge, ifindex: now.ifindex, netns, createdAt: new Date().toISOString(), leaseDirs };
-    await writeJsonAtomic(bridgeRecordFile(bridge, dir), record);
+    const fresh: BridgeRecord = {
+      version: 1,
+      bridge,
+      ifindex: now.ifindex,
+      netns,
+      createdAt: new Date().toISOString(),
+      leaseDirs: [],
+      roots: [],
+    };
+    // Every attachment on it now (this one, and creates that joined before it was recorded) names its root.
+    const roots = (await markers(bridge, dir)).flatMap((u) => (u ? [u.root] : []));
+    if (!same) await writeJsonAtomic(bridgeRecordFile(bridge, dir), fresh);
+    await saveRecord(bridge, dir, same ? old : fresh, leaseDir ? [leaseDir] : [], roots);
   });
 }
 
@@ -138,11 +163,13 @@ export interface BridgeFacts {
   liveUsers: number;
   /** Since an attachment last joined or left it. */
   idleMs: number;
+  /** The gc's state root is one of record.roots, or none of those is there any more. */
+  ours: boolean;
   minAgeMs: number;
 }
 
 export type BridgeVerdict =
-  | { action: 'keep'; why: 'other-netns' | 'in-use' | 'attached' | 'recent' }
+  | { action: 'keep'; why: 'other-netns' | 'in-use' | 'attached' | 'recent' | 'other-roots' }
   /** The record only: the bridge of the name is another's (made after nspod's went). */
   | { action: 'forget' }
   /** The bridge (when still there), its lease dirs, its localnet chain, its record. */
@@ -153,6 +180,7 @@ export function bridgeVerdict(f: BridgeFacts): BridgeVerdict {
   if (f.netns === undefined || f.record.netns !== f.netns) return { action: 'keep', why: 'other-netns' };
   if (f.present && f.present.ifindex !== f.record.ifindex) return { action: 'forget' };
   if (f.liveUsers > 0) return { action: 'keep', why: 'in-use' };
+  if (!f.ours) return { action: 'keep', why: 'other-roots' };
   if (!f.present) return { action: 'remove' };
   if (f.present.ports > 0) return { action: 'keep', why: 'attached' };
   if (f.idleMs < f.minAgeMs) return { action: 'keep', why: 'recent' };
@@ -160,13 +188,8 @@ export function bridgeVerdict(f: BridgeFacts): BridgeVerdict {
 }
 
 async function liveUsers(bridge: string, dir: string): Promise<number> {
-  let live = 0;
-  const users = bridgeUsersDir(bridge, dir);
-  for (const f of (await readdir(users).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))) {
-    const u = await readJson<BridgeUser>(path.join(users, f)).catch(() => undefined);
-    if (!u || existsSync(u.attachment)) live += 1; // a torn marker counts: never guess
-  }
-  return live;
+  // A torn marker counts: never guess.
+  return (await markers(bridge, dir)).filter((u) => !u || existsSync(u.attachment)).length;
 }
 
 /** A lease dir with no address leased in it (only host-local's lock and last-reserved files) goes, and its data dir when empty. */
@@ -190,11 +213,11 @@ export interface CollectedBridge {
 }
 
 /**
- * Removes every bridge nspod made that nothing uses (bridgeVerdict), each under its lock, with its lease dirs, its
- * localnet chain and its record; forgets records of bridges replaced by another's. Idle for less than `minAgeMs`
- * it stays (a pod removed and run again keeps its bridge and chain).
+ * Removes every bridge nspod made that nothing uses and pods of `root` were on (bridgeVerdict), each under its lock,
+ * with its lease dirs, its localnet chain and its record; forgets records of bridges replaced by another's. Idle for
+ * less than `minAgeMs` it stays (a pod removed and run again keeps its bridge and chain).
  */
-export async function collectBridges(options: { minAgeMs: number; dir?: string | undefined }): Promise<CollectedBridge[]> {
+export async function collectBridges(options: { root: string; minAgeMs: number; dir?: string | undefined }): Promise<CollectedBridge[]> {
   const dir = options.dir ?? DEFAULT_BRIDGE_DIR;
   const out: CollectedBridge[] = [];
   const verdictOf = async (bridge: string, record: BridgeRecord): Promise<BridgeVerdict> => {
@@ -211,6 +234,7 @@ export async function collectBridges(options: { minAgeMs: number; dir?: string |
       liveUsers: await liveUsers(bridge, dir),
       idleMs: Date.now() - changed,
       minAgeMs: options.minAgeMs,
+      ours: (record.roots ?? []).includes(options.root) || (record.roots ?? []).every((r) => !existsSync(r)),
     });
   };
   for (const file of (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json'))) {

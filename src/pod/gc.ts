@@ -266,11 +266,12 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
 }
 
 /**
- * Removes the bridges nspod made (their pods' ADD brought them into being) that no pod of any state root uses and
- * no interface is on, idle for `minAgeMs` (default 60 s), with their lease dirs and localnet chains. Host-wide.
+ * Removes the bridges nspod made (their pods' ADD brought them into being) that pods of this state root were on, that
+ * no pod of any state root uses and no interface is on, idle for `minAgeMs` (default 60 s), with their lease dirs and
+ * localnet chains. A bridge whose roots are all gone is any root's to remove.
  */
-export async function gcBridges(options: { minAgeMs?: number | undefined } = {}): Promise<CollectedBridge[]> {
-  return await collectBridges({ minAgeMs: options.minAgeMs ?? 60_000 });
+export async function gcBridges(options: { root?: string | undefined; minAgeMs?: number | undefined } = {}): Promise<CollectedBridge[]> {
+  return await collectBridges({ root: resolveStateRoot(options.root), minAgeMs: options.minAgeMs ?? 60_000 });
 }
 
 /**
@@ -282,7 +283,7 @@ export async function gcBridges(options: { minAgeMs?: number | undefined } = {})
  * - mounts under pods/<name> of pods that are gone or Stopped;
  * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs;
  * - data dirs (under the data root) of pods of this root that are gone;
- * - bridges nspod made that no pod of any state root uses, with their lease dirs (gcBridges).
+ * - bridges nspod made that this root's pods were on and no pod of any state root uses, with their lease dirs (gcBridges).
  * Pods whose pause died are reported, never removed. Idempotent.
  */
 export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
@@ -433,7 +434,7 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
   }
 
   // Last: the attachments released above took their bridges' last users away.
-  const bridges = await settle(() => gcBridges({ minAgeMs }));
+  const bridges = await settle(() => gcBridges({ root, minAgeMs }));
   if (!bridges.ok) c.removed.push({ kind: 'bridge', what: 'bridges', pod: '', reason: 'unused', error: bridges.error });
   for (const b of bridges.ok ? bridges.value : []) {
     if (b.deleted || b.error)

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -139,6 +140,11 @@ test('gc removes the bridge nspod made once no pod uses it, with its host-wide l
 
   t.is((await nspod(env.root, ['rm', '-f', 'b'])).exitCode, 0);
   await idleForMinutes(env.bridge);
+  // The gc of a state root none of whose pods were on it leaves it to this root's gc.
+  const other = await mkdtemp(path.join(os.tmpdir(), 'nspod-other-root-'));
+  t.teardown(() => rm(other, { recursive: true, force: true }));
+  t.deepEqual(await gcPods({ root: other }), { removed: [], failed: [] });
+  t.true(existsSync(`/sys/class/net/${env.bridge}`));
   const gc = await nspod(env.root, ['gc']);
   t.is(gc.exitCode, 0, gc.stderr);
   t.regex(gc.stdout, new RegExp(`^removed bridge ${env.bridge} \\(unused\\)$`, 'm'));

@@ -2,14 +2,23 @@ import test from 'ava';
 import { bridgeOf, bridgeVerdict, leaseDirOf, type BridgeFacts } from '../../src/network/bridges.js';
 import { defaultConfList } from '../../src/network/config.js';
 
-const record = { version: 1, bridge: 'br0', ifindex: 42, netns: 7, createdAt: '2026-01-01T00:00:00Z', leaseDirs: [] } as const;
+const record = {
+  version: 1,
+  bridge: 'br0',
+  ifindex: 42,
+  netns: 7,
+  createdAt: '2026-01-01T00:00:00Z',
+  leaseDirs: [],
+  roots: ['/run/nspod'],
+} as const;
 const idle: BridgeFacts = {
-  record: { ...record, leaseDirs: [] },
+  record: { ...record, leaseDirs: [], roots: ['/run/nspod'] },
   present: { ifindex: 42, ports: 0 },
   netns: 7,
   liveUsers: 0,
   idleMs: 120_000,
   minAgeMs: 60_000,
+  ours: true,
 };
 
 test('gc removes a bridge only when nspod made this very bridge, in this netns, and nothing uses it', (t) => {
@@ -22,6 +31,9 @@ test('gc removes a bridge only when nspod made this very bridge, in this netns, 
   t.deepEqual(bridgeVerdict({ ...idle, present: { ifindex: 42, ports: 1 } }), { action: 'keep', why: 'attached' });
   t.deepEqual(bridgeVerdict({ ...idle, idleMs: 5_000 }), { action: 'keep', why: 'recent' });
   t.deepEqual(bridgeVerdict({ ...idle, idleMs: 5_000, minAgeMs: 0 }), { action: 'remove' });
+  // Only pods of other (still present) state roots were on it: their gc removes it, not this one's.
+  t.deepEqual(bridgeVerdict({ ...idle, ours: false }), { action: 'keep', why: 'other-roots' });
+  t.deepEqual(bridgeVerdict({ ...idle, ours: false, present: undefined }), { action: 'keep', why: 'other-roots' });
   // A bridge of the name made after nspod's went (by hand, by another tool): never touched, the record forgotten.
   t.deepEqual(bridgeVerdict({ ...idle, present: { ifindex: 43, ports: 0 } }), { action: 'forget' });
   t.deepEqual(bridgeVerdict({ ...idle, present: { ifindex: 43, ports: 0 }, liveUsers: 2 }), { action: 'forget' });
