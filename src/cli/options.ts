@@ -1,5 +1,4 @@
 /** What every command is given: the global options, and how a command refuses its arguments (exit 2). */
-import { CommanderError } from 'commander';
 import type { PodOptions } from '../pod/pod.js';
 
 export interface GlobalOptions {
@@ -10,9 +9,14 @@ export interface GlobalOptions {
   debug?: boolean;
 }
 
+/** A command's refusal of its arguments, as commander's own usage errors are (not an NspodError: nothing failed). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** Ends the command with a usage error: `nspod: <message>`, exit 2. */
 export function usageError(message: string): never {
-  throw new CommanderError(2, 'nspod.usage', message);
+  throw new UsageError(message);
 }
 
 export function podOptions(g: GlobalOptions): PodOptions {

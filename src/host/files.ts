@@ -1,9 +1,9 @@
 /** Files nspod's state is made of: JSON records read and written atomically, and waiting for a file to appear. */
 import { existsSync, watch } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
+import { randomHex } from './builtins.js';
 
 /**
  * Resolves when `file` exists, or `alive()` says the process it stands for is
@@ -73,7 +73,7 @@ export async function writeJsonAtomic(
 ): Promise<void> {
   // Opt-in: a record saved into a pod dir removed meanwhile must fail, not bring the dir back.
   if (options.mkdir) await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomHex(4)}.tmp`;
   try {
     await writeFile(tmp, options.pretty === false ? JSON.stringify(value) : JSON.stringify(value, null, 2), {
       mode: options.mode ?? 0o600,

@@ -5,10 +5,10 @@
  * never a lock without a holder. A lock whose holder is no longer running
  * (pid gone, or reused by a process with another start time) is stale and broken.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
+import { randomHex } from './builtins.js';
 import { currentProcessIdentity, isProcessAlive, type ProcessIdentity } from './proc.js';
 
 export interface DirLockOptions {
@@ -31,7 +31,7 @@ export async function readLockHolder(lockDir: string): Promise<ProcessIdentity |
 
 /** One attempt: true when this call now holds the lock. */
 export async function tryLockDir(lockDir: string, holder: ProcessIdentity = currentProcessIdentity()): Promise<boolean> {
-  const staging = `${lockDir}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const staging = `${lockDir}.${process.pid}.${randomHex(4)}`;
   await mkdir(staging, { mode: 0o700 });
   try {
     await writeFile(path.join(staging, HOLDER), JSON.stringify(holder));
@@ -54,7 +54,7 @@ export async function tryLockDir(lockDir: string, holder: ProcessIdentity = curr
 export async function breakStaleLock(lockDir: string): Promise<boolean> {
   const holder = await readLockHolder(lockDir);
   if (holder === undefined || isProcessAlive(holder)) return false;
-  const aside = `${lockDir}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const aside = `${lockDir}.stale.${process.pid}.${randomHex(4)}`;
   try {
     await rename(lockDir, aside);
   } catch {
@@ -100,7 +100,7 @@ export async function withDirLock<T>(lockDir: string, fn: () => Promise<T>, opti
  * now (a pod of the same name made since): a lock aside that is not ours is handed back.
  */
 async function releaseLockDir(lockDir: string, holder: ProcessIdentity): Promise<void> {
-  const aside = `${lockDir}.released.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const aside = `${lockDir}.released.${process.pid}.${randomHex(4)}`;
   try {
     await rename(lockDir, aside);
   } catch (e) {

@@ -3,8 +3,9 @@
  * shim, mount, nsenter, skopeo). node:child_process behind a small result, never a throw for a non-zero exit: a
  * command loads no process library at start (a CLI run pays for every module it loads).
  */
-import { spawn, type StdioOptions } from 'node:child_process';
+import type { StdioOptions } from 'node:child_process';
 import { Duplex } from 'node:stream';
+import { childProcess } from './builtins.js';
 
 export interface ProgramOptions {
   /** Text fed to stdin (else stdin is /dev/null, unless `stdio` says otherwise). */
@@ -43,7 +44,7 @@ export function runProgram(file: string, args: readonly string[], options: Progr
     const all: Buffer[] = [];
     let spawnError: Error | undefined;
     let timedOut = false;
-    const child = spawn(file, args, { stdio });
+    const child = childProcess().spawn(file, args, { stdio });
     child.stdout?.on('data', (b: Buffer) => {
       out.push(b);
       if (options.all) all.push(b);
@@ -97,7 +98,7 @@ export function runProgram(file: string, args: readonly string[], options: Progr
  * once `closed` (the program exited and its pipes are closed) resolves.
  */
 export function programStream(file: string, args: readonly string[]): { stream: Duplex; stderr: () => string; closed: Promise<void> } {
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = childProcess().spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk: string) => (stderr += chunk));

@@ -3,9 +3,9 @@
  * changes only when the file does, so it is asked again only when its path, inode, size, mtime or ctime differ
  * from what the cache file holds. A cache that cannot be read or written is passed over: the programs are asked.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { childProcess } from './builtins.js';
 import { readJson, writeJsonAtomic } from './files.js';
 import { runProgram, type ProgramResult } from './program.js';
 
@@ -69,7 +69,10 @@ export function programVersionSync(binary: string, args: string[], cacheFile: st
   if (file && hit && hit.file === file) return hit.answer;
   let version: string;
   try {
-    version = execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0] ?? '';
+    version =
+      childProcess()
+        .execFileSync(binary, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .split('\n')[0] ?? '';
   } catch {
     return undefined;
   }

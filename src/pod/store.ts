@@ -1,9 +1,9 @@
 /** The pod's state on disk: one directory per pod under the state root, with pod.json written atomically. */
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError, isNspodError } from '../errors.js';
 import { withDirLock, readLockHolder } from '../host/lock.js';
+import { crypto, randomHex } from '../host/builtins.js';
 import { existsSync } from 'node:fs';
 import type { ContainerSpec, PodSpec } from '../spec/spec.js';
 import type { ImageDefaults } from '../image/config.js';
@@ -168,7 +168,7 @@ export class StateRoot {
    * root never meet there, and gc of one finds what its own pods left without a record of theirs (a wiped /run).
    */
   dataDirUnder(dataRoot: string): string {
-    return path.join(dataRoot, 'roots', createHash('sha256').update(this.root).digest('hex').slice(0, 16));
+    return path.join(dataRoot, 'roots', crypto().createHash('sha256').update(this.root).digest('hex').slice(0, 16));
   }
 
   /** A pod's writable data under the data root (PodRecord.dataDir). */
@@ -344,7 +344,7 @@ export class StateRoot {
 
   /** Renames the pod's dir into the trash; the trash dir, or undefined when there was no dir. */
   private async trash(name: string): Promise<string | undefined> {
-    const trashed = path.join(this.podsDir, `${TRASH_PREFIX}${name}.${randomBytes(4).toString('hex')}`);
+    const trashed = path.join(this.podsDir, `${TRASH_PREFIX}${name}.${randomHex(4)}`);
     try {
       await rename(this.podDir(name), trashed);
     } catch (e) {

@@ -1,9 +1,9 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
 import { assets } from '../paths.js';
+import { randomHex } from '../host/builtins.js';
 import { findExecutable } from '../host/executables.js';
 import { runProgram, type ProgramOptions } from '../host/program.js';
 import { execProcess } from '../oci/exec.js';
@@ -201,7 +201,7 @@ export class Runtime {
    */
   async create(id: string, bundle: string, pidFile: string): Promise<void> {
     const full = this.args(['create', '--bundle', bundle, '--pid-file', pidFile, id]);
-    const errFile = path.join(os.tmpdir(), `nspod-create-${process.pid}-${randomBytes(4).toString('hex')}.err`);
+    const errFile = path.join(os.tmpdir(), `nspod-create-${process.pid}-${randomHex(4)}.err`);
     const fd = openSync(errFile, 'w+');
     try {
       const result = await runProgram(this.binary, full, { stdio: ['ignore', 'ignore', fd] });

@@ -15,7 +15,7 @@ async function exited(pod: Pod): Promise<void> {
   );
 }
 
-test('a container over its 32Mi memory limit: exit record oomKilled with code 137, an OOMKilled event', async (t) => {
+test('a container over its 16Mi memory limit (it holds 100 MB): exit record oomKilled with code 137, an OOMKilled event', async (t) => {
   const { pod } = await testPod(t, {
     network: 'none',
     restartPolicy: 'Never',
@@ -25,7 +25,7 @@ test('a container over its 32Mi memory limit: exit record oomKilled with code 13
         image: 'busybox',
         // The shell itself holds the 100 MB the substitution reads: the OOM killer picks it, the container's init.
         command: ['sh', '-c', 'x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived ${#x}'],
-        resources: { memoryBytes: 32 * 1024 * 1024 },
+        resources: { memoryBytes: 16 * 1024 * 1024 },
       },
     ],
   });

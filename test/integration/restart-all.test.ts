@@ -22,7 +22,7 @@ test.serial(
     const { root } = env;
     const name = `rall-${process.pid}`;
     const cliEnv = { NSPOD_NETWORK: 'default', NSPOD_BRIDGE: env.bridge, NSPOD_POD_SUBNET: env.podSubnet, NSPOD_IPAM_DIR: env.ipamDataDir };
-    // The docs' ml-worker, made to end: the watcher exits 88 once (its first run), then watches on.
+    // The docs' ml-worker, made to end: the watcher exits 88 once (its first run, when the test says go), then watches on.
     const file = await writeManifest(
       root,
       `apiVersion: v1
@@ -41,7 +41,7 @@ spec:
     volumeMounts: [{ name: data, mountPath: /data }]
   - name: watcher-sidecar
     image: busybox
-    command: ["sh", "-c", "if [ ! -e /data/triggered ]; then touch /data/triggered; sleep 1; exit 88; fi; exec sleep 3600"]
+    command: ["sh", "-c", "if [ ! -e /data/triggered ]; then until [ -e /data/go ]; do sleep 0.1; done; touch /data/triggered; exit 88; fi; exec sleep 3600"]
     restartPolicy: Always
     restartPolicyRules:
     - action: RestartAllContainers
@@ -68,6 +68,9 @@ spec:
     const pauseNet = await nsInode(pausePid, 'net');
     const app = (i: Inspected) => i.status.containers.find((c) => c.name === 'main-application')!;
     const firstAppPid = app(before).pid;
+    const exec = async (command: string[]) =>
+      (await nspod(root, ['exec', name, '-c', 'main-application', '--', ...command], { env: cliEnv })).stdout;
+    await exec(['touch', '/data/go']);
     // The restart is done once the app runs again (restart 1) and has written its second line.
     const after = await eventually(
       async () => {
@@ -78,8 +81,6 @@ spec:
       30_000,
       'the app running again after the in-place restart',
     );
-    const exec = async (command: string[]) =>
-      (await nspod(root, ['exec', name, '-c', 'main-application', '--', ...command], { env: cliEnv })).stdout;
     await eventually(
       async () => ((await exec(['cat', '/data/app'])) === 'run\nrun\n' ? true : undefined),
       10_000,

@@ -13,6 +13,7 @@ const built = [
   path.join(assets.toolboxRootfs, 'bin', 'busybox'),
   path.join(packageRoot, 'dist', 'index.js'),
   path.join(packageRoot, 'dist', 'bundle', 'cli.js'),
+  path.join(packageRoot, 'dist', 'bundle', 'hot.cjs'),
   path.join(packageRoot, 'dist', 'bundle', 'index.js'),
   path.join(packageRoot, 'schemas', 'runtime-spec', 'config-schema.json'),
   path.join(packageRoot, 'src', 'oci', 'runtime-spec.generated.ts'),
@@ -42,10 +43,11 @@ test('a clean clone: npm run build makes the bundle, bin/nspod.js runs on it alo
     await symlink(path.join(packageRoot, 'node_modules'), path.join(clone, 'node_modules'));
     t.false(existsSync(path.join(clone, 'dist')), 'nothing built is committed');
     await execa('npm', ['run', '-s', 'build'], { cwd: clone, env: { NSPOD_SCHEMA_DIR: assets.runtimeSpecSchemas } });
-    for (const f of ['cli.js', 'index.js']) t.true(existsSync(path.join(clone, 'dist', 'bundle', f)), `dist/bundle/${f}`);
+    for (const f of ['cli.js', 'hot.cjs', 'index.js']) t.true(existsSync(path.join(clone, 'dist', 'bundle', f)), `dist/bundle/${f}`);
     const pack = await execa('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: clone });
     const files = (JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    t.true(files.includes('dist/bundle/cli.js') && files.includes('dist/bundle/index.js') && files.includes('bin/nspod.js'), 'npm pack');
+    for (const f of ['dist/bundle/cli.js', 'dist/bundle/hot.cjs', 'dist/bundle/index.js', 'bin/nspod.js', 'bin/package.json'])
+      t.true(files.includes(f), `npm pack: ${f}`);
     // What bin/nspod.js loads is the bundle: without tsc's modules and without node_modules, it still runs.
     await rm(path.join(clone, 'dist', 'cli'), { recursive: true });
     await rm(path.join(clone, 'node_modules'));
@@ -54,6 +56,11 @@ test('a clean clone: npm run build makes the bundle, bin/nspod.js runs on it alo
     t.regex(help.stdout, /^Usage: nspod /);
     const version = await execa(process.execPath, [path.join(clone, 'bin', 'nspod.js'), 'version'], { reject: false });
     t.regex(version.stdout, /^nspod \d+\.\d+\.\d+\n/);
+    const ps = await execa(process.execPath, [path.join(clone, 'bin', 'nspod.js'), '--root', path.join(clone, 'no-root'), 'ps'], {
+      reject: false,
+    });
+    t.is(ps.exitCode, 0, ps.stderr);
+    t.regex(ps.stdout, /^NAME +READY +STATUS/);
   } finally {
     await rm(clone, { recursive: true, force: true });
   }
