@@ -27,6 +27,9 @@
  * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
  * | 15    | 198.18.0.248/29   | nspc0  | chaos.test: the chaos bench's short run (one pod at a time) |
  * | 16    | 198.18.2.0/28     | nspt16 | restart-all: the pod IP across an in-place restart     |
+ * | 17    | 198.18.2.16/28    | nspt17 | network-gc: gc removes the bridge nspod made (lease dir host-wide, its own name) |
+ * | 18    | 198.18.2.32/28    | nspt18 | network-gc: gc never removes a bridge made by hand     |
+ * | 19    | 198.18.2.48/28    | nspt19 | network-gc: a create waits for the bridge gc deleting its bridge |
  * | 31    | 198.18.2.240/28   | nspc1  | npm run chaos (scripts/chaos.ts; may run beside the suite) |
  */
 export const NET_SLOTS = {
@@ -47,6 +50,9 @@ export const NET_SLOTS = {
   bench: { first: 15, count: 1 },
   chaos: { first: 15, count: 1 },
   restartAll: { first: 16, count: 1 },
+  bridgeGc: { first: 17, count: 1 },
+  bridgeByHand: { first: 18, count: 1 },
+  bridgeRace: { first: 19, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
 /** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */
