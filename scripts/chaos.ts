@@ -12,7 +12,7 @@
  *   npm run chaos -- --cycles 20 --seed 7 [--json]  (CHAOS_CYCLES, CHAOS_SEED too)
  *
  * Exits 1 when anything was left or a call that must succeed failed. Root only; some cycles attach the built-in CNI
- * network on the bench's own bridge nspc0 and 198.18.0.248/29 (test/helpers/net-slots.ts), removed at the end with
+ * network on the bench's own bridge nspc1 and 198.18.2.240/28 (test/helpers/net-slots.ts; chaos.test's short run uses nspc0), removed at the end with
  * the rest. The seed fixes the plan (steps, networks, probes, delays as fractions of a measured duration); where a
  * random kill lands still depends on the host. test/integration/chaos.test.ts runs a short version of this module.
  */
@@ -30,7 +30,7 @@ import { DEFAULT_PORT_LEASE_DIR } from '../src/network/hostports.js';
 import { nspod } from '../test/helpers/cli.js';
 import { forceClean, processesMentioning, runtimeContainers, RUNTIME } from '../test/helpers/host.js';
 import { bridgePorts, cniChainNames, leaseFiles } from '../test/helpers/network.js';
-import { CHAOS_NET } from '../test/helpers/net-slots.js';
+import { CHAOS_BENCH_NET, type ChaosNet } from '../test/helpers/net-slots.js';
 
 /** The steps of create and of `rm -f` in the order they are reached (the names testPoint/crashPoint are called with). */
 export const CREATE_STEPS = [
@@ -99,6 +99,8 @@ export interface ChaosOptions {
   onCycle?: (done: number, report: ChaosReport) => void;
   /** Aborted: no further cycle starts (the report then has fewer); the clean-up still runs. */
   signal?: AbortSignal;
+  /** The bridge and subnet of its CNI cycles (CHAOS_BENCH_NET by default; the suite's short run has its own). */
+  net?: ChaosNet;
 }
 
 export interface ChaosReport {
@@ -266,7 +268,14 @@ async function commandLine(pid: number): Promise<string> {
   return (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0').filter(Boolean).join(' ').slice(0, 160);
 }
 
-const CHAOS_IP = /\b198\.18\.0\.(24[89]|25[0-5])\b/;
+const ipToInt = (ip: string) => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+/** Does the line name an address of the subnet (an iptables rule of one of the bench's pods)? */
+function namesAddressIn(line: string, subnet: string): boolean {
+  const [base, bits] = subnet.split('/');
+  const size = 2 ** (32 - Number(bits));
+  const start = ipToInt(base!);
+  return (line.match(/\b\d{1,3}(\.\d{1,3}){3}\b/g) ?? []).some((ip) => ipToInt(ip) >= start && ipToInt(ip) < start + size);
+}
 
 /** One run of the bench: its state root, its network, its pods' names. */
 class Bench {
@@ -279,7 +288,10 @@ class Bench {
   /** Median-ish durations of clean runs, for random delays: start with guesses, then the last clean run's. */
   readonly durations = { create: 1500, remove: 800 };
 
-  constructor(readonly work: string) {
+  constructor(
+    readonly work: string,
+    readonly net: ChaosNet,
+  ) {
     this.root = path.join(work, 'root');
     this.ipamDir = path.join(this.root, 'network', 'ipam');
     this.dataRoot = path.join(work, 'data');
@@ -288,8 +300,8 @@ class Bench {
   env(network: 'cni' | 'none', crashAt?: string): Record<string, string> {
     return {
       NSPOD_NETWORK: network === 'cni' ? 'default' : 'none',
-      NSPOD_BRIDGE: CHAOS_NET.bridge,
-      NSPOD_POD_SUBNET: CHAOS_NET.podSubnet,
+      NSPOD_BRIDGE: this.net.bridge,
+      NSPOD_POD_SUBNET: this.net.podSubnet,
       NSPOD_IPAM_DIR: this.ipamDir,
       NSPOD_DATA_ROOT: this.dataRoot,
       ...(crashAt ? { NSPOD_TEST_CRASH_AT: crashAt } : {}),
@@ -342,13 +354,13 @@ class Bench {
       }
     }
     for (const m of [...mountsUnder(this.root), ...mountsUnder(this.dataRoot)]) add('mounts', m);
-    for (const v of await bridgePorts(CHAOS_NET.bridge)) add('veths', v.split(':')[1]?.trim().split('@')[0] ?? v);
+    for (const v of await bridgePorts(this.net.bridge)) add('veths', v.split(':')[1]?.trim().split('@')[0] ?? v);
     const ids = [...sightings.uids].flatMap((uid) => {
       const names = [...sightings.names].map((n) => `${n}-${uid}`);
       return [...names, ...names.flatMap((id) => cniChainNames('nspod', id))];
     });
     for (const { table, line } of await iptablesSave()) {
-      if (CHAOS_IP.test(line) || ids.some((id) => line.includes(id))) add('iptables', `${table}: ${line}`);
+      if (namesAddressIn(line, this.net.podSubnet) || ids.some((id) => line.includes(id))) add('iptables', `${table}: ${line}`);
     }
     for (const ip of await leaseFiles(this.root, 'nspod', this.ipamDir)) add('ipam-leases', path.join(this.ipamDir, 'nspod', ip));
     for (const f of await readdir(this.portLeaseDir).catch(() => [] as string[])) {
@@ -431,7 +443,7 @@ const firstLine = (s: string) => s.trim().split('\n')[0] ?? '';
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const report = emptyReport(options.seed, options.cycles);
-  const bench = new Bench(await mkdtemp(path.join(os.tmpdir(), 'nspod-chaos-')));
+  const bench = new Bench(await mkdtemp(path.join(os.tmpdir(), 'nspod-chaos-')), options.net ?? CHAOS_BENCH_NET);
   try {
     await checkCensus(bench, report);
     for (const plan of chaosPlan(options.cycles, options.seed)) {
@@ -595,7 +607,7 @@ async function checkCensus(bench: Bench, report: ChaosReport): Promise<void> {
 async function cleanUp(bench: Bench): Promise<void> {
   await bench.clean(await bench.census(new Sightings(new Set()))).catch(() => undefined);
   await forceClean(bench.root).catch(() => undefined);
-  await execa('ip', ['link', 'del', CHAOS_NET.bridge], { reject: false });
+  await execa('ip', ['link', 'del', bench.net.bridge], { reject: false });
   for (const m of mountsUnder(bench.work)) await execa('umount', ['--lazy', m], { reject: false });
   await rm(bench.work, { recursive: true, force: true });
 }

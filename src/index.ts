@@ -43,7 +43,7 @@ export type {
   HealthCheckable,
 } from './pod/wait.js';
 export type { ImageHealthcheck } from './image/config.js';
-export { gcPods, gcNetworks } from './pod/gc.js';
+export { gcPods, gcNetworks, gcBridges } from './pod/gc.js';
 export type { PodGcOptions, PodGcEntry, PodGcReason, PodGcReport } from './pod/gc.js';
 export type { ReleasedAttachment, OrphanReason, PodNetworkStatus, NetworkMode } from './network/attachment.js';
 export type { NetworkOptions } from './network/config.js';

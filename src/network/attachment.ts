@@ -31,6 +31,7 @@ import { withDirLock } from '../host/lock.js';
 import { describePort, findPortConflict, publishedPorts, validatePodNetwork } from './ports.js';
 import { chooseHostPorts, releaseHostPortLeases } from './hostports.js';
 import { bridgeExists, guardLocalnet, localnetBridge, unguardLocalnet } from './localnet.js';
+import { bridgeOf, joinBridge, leaseDirOf, leaveBridge, recordMadeBridge } from './bridges.js';
 
 const NSFS_MAGIC = 0x6e736673;
 export const POD_IFNAME = 'eth0';
@@ -265,6 +266,12 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
   });
   input.onUndo?.('network attachment', () => detachPodNetwork(input.root, containerId).then(() => undefined));
   await pinNetns(input.netnsSource, input.pin);
+  // On the bridge's users before ADD (so gc keeps it); a bridge this ADD brings into being is recorded as nspod's.
+  const bridge = bridgeOf(attachment.config);
+  const leaseDir = leaseDirOf(attachment.config);
+  const bridgeMade =
+    bridge !== undefined &&
+    !(await joinBridge(bridge, { root: input.root, containerId, attachment: attachmentFile(input.root, containerId), leaseDir }));
   // Before ADD (portmap opens the loopback during it), and after it when the bridge was not there (a detach that
   // found it gone meanwhile removed the chain).
   const guarded = localnetBridge(attachment.config);
@@ -272,6 +279,7 @@ export async function attachPodNetwork(input: AttachInput): Promise<NetworkAttac
   if (guarded) await guardLocalnet(guarded);
   attachment.result = await cniAdd(attachment.config, attachment.invocation, attachment.runtimeConfig, { cniPath: attachment.cniPath });
   if (guarded && !bridgeWasThere) await guardLocalnet(guarded);
+  if (bridgeMade) await recordMadeBridge(bridge, leaseDir);
   crashPoint('after-cni-add');
   await saveAttachment(input.root, attachment);
   return attachment;
@@ -305,6 +313,9 @@ export async function detachPodNetwork(root: string, containerId: string, fallba
   if (guarded && !bridgeExists(guarded)) await unguardLocalnet(guarded);
   await releaseHostPortLeases(a.containerId, a.runtimeConfig.portMappings ?? []);
   await rm(attachmentFile(root, containerId), { force: true });
+  // After the attachment file: a marker whose attachment is gone is no user.
+  const bridge = bridgeOf(a.config);
+  if (bridge) await leaveBridge(bridge, a.containerId);
   return true;
 }
 

@@ -19,6 +19,7 @@ import {
   type OrphanReason,
   type ReleasedAttachment,
 } from '../network/attachment.js';
+import { collectBridges, type CollectedBridge } from '../network/bridges.js';
 import { probersOf, stopProber } from '../probe/prober.js';
 import { isProcessAlive } from '../host/proc.js';
 import { mountsUnder, unmountAll } from '../host/mounts.js';
@@ -47,7 +48,8 @@ export interface PodGcOptions {
  * half-made: its creator died while it was Creating, or its create failed and could not undo it all;
  * unrecorded: a pod dir without pod.json (an older nspod's crash right after its claim, or made by hand): no pod;
  * stopper-gone: a stop or removal whose stopper died (nspod gc finishes it);
- * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place.
+ * trash: a removed pod dir its remover did not delete; creator-gone: a claim its creator did not place;
+ * unused: a bridge nspod made that no pod of any state root uses any more (and its lease dir).
  */
 export type PodGcReason =
   | 'half-made'
@@ -59,15 +61,29 @@ export type PodGcReason =
   | 'creator-gone'
   | 'owner-gone'
   | 'prober-lost'
-  | 'shim-lost';
+  | 'shim-lost'
+  | 'unused';
 
 export interface PodGcEntry {
-  kind: 'container' | 'mount' | 'network' | 'prober' | 'cgroup' | 'state-dir' | 'data-dir' | 'stop' | 'prober-restart' | 'exit';
+  kind:
+    | 'container'
+    | 'mount'
+    | 'network'
+    | 'prober'
+    | 'cgroup'
+    | 'state-dir'
+    | 'data-dir'
+    | 'stop'
+    | 'prober-restart'
+    | 'exit'
+    | 'bridge'
+    | 'lease-dir';
   /**
    * What was removed: a container id, a mount point, a CNI container id, a prober pid, a cgroup (`/nspod/<pod>-<uid>`),
-   * a directory (a pod's state dir, or its data dir under the data root); for `stop`, what was finished: `stop` or `removal`; for `prober-restart`, the new prober's pid; for `exit`, the container whose exit was recorded.
+   * a directory (a pod's state dir, or its data dir under the data root), a bridge, a bridge's host-local lease dir; for `stop`, what was finished: `stop` or `removal`; for `prober-restart`, the new prober's pid; for `exit`, the container whose exit was recorded.
    */
   what: string;
+  /** Empty for a bridge and its lease dir: they are the host's, no one pod's. */
   pod: string;
   reason: PodGcReason;
   /** Set when removing it failed; the next gc tries again. */
@@ -250,6 +266,15 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
 }
 
 /**
+ * Removes the bridges nspod made (their pods' ADD brought them into being) that pods of this state root were on, that
+ * no pod of any state root uses and no interface is on, idle for `minAgeMs` (default 60 s), with their lease dirs and
+ * localnet chains. A bridge whose roots are all gone is any root's to remove.
+ */
+export async function gcBridges(options: { root?: string | undefined; minAgeMs?: number | undefined } = {}): Promise<CollectedBridge[]> {
+  return await collectBridges({ root: resolveStateRoot(options.root), minAgeMs: options.minAgeMs ?? 60_000 });
+}
+
+/**
  * Finds and releases what belongs to no live pod under a state root:
  * - CNI attachments of pods that are gone, stopped or half-made (gcNetworks);
  * - half-made pods (Creating, creator dead): everything, state dir included;
@@ -257,7 +282,8 @@ export async function gcNetworks(options: { root?: string | undefined } = {}): P
  * - runtime containers whose pod dir is gone or whose pod is Stopped;
  * - mounts under pods/<name> of pods that are gone or Stopped;
  * - cgroups /nspod/<pod>-<uid> with no process, of no live pod of this root, older than minAgeMs;
- * - data dirs (under the data root) of pods of this root that are gone.
+ * - data dirs (under the data root) of pods of this root that are gone;
+ * - bridges nspod made that this root's pods were on and no pod of any state root uses, with their lease dirs (gcBridges).
  * Pods whose pause died are reported, never removed. Idempotent.
  */
 export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
@@ -405,6 +431,15 @@ export async function gcPods(options: PodGcOptions = {}): Promise<PodGcReport> {
     for (const { dir, pod } of await store.orphanDataDirs(dataRoot)) {
       await c.step({ kind: 'data-dir', what: dir, pod, reason: 'pod-gone' }, () => rm(dir, { recursive: true, force: true }));
     }
+  }
+
+  // Last: the attachments released above took their bridges' last users away.
+  const bridges = await settle(() => gcBridges({ root, minAgeMs }));
+  if (!bridges.ok) c.removed.push({ kind: 'bridge', what: 'bridges', pod: '', reason: 'unused', error: bridges.error });
+  for (const b of bridges.ok ? bridges.value : []) {
+    if (b.deleted || b.error)
+      c.removed.push({ kind: 'bridge', what: b.bridge, pod: '', reason: 'unused', ...(b.error ? { error: b.error } : {}) });
+    for (const dir of b.leaseDirs) c.removed.push({ kind: 'lease-dir', what: dir, pod: '', reason: 'unused' });
   }
   return { removed: c.removed, failed };
 }

@@ -34,7 +34,7 @@ import { ensurePrivateDir, waitForFile } from '../host/files.js';
 import { testPoint } from '../host/testpoint.js';
 import { hasProbes } from '../probe/config.js';
 import { probesDir, readProbeStatus, startProber, stopProber, type ProberRecord } from '../probe/prober.js';
-import { isSidecar, runningContainerSpec, sidecars } from '../spec/restart.js';
+import { isSidecar, restartBackoffMs, runningContainerSpec, sidecars } from '../spec/restart.js';
 import { PROBE_DEFAULTS, type ContainerSpec } from '../spec/spec.js';
 import { previousLogOf, StateRoot, type ContainerRecord, type PodRecord } from './store.js';
 import { appendEvent, exitMessage, readEvents, recordExits, recordProberLost, type PodEvent } from './events.js';
@@ -380,34 +380,56 @@ export class Pod implements AsyncDisposable {
   /**
    * A sidecar starts in its place in the init order; the next init container (or the apps) start once it has started:
    * its postStart hook returned, then its startup probe succeeded (without one, it runs). One that exits before it has
-   * started fails the pod's creation.
+   * started is started again after the restart back-off (restartPolicy Always, as the kubelet does) and the init order
+   * waits; only when it has not started within the wait's bound does the pod's creation fail, saying how often it exited.
    */
   private async startSidecar(image: RunnableContainer, rollback: Rollback, restartCount = 0, lastMessage?: string): Promise<void> {
-    const record = await this.startContainer(image, false, rollback, restartCount);
-    if (lastMessage) record.lastTerminationMessage = lastMessage;
-    // Started once its postStart hook returned (a failing one kills it: the wait below then says so).
-    if (record.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, record)))
-      delete record.postStartPending;
     const probe = image.container.startupProbe;
     const t = { ...PROBE_DEFAULTS, ...probe };
-    // The prober kills a sidecar whose startup probe keeps failing, so this wait ends; the bound is only a backstop.
+    // The prober kills a sidecar whose startup probe keeps failing, so each wait ends; the bound is only a backstop.
     const bound = probe
       ? 1000 * (t.initialDelaySeconds + (t.periodSeconds + t.timeoutSeconds) * (t.failureThreshold + 1)) + 30_000
       : 30_000;
-    await until(
-      async () => {
-        const exit = await readExitRecord(record.exitFile);
-        if (exit) {
-          const why = `sidecar ${record.name} exited with code ${exit.exitCode} before it had started${await logTailForError(record.logPath)}`;
-          throw new NspodError('RUNTIME_FAILED', why, { hint: `nspod events ${this.name} tells its probe results` });
-        }
-        if (!probe) return isAlive(record.pid!) ? true : undefined;
-        const probes = await readProbeStatus(this.dir, record.name);
-        return probes !== undefined && probes.pid === record.pid && probes.started ? true : undefined;
-      },
-      () => `sidecar ${record.name} has not started (its startup probe has not succeeded)`,
-      { timeout: bound, interval: 50 },
-    );
+    const giveUp = Date.now() + bound;
+    let record = await this.startContainer(image, false, rollback, restartCount);
+    for (let exits = 0; ; exits++) {
+      if (lastMessage) record.lastTerminationMessage = lastMessage;
+      // Started once its postStart hook returned (a failing one kills it: the wait below then sees it exit).
+      if (record.postStartPending && (await runPostStart({ record: this.record, runtime: this.runtime }, record)))
+        delete record.postStartPending;
+      const run = record;
+      const outcome = await until(
+        async () => {
+          const exit = await readExitRecord(run.exitFile);
+          if (exit) return { exit };
+          if (!probe) return isAlive(run.pid!) ? { started: true } : undefined;
+          const probes = await readProbeStatus(this.dir, run.name);
+          return probes !== undefined && probes.pid === run.pid && probes.started ? { started: true } : undefined;
+        },
+        () =>
+          `sidecar ${run.name} has not started (its startup probe has not succeeded${exits > 0 ? `; it exited ${exits} time(s) before` : ''})`,
+        { timeout: Math.max(1, giveUp - Date.now()), interval: 50 },
+      );
+      if (!('exit' in outcome) || !outcome.exit) break;
+      await recordExits(this.dir, [run], this.spec);
+      const delay = restartBackoffMs(run.restartCount);
+      if (Date.now() + delay >= giveUp) {
+        const why = `sidecar ${run.name} exited with code ${outcome.exit.exitCode} before it had started, ${exits + 1} time(s) within ${bound / 1000} s (restartPolicy Always starts it again; the init order waits for it)${await logTailForError(run.logPath)}`;
+        throw new NspodError('RUNTIME_FAILED', why, { hint: `nspod events ${this.name} tells its exits and probe results` });
+      }
+      const message = `back-off ${delay} ms before restart ${run.restartCount + 1} (restartPolicy Always (a sidecar), exit code ${outcome.exit.exitCode} before it had started)`;
+      await appendEvent(this.dir, { type: 'Warning', reason: 'BackOff', container: run.name, message });
+      await new Promise((r) => setTimeout(r, delay));
+      lastMessage = await this.endRun(run);
+      // The next run registers its own undo; the last run's finds that run gone (endRun) and does nothing.
+      record = await this.startContainer(image, false, rollback, run.restartCount + 1);
+      await appendEvent(this.dir, {
+        type: 'Normal',
+        reason: 'Restarted',
+        container: run.name,
+        message: `restarted container ${run.name} (restart ${record.restartCount})`,
+      });
+    }
     await appendEvent(this.dir, {
       type: 'Normal',
       reason: 'SidecarStarted',

@@ -25,8 +25,12 @@
  * | 13    | 198.18.0.208/28   | nspt13 | network-ipam: two state roots on one network           |
  * | 14    | 198.18.0.224/28   | nspt14 | network-ports: two creates race for one hostPort       |
  * | 15    | 198.18.0.240/29   | nspb0  | scripts/bench-network.mjs (its own constants; one pod at a time) |
- * | 15    | 198.18.0.248/29   | nspc0  | scripts/chaos.ts and chaos.test (one pod at a time; not both at once) |
+ * | 15    | 198.18.0.248/29   | nspc0  | chaos.test: the chaos bench's short run (one pod at a time) |
  * | 16    | 198.18.2.0/28     | nspt16 | restart-all: the pod IP across an in-place restart     |
+ * | 17    | 198.18.2.16/28    | nspt17 | network-gc: gc removes the bridge nspod made (lease dir host-wide, its own name) |
+ * | 18    | 198.18.2.32/28    | nspt18 | network-gc: gc never removes a bridge made by hand     |
+ * | 19    | 198.18.2.48/28    | nspt19 | network-gc: a create waits for the bridge gc deleting its bridge |
+ * | 31    | 198.18.2.240/28   | nspc1  | npm run chaos (scripts/chaos.ts; may run beside the suite) |
  */
 export const NET_SLOTS = {
   podToPod: { first: 0, count: 1 },
@@ -46,6 +50,9 @@ export const NET_SLOTS = {
   bench: { first: 15, count: 1 },
   chaos: { first: 15, count: 1 },
   restartAll: { first: 16, count: 1 },
+  bridgeGc: { first: 17, count: 1 },
+  bridgeByHand: { first: 18, count: 1 },
+  bridgeRace: { first: 19, count: 1 },
 } as const satisfies Record<string, { first: number; count: 1 | 2 | 4 | 8 | 16 }>;
 
 /** A test whose pods make no bridge and lease no address (hostNetwork, none): a root of its own, no slot. */
@@ -57,7 +64,14 @@ export type NetSlotName = keyof typeof NET_SLOTS | 'hostAndNone';
 export const BENCH_NET = { bridge: 'nspb0', podSubnet: '198.18.0.240/29' };
 
 /** The chaos bench (scripts/chaos.ts): the upper half of slot 15, five pod addresses for its one pod at a time. */
-export const CHAOS_NET = { bridge: 'nspc0', podSubnet: '198.18.0.248/29' };
+export interface ChaosNet {
+  bridge: string;
+  podSubnet: string;
+}
+/** The chaos bench's short run in the suite. */
+export const CHAOS_NET: ChaosNet = { bridge: 'nspc0', podSubnet: '198.18.0.248/29' };
+/** `npm run chaos`: a bridge and subnet of its own, so that it can run while the suite (and its chaos.test) runs. */
+export const CHAOS_BENCH_NET: ChaosNet = { bridge: 'nspc1', podSubnet: '198.18.2.240/28' };
 
 /** The bridge and subnet of a slot block: bridge nspt<first>, subnet 198.18.0.<16·first>/<28 - log2(count)>. */
 export function slotNetwork(name: NetSlotName): { bridge: string; podSubnet: string } {

@@ -1,6 +1,6 @@
 /** Shared by the network integration tests: a bridge and subnet slice per test, leak snapshots, bounded HTTP. */
 import { createHash } from 'node:crypto';
-import { readdir, mkdtemp } from 'node:fs/promises';
+import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { Pod } from '../../src/pod/pod.js';
 import { gcNetworks } from '../../src/pod/gc.js';
 import { mountsUnder } from '../../src/host/mounts.js';
 import { unguardLocalnet } from '../../src/network/localnet.js';
+import { bridgeRecordFile, bridgeUsersDir } from '../../src/network/bridges.js';
 import { eventually, forceClean, giveDataRoot, runtimeContainers, RUNTIME } from './host.js';
 import { slotNetwork, type NetSlotName } from './net-slots.js';
 
@@ -28,7 +29,7 @@ export interface NetTestEnv {
 /**
  * The slot's bridge and subnet (see the table in test/helpers/net-slots.ts), a fresh
  * state root with its own lease dir. Teardown, pass or fail: remove every
- * pod, gc, force-clean the root, delete the bridge (and its localnet chain).
+ * pod, gc, force-clean the root, delete the bridge (and its localnet chain and nspod's record of it).
  */
 export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promise<NetTestEnv> {
   const root = await mkdtemp(path.join(os.tmpdir(), `nspod-net-${slot}-`));
@@ -43,6 +44,9 @@ export async function netTestEnv(t: ExecutionContext, slot: NetSlotName): Promis
     await forceClean(root);
     await execa('ip', ['link', 'del', bridge], { reject: false });
     await unguardLocalnet(bridge); // the localnet chain lives as long as its bridge
+    // nspod's host-wide record of the bridge it made (gc would forget it, the bridge being gone).
+    await rm(bridgeRecordFile(bridge), { force: true });
+    await rm(bridgeUsersDir(bridge), { recursive: true, force: true });
   });
   // defaultNetwork is explicit so that an NSPOD_NETWORK in the environment cannot change what is tested.
   return { root, bridge, podSubnet, ipamDataDir, options: { root, bridge, podSubnet, ipamDataDir, defaultNetwork: 'default' } };

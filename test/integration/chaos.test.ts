@@ -6,10 +6,11 @@
 import test from 'ava';
 import { CREATE_STEPS, LEFTOVER_KINDS, ROTATION, STOP_STEPS, runChaos } from '../../scripts/chaos.js';
 import { TIME_FACTOR } from '../helpers/host.js';
+import { CHAOS_NET } from '../helpers/net-slots.js';
 
 test('chaos: kill -9 at each create and stop step, at random delays, and five rm -f at once: after gc nothing of any kind is left', async (t) => {
   t.timeout(180_000 * TIME_FACTOR);
-  const report = await runChaos({ cycles: ROTATION, seed: 17 });
+  const report = await runChaos({ cycles: ROTATION, seed: 17, net: CHAOS_NET });
   // The census sees every kind on a live pod, so its zeros below mean something.
   t.deepEqual(
     LEFTOVER_KINDS.filter((k) => report.livePod[k] === 0 && k !== 'data-dirs'),

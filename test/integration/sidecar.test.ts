@@ -75,6 +75,54 @@ spec:
   t.regex((await nspod(root, ['ps'])).stdout, new RegExp(`^${name}\\s+2/2\\s+Running`, 'm'));
 });
 
+test('a sidecar that exits before its startup probe succeeded is started again (restartPolicy Always); the app waits for its second run', async (t) => {
+  const root = await stateRoot(t, 'sidecar');
+  const name = unique('sc-early');
+  await runDetached(
+    t,
+    root,
+    name,
+    `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+spec:
+  restartPolicy: Never
+  volumes:
+  - name: data
+    emptyDir: {}
+  initContainers:
+    - name: proxy
+      image: busybox
+      restartPolicy: Always
+      command: ["sh", "-c", "if [ ! -e /data/crashed ]; then touch /data/crashed; exit 3; fi; touch /tmp/up; exec sleep 3600"]
+      volumeMounts: [{ name: data, mountPath: /data }]
+      startupProbe:
+        exec:
+          command: ["cat", "/tmp/up"]
+        periodSeconds: 1
+        failureThreshold: 30
+  containers:
+    - name: app
+      image: busybox
+      command: ["sleep", "3600"]
+`,
+  );
+  const i = await inspect(root, name);
+  const proxy = container(i, 'proxy');
+  t.is(proxy.state, 'running');
+  t.true(proxy.started);
+  t.is(proxy.restartCount, 1, 'started again once');
+  t.is(container(i, 'app').state, 'running');
+  const events = i.events.map((e) => `${e.reason} ${e.container ?? ''}`.trim());
+  const at = (what: string) => events.indexOf(what);
+  t.true(at('Exited proxy') >= 0, events.join(', '));
+  t.true(at('BackOff proxy') > at('Exited proxy'), events.join(', '));
+  t.true(at('Restarted proxy') > at('BackOff proxy'), events.join(', '));
+  t.true(at('SidecarStarted proxy') > at('Restarted proxy'), events.join(', '));
+  t.true(at('Created app') > at('SidecarStarted proxy'), 'the app is made once the second run has started');
+});
+
 test('a sidecar killed with -9 restarts (pod restartPolicy Never) while the app keeps running', async (t) => {
   const root = await stateRoot(t, 'sidecar');
   const name = unique('sc-kill');

@@ -31,4 +31,5 @@ test('the network test slots: each its own aligned subnet inside 198.18.0.0/24 o
   t.deepEqual(slotNetwork('bench'), { bridge: 'nspb0', podSubnet: '198.18.0.240/29' });
   t.deepEqual(slotNetwork('chaos'), { bridge: 'nspc0', podSubnet: '198.18.0.248/29' });
   t.deepEqual(slotNetwork('restartAll'), { bridge: 'nspt16', podSubnet: '198.18.2.0/28' });
+  t.deepEqual(slotNetwork('bridgeRace'), { bridge: 'nspt19', podSubnet: '198.18.2.48/28' });
 });

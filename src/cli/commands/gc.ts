@@ -17,8 +17,11 @@ function gcLine(e: PodGcEntry): string {
     stop: 'finished the interrupted',
     'prober-restart': 'started a new prober, pid',
     exit: 'recorded the exit of container',
+    bridge: 'removed bridge',
+    'lease-dir': 'removed lease dir',
   }[e.kind];
-  return `${e.error ? `failed: ${verb}` : verb} ${e.what} of pod ${e.pod} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
+  const whose = e.pod ? ` of pod ${e.pod}` : '';
+  return `${e.error ? `failed: ${verb}` : verb} ${e.what}${whose} (${e.reason})${e.error ? `: ${e.error}` : ''}\n`;
 }
 
 export async function gc(o: { output?: string }, g: GlobalOptions): Promise<number> {
