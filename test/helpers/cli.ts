@@ -53,3 +53,15 @@ export function nspodSpawn(root: string, args: string[]): ResultPromise {
     env: { NSPOD_RESTART_BACKOFF_MS: '100' },
   });
 }
+
+/**
+ * nspod gc's output as far as a test's own pods go: gc sweeps empty pod cgroups host-wide, so another test's (gc.test
+ * makes an old one on purpose) may show up in any test's gc; those lines are left out.
+ */
+export function gcOutputOf(stdout: string, pods: string[]): string {
+  const lines = stdout.split('\n').filter((line) => {
+    const cgroup = /^removed cgroup \/nspod\/(.+)-[0-9a-f]{8}\b/.exec(line);
+    return line !== '' && (!cgroup || pods.includes(cgroup[1]!));
+  });
+  return lines.length > 0 ? `${lines.join('\n')}\n` : 'nothing to collect\n';
+}

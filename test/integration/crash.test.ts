@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isAlive } from '../../src/host/proc.js';
 import { Pod } from '../../src/pod/pod.js';
 import { eventually, stateRoot } from '../helpers/host.js';
-import { nspod, writeManifest } from '../helpers/cli.js';
+import { gcOutputOf, nspod, writeManifest } from '../helpers/cli.js';
 import { assertNoLeftovers } from '../helpers/leftovers.js';
 import { CREATE_STEPS as CHAOS_CREATE_STEPS, STOP_STEPS as CHAOS_STOP_STEPS } from '../../scripts/chaos.js';
 
@@ -104,7 +104,7 @@ test('kill -9 of stop after the stopping marker: gc finishes the stop and keeps 
   t.is((await nspod(root, ['run', '-d', file])).exitCode, 0);
   // Killed holding the pod's lock, before the marker: nothing was stopped; the dead stopper's lock is broken by the next.
   t.is((await nspod(root, ['stop', name], { env: { NSPOD_TEST_CRASH_AT: 'stop-locked' } })).signal, 'SIGKILL');
-  t.is((await nspod(root, ['gc'])).stdout, 'nothing to collect\n');
+  t.is(gcOutputOf((await nspod(root, ['gc'])).stdout, [name]), 'nothing to collect\n');
   t.is((await (await Pod.load(name, { root })).status()).phase, 'Running');
   const pids = await podPids(root, name);
   t.is((await nspod(root, ['stop', name], { env: { NSPOD_TEST_CRASH_AT: 'stop-containers' } })).signal, 'SIGKILL');

@@ -4,7 +4,7 @@ import { readJson } from '../../src/host/files.js';
 import { isAlive, isProcessAlive } from '../../src/host/proc.js';
 import type { PodRecord } from '../../src/pod/store.js';
 import { eventually, stateRoot } from '../helpers/host.js';
-import { nspod, runDetached } from '../helpers/cli.js';
+import { gcOutputOf, nspod, runDetached } from '../helpers/cli.js';
 
 async function podRecord(root: string, name: string): Promise<PodRecord> {
   return (await readJson<PodRecord>(path.join(root, 'pods', name, 'pod.json')))!;
@@ -65,7 +65,7 @@ spec:
   );
   t.is((await nspod(root, ['wait', 'probed', '--for=ready', '--timeout=30s'])).exitCode, 0);
   // A second gc finds the prober alive: nothing to do.
-  t.is((await nspod(root, ['gc'])).stdout, 'nothing to collect\n');
+  t.is(gcOutputOf((await nspod(root, ['gc'])).stdout, ['probed']), 'nothing to collect\n');
 });
 
 test('a lost prober acts again once gc has started it: a failing liveness probe then restarts the container', async (t) => {
