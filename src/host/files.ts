@@ -1,6 +1,6 @@
 /** Files nspod's state is made of: JSON records read and written atomically, and waiting for a file to appear. */
-import { existsSync, watch } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, watch } from 'node:fs';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NspodError } from '../errors.js';
 import { randomHex } from './builtins.js';
@@ -45,10 +45,14 @@ export async function waitForFile(file: string, timeoutMs: number, alive?: () =>
   });
 }
 
+/**
+ * A JSON file, or undefined when there is none. Read synchronously: a record is a few kB, and each of an async read's
+ * thread-pool round trips (open, stat, read, close) costs more than the read (`nspod ps` reads a few files a pod).
+ */
 export async function readJson<T>(file: string): Promise<T | undefined> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
