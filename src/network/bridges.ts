@@ -249,7 +249,7 @@ export async function collectBridges(options: { root: string; minAgeMs: number; 
       if (verdict.action === 'keep') return;
       if (verdict.action === 'forget') return await rm(bridgeRecordFile(bridge, dir), { force: true });
       const entry: CollectedBridge = { bridge, deleted: false, leaseDirs: [] };
-      await testPoint('bridge-gc-decided');
+      await testPoint(`bridge-gc-decided-${bridge}`); // per bridge: a test parks gc on its own bridge only
       if (bridgeNow(bridge)) {
         const r = await runProgram('ip', ['link', 'delete', 'dev', bridge]);
         if (!r.ok) {

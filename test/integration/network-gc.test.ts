@@ -203,6 +203,8 @@ test('a create on a bridge gc is deleting waits for it (the bridge lock), then m
       `a process parked at ${step}`,
     );
   const release = (file: string) => rm(path.join(breaks, file));
+  // A parked process goes on once its break file is gone: whatever happens, none is left parked.
+  t.teardown(() => rm(breaks, { recursive: true, force: true }));
   // The create parks right before it takes the bridge's lock to join; gc parks holding it, its verdict made.
   const manifest = await writeManifest(
     env.root,
@@ -212,8 +214,10 @@ test('a create on a bridge gc is deleting waits for it (the bridge lock), then m
     env: { ...cliEnv, NSPOD_TEST_BREAK_AT: 'bridge-join', NSPOD_TEST_BREAK_DIR: breaks },
   });
   const joining = await parked('bridge-join');
-  const gc = nspod(env.root, ['gc'], { env: { ...cliEnv, NSPOD_TEST_BREAK_AT: 'bridge-gc-decided', NSPOD_TEST_BREAK_DIR: breaks } });
-  const deciding = await parked('bridge-gc-decided');
+  const gc = nspod(env.root, ['gc'], {
+    env: { ...cliEnv, NSPOD_TEST_BREAK_AT: `bridge-gc-decided-${env.bridge}`, NSPOD_TEST_BREAK_DIR: breaks },
+  });
+  const deciding = await parked(`bridge-gc-decided-${env.bridge}`);
   await release(joining); // the create now waits for the lock gc holds
   await release(deciding);
   const [ran, collected] = await Promise.all([run, gc]);
